@@ -1,0 +1,74 @@
+#include "cpu_convert.h"
+
+#include <libyuv.h>
+
+#include <string>
+
+namespace gearbox {
+
+Status convert_to_i420(const FrameView& f, CpuSurface& out) {
+  uint8_t* y = out.plane(0);
+  uint8_t* u = out.plane(1);
+  uint8_t* v = out.plane(2);
+  const int ys = out.stride(0), us = out.stride(1), vs = out.stride(2);
+  const int w = f.width, h = f.height;
+  int rc = 0;
+  // libyuv names packed formats by their little-endian word order: its "RGB24" is B,G,R in
+  // memory, "RAW" is R,G,B, "ARGB" is B,G,R,A and "ABGR" is R,G,B,A.
+  switch (f.format) {
+    case PixelFormat::kBGR24:
+      rc = libyuv::RGB24ToI420(f.data[0], f.stride[0], y, ys, u, us, v, vs, w, h);
+      break;
+    case PixelFormat::kRGB24:
+      rc = libyuv::RAWToI420(f.data[0], f.stride[0], y, ys, u, us, v, vs, w, h);
+      break;
+    case PixelFormat::kBGRA:
+      rc = libyuv::ARGBToI420(f.data[0], f.stride[0], y, ys, u, us, v, vs, w, h);
+      break;
+    case PixelFormat::kRGBA:
+      rc = libyuv::ABGRToI420(f.data[0], f.stride[0], y, ys, u, us, v, vs, w, h);
+      break;
+    case PixelFormat::kGRAY8:
+      // A grey byte is full range; map it to limited-range luma exactly as the RGB paths do
+      // for a grey pixel (R = G = B = v gives Y = 16 + 219 v / 255), with neutral chroma.
+      for (int row = 0; row < h; ++row) {
+        const uint8_t* src = f.data[0] + static_cast<ptrdiff_t>(row) * f.stride[0];
+        uint8_t* dst = y + static_cast<ptrdiff_t>(row) * ys;
+        for (int x = 0; x < w; ++x) dst[x] = static_cast<uint8_t>(16 + (src[x] * 219 + 127) / 255);
+      }
+      libyuv::SetPlane(u, us, (w + 1) / 2, (h + 1) / 2, 128);
+      libyuv::SetPlane(v, vs, (w + 1) / 2, (h + 1) / 2, 128);
+      break;
+    case PixelFormat::kNV12:
+      rc = libyuv::NV12ToI420(f.data[0], f.stride[0], f.data[1], f.stride[1], y, ys, u, us, v,
+                              vs, w, h);
+      break;
+    case PixelFormat::kI420:
+      rc = libyuv::I420Copy(f.data[0], f.stride[0], f.data[1], f.stride[1], f.data[2],
+                            f.stride[2], y, ys, u, us, v, vs, w, h);
+      break;
+  }
+  if (rc != 0) {
+    return make_error(ErrorCode::kBackendFailure, std::string("libyuv conversion from ") +
+                                                      to_string(f.format) + " failed (" +
+                                                      std::to_string(rc) + ")");
+  }
+  return {};
+}
+
+Status scale_i420(const CpuSurface& in, CpuSurface& out) {
+  int rc = libyuv::I420Scale(in.plane(0), in.stride(0), in.plane(1), in.stride(1), in.plane(2),
+                             in.stride(2), in.width(), in.height(), out.plane(0), out.stride(0),
+                             out.plane(1), out.stride(1), out.plane(2), out.stride(2),
+                             out.width(), out.height(), libyuv::kFilterBox);
+  if (rc != 0) {
+    return make_error(ErrorCode::kBackendFailure,
+                      "libyuv::I420Scale " + std::to_string(in.width()) + "x" +
+                          std::to_string(in.height()) + " -> " + std::to_string(out.width()) +
+                          "x" + std::to_string(out.height()) + " failed (" + std::to_string(rc) +
+                          ")");
+  }
+  return {};
+}
+
+}  // namespace gearbox

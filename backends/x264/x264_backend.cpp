@@ -1,0 +1,152 @@
+#include "x264_backend.h"
+
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+extern "C" {
+#include <x264.h>
+}
+
+#include "cpu_convert.h"
+#include "gearbox/cpu_surface.h"
+#include "gearbox/surface_pool.h"
+#include "x264_encoder.h"
+
+namespace gearbox {
+namespace {
+
+using CpuPool = SurfacePool<CpuSurface>;
+
+class X264Device final : public Device {
+ public:
+  explicit X264Device(const DeviceOptions& options)
+      : options_(options), source_pool_(make_pool(options.width, options.height)) {}
+
+  Result<SurfaceRef> upload(const FrameView& frame) override {
+    std::shared_ptr<CpuSurface> surface = source_pool_->acquire();
+    if (!surface) return stalled("upload");
+    GEARBOX_RETURN_IF_ERROR(convert_to_i420(frame, *surface));
+    return SurfaceRef(std::move(surface));
+  }
+
+  Result<SurfaceRef> scale(const Surface& source, int width, int height) override {
+    CpuPool* pool = pool_for(width, height);
+    std::shared_ptr<CpuSurface> surface = pool->acquire();
+    if (!surface) return stalled("scale");
+    GEARBOX_RETURN_IF_ERROR(scale_i420(static_cast<const CpuSurface&>(source), *surface));
+    return SurfaceRef(std::move(surface));
+  }
+
+  Result<std::unique_ptr<Encoder>> open_encoder(const EncoderConfig& config) override {
+    return open_x264_encoder(config);
+  }
+
+ private:
+  std::unique_ptr<CpuPool> make_pool(int w, int h) const {
+    return std::make_unique<CpuPool>(static_cast<size_t>(options_.pool_size),
+                                     [w, h] { return std::make_unique<CpuSurface>(w, h); });
+  }
+
+  CpuPool* pool_for(int w, int h) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& entry : scaled_pools_) {
+      if (entry.width == w && entry.height == h) return entry.pool.get();
+    }
+    scaled_pools_.push_back({w, h, make_pool(w, h)});
+    return scaled_pools_.back().pool.get();
+  }
+
+  static Error stalled(const char* where) {
+    return make_error(ErrorCode::kInternal,
+                      std::string("x264 device: no free surface for ") + where +
+                          " within 60 s; the pipeline is stalled");
+  }
+
+  struct SizedPool {
+    int width, height;
+    std::unique_ptr<CpuPool> pool;
+  };
+  DeviceOptions options_;
+  std::unique_ptr<CpuPool> source_pool_;
+  std::mutex mutex_;
+  std::vector<SizedPool> scaled_pools_;
+};
+
+class CountingSink final : public PacketSink {
+ public:
+  Status on_packet(const EncodedPacket& p) override {
+    packets += 1;
+    keyframes += p.keyframe ? 1 : 0;
+    return {};
+  }
+  int packets = 0;
+  int keyframes = 0;
+};
+
+// Opens a small encoder and encodes one forced IDR: the x264 backend is available only if that
+// produces a keyframe.
+BackendInfo run_probe() {
+  BackendInfo info;
+  info.name = "x264";
+  info.caps.codecs = {"h264"};
+  info.caps.min_width = info.caps.min_height = 16;
+  info.caps.max_width = info.caps.max_height = 16384;
+  info.caps.rate_control_modes = {"abr+vbv"};
+  info.caps.max_bframes = 16;
+  info.caps.lookahead = true;
+  info.caps.ten_bit = false;  // Debian's libx264 is built for 8-bit here; gearbox feeds 8-bit
+  info.caps.max_sessions = 0;
+
+  EncoderConfig config;
+  config.width = 128;
+  config.height = 72;
+  config.bitrate_kbps = 100;
+  auto encoder = open_x264_encoder(config);
+  if (!encoder) {
+    info.reason = encoder.error().message;
+    return info;
+  }
+  CpuSurface surface(config.width, config.height);
+  CountingSink sink;
+  Status s = (*encoder)->encode(surface, 0, true, sink);
+  if (s) s = (*encoder)->drain(sink);
+  if (!s || sink.keyframes != 1) {
+    info.reason = s ? "x264 produced no keyframe for a forced IDR" : s.message();
+    return info;
+  }
+  info.available = true;
+  info.reason = "libx264 build " + std::to_string(X264_BUILD) + ": encoded a 128x72 IDR";
+  return info;
+}
+
+class X264Backend final : public Backend {
+ public:
+  std::string name() const override { return "x264"; }
+
+  BackendInfo probe() override {
+    // The probe runs on its own thread so that a wedged encoder cannot hang the caller.
+    auto result = std::make_shared<std::promise<BackendInfo>>();
+    std::future<BackendInfo> future = result->get_future();
+    std::thread([result] { result->set_value(run_probe()); }).detach();
+    if (future.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+      BackendInfo info;
+      info.name = "x264";
+      info.reason = "probe did not finish within 10 s";
+      return info;
+    }
+    return future.get();
+  }
+
+  Result<std::unique_ptr<Device>> open(const DeviceOptions& options) override {
+    return std::unique_ptr<Device>(new X264Device(options));
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_x264_backend() { return std::make_unique<X264Backend>(); }
+
+}  // namespace gearbox

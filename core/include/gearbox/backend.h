@@ -1,0 +1,151 @@
+// The backend contract: what NVENC, QSV, VA-API and x264 each implement.
+//
+//   Backend  --open-->  Device  --upload(frame)-->  Surface (source size, NV12/I420, on the device)
+//                          |----scale(surface, size)--> Surface (each distinct rendition size once)
+//                          '----open_encoder(config)--> Encoder --encode(surface, pts, idr)--> packets
+//
+// Surfaces live in pools owned by the device and are reference-counted: the engine holds a
+// SurfaceRef while any encoder still needs the picture, and dropping the last reference
+// returns it to its pool. Nothing on the per-frame path allocates in steady state.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gearbox/config.h"
+#include "gearbox/error.h"
+#include "gearbox/frame.h"
+
+namespace gearbox {
+
+enum class SurfaceFormat { kNV12, kI420 };
+
+// A picture in a device's memory. Opaque to the engine; only the backend that made it reads it.
+class Surface {
+ public:
+  virtual ~Surface() = default;
+  int width() const { return width_; }
+  int height() const { return height_; }
+  SurfaceFormat format() const { return format_; }
+
+ protected:
+  Surface(int width, int height, SurfaceFormat format)
+      : width_(width), height_(height), format_(format) {}
+
+ private:
+  int width_;
+  int height_;
+  SurfaceFormat format_;
+};
+using SurfaceRef = std::shared_ptr<const Surface>;
+
+struct Capabilities {
+  std::vector<std::string> codecs;              // "h264", "hevc"
+  int min_width = 0, min_height = 0;
+  int max_width = 0, max_height = 0;
+  std::vector<std::string> rate_control_modes;  // "abr+vbv", "cbr", "vbr"
+  int max_bframes = 0;
+  bool lookahead = false;
+  bool ten_bit = false;
+  int max_sessions = 0;  // concurrent encoder sessions; 0 = no limit
+};
+
+struct BackendInfo {
+  std::string name;
+  bool available = false;
+  std::string reason;  // why unavailable, or what was probed when available
+  Capabilities caps;
+};
+
+// One compressed access unit. `data` belongs to the encoder and stays valid only until the
+// next encode() or drain() call on the same encoder: sinks copy what they keep.
+struct EncodedPacket {
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  int64_t pts = 0;  // media ticks (EncoderConfig::timescale)
+  int64_t dts = 0;  // may be negative before the first IDR's pts when B-frames are used
+  bool keyframe = false;  // an IDR
+};
+
+class PacketSink {
+ public:
+  virtual ~PacketSink() = default;
+  virtual Status on_packet(const EncodedPacket& packet) = 0;
+};
+
+// Out-of-band codec set-up for the muxer.
+struct CodecConfig {
+  std::string codec = "h264";
+  std::vector<uint8_t> extradata;  // Annex B SPS + PPS
+  std::string codec_string;        // RFC 6381, e.g. "avc1.64001f"
+};
+
+struct EncoderStats {
+  int64_t frames_in = 0;
+  int64_t packets_out = 0;
+  int64_t bytes_out = 0;
+};
+
+struct EncoderConfig {
+  int width = 0;
+  int height = 0;
+  Rational frame_rate{25, 1};
+  int64_t timescale = 90000;  // units of pts/dts in and out
+  int64_t bitrate_kbps = 0;
+  RateControlOptions rate_control;
+  X264Options x264;
+};
+
+class Encoder {
+ public:
+  virtual ~Encoder() = default;
+  // Encodes one picture. With force_idr the picture becomes an IDR; without it the encoder
+  // never makes one on its own (no scene cut, no GOP of its own). Emits zero or more packets.
+  virtual Status encode(const Surface& surface, int64_t pts, bool force_idr, PacketSink& sink) = 0;
+  // Emits every delayed packet. The encoder accepts no more pictures afterwards.
+  virtual Status drain(PacketSink& sink) = 0;
+  virtual const CodecConfig& codec_config() const = 0;
+  virtual EncoderStats stats() const = 0;
+};
+
+struct DeviceOptions {
+  int width = 0;  // source size: every upload() has it
+  int height = 0;
+  PixelFormat input_format = PixelFormat::kBGR24;
+  int pool_size = 16;  // surfaces per size before upload()/scale() wait for one to come back
+};
+
+class Device {
+ public:
+  virtual ~Device() = default;
+  // Colour-converts the caller's frame once into a device surface at source size.
+  virtual Result<SurfaceRef> upload(const FrameView& frame) = 0;
+  // Scales a surface of this device to another size, on the device.
+  virtual Result<SurfaceRef> scale(const Surface& source, int width, int height) = 0;
+  virtual Result<std::unique_ptr<Encoder>> open_encoder(const EncoderConfig& config) = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  // A real probe: opens the device and an encoder and encodes a frame under a time limit.
+  virtual BackendInfo probe() = 0;
+  virtual Result<std::unique_ptr<Device>> open(const DeviceOptions& options) = 0;
+};
+
+// Every backend gearbox knows, in automatic-selection order (nvenc, qsv, vaapi, x264).
+std::vector<std::unique_ptr<Backend>> all_backends();
+
+struct BackendSelection {
+  std::unique_ptr<Backend> backend;
+  std::vector<std::string> passed_over;  // "nvenc: <why>" for each backend tried before it
+};
+// "auto" probes in order and picks the first available one; a name picks that backend and
+// fails with its probe's reason when it is unavailable.
+Result<BackendSelection> select_backend(const std::string& name);
+
+}  // namespace gearbox

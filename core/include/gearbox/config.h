@@ -1,0 +1,86 @@
+// Stream configuration with StreamGear's ladder semantics:
+//  - a primary rendition at the source size and the input frame rate, always present;
+//  - secondary renditions, each with a required resolution and a bitrate or a frame rate
+//    (a frame rate alone gives the bitrate round(w*h*bpp*fps/1000) kbps, bpp default 0.1).
+// Unlike StreamGear, an invalid entry is an error naming the entry and the field, never skipped.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "gearbox/error.h"
+#include "gearbox/rational.h"
+
+namespace gearbox {
+
+enum class OutputFormat { kDash, kHls, kBoth };
+const char* to_string(OutputFormat format);
+Result<OutputFormat> parse_output_format(std::string_view text);
+
+struct RenditionSpec {
+  int width = 0;
+  int height = 0;
+  std::optional<int64_t> bitrate_kbps;  // wins over frame_rate for the bitrate, as in StreamGear
+  std::optional<Rational> frame_rate;   // with no bitrate: feeds the bitrate rule
+};
+
+// x264 settings. Defaults are StreamGear's libx264 defaults (veryfast, zerolatency, high) minus
+// its -crf 20 (gearbox always runs a bitrate target with a VBV cap) and minus its -bf 1: with
+// B-frames the first frame is presented one frame after its decode time, which the packager
+// signals as a presentation time offset (FFmpeg 5.1's mp4 muxer cannot write CMAF's negative
+// composition offsets instead). bframes > 0 works; 0 keeps timestamps exactly on the grid.
+struct X264Options {
+  std::string preset = "veryfast";
+  std::string tune = "zerolatency";  // "" for none
+  std::string profile = "high";
+  int bframes = 0;
+  int threads = 0;  // 0 = x264's automatic choice
+};
+
+// Rate control shared by every backend: target = the rendition's bitrate, VBV/HRD cap =
+// maxrate_factor * target with a buffer of buffer_seconds * target.
+struct RateControlOptions {
+  double vbv_maxrate_factor = 1.0;
+  double vbv_buffer_seconds = 1.0;
+};
+
+enum class LogLevel { kInfo, kWarning, kError };
+using LogCallback = std::function<void(LogLevel, const std::string&)>;
+
+struct StreamConfig {
+  // Where to write: an existing or new directory (manifests get the fixed names manifest.mpd
+  // and master.m3u8 inside), or a manifest path whose extension matches the format
+  // (".mpd" for dash, ".m3u8" for hls; with "both" either one, the other gets the same stem).
+  std::string output;
+  OutputFormat format = OutputFormat::kDash;  // StreamGear's default
+  Rational input_frame_rate{25, 1};           // StreamGear's default
+  double bpp = 0.1;                           // bits per pixel for the bitrate rule
+  std::optional<int64_t> primary_bitrate_kbps;  // default: the bitrate rule at source size
+  std::vector<RenditionSpec> renditions;        // secondary renditions, in manifest order
+  Rational segment_duration{2, 1};              // seconds; every rendition cuts on this grid
+  std::string backend = "auto";                 // "auto", "x264", "nvenc", "qsv", "vaapi"
+  X264Options x264;
+  RateControlOptions rate_control;
+  int queue_depth = 8;  // frames buffered per pipeline stage before push() blocks
+  LogCallback log;      // default: warnings and errors to stderr
+};
+
+// Checks every field that can be checked before the first frame. Errors name the field, e.g.
+// "renditions[2].resolution: height 361 is odd; 4:2:0 needs even sizes".
+Status validate(const StreamConfig& config);
+
+// Parsers used by the CLI and by callers that take StreamGear-style strings.
+Result<std::pair<int, int>> parse_size(std::string_view text);  // "1280x720"
+Result<int64_t> parse_bitrate_kbps(std::string_view text);      // "2500k", "2.5M", "800000"
+Result<Rational> parse_frame_rate(std::string_view text);       // "30", "29.97", "30000/1001"
+Result<Rational> parse_duration(std::string_view text);         // "2", "0.5", "1001/500"
+// A rendition: "WxH", "WxH@2500k", "WxH@15fps", or StreamGear's keys as
+// "resolution=WxH,video_bitrate=2500k,framerate=15" (leading '-' on keys accepted).
+Result<RenditionSpec> parse_rendition(std::string_view text);
+
+}  // namespace gearbox

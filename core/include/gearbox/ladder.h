@@ -1,0 +1,36 @@
+// Ladder planning: turns a StreamConfig and the first frame's size into the renditions to encode.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "gearbox/config.h"
+
+namespace gearbox {
+
+struct RenditionPlan {
+  int index = 0;       // 0 is the primary rendition
+  std::string id;      // "v0", "v1", ... used in file names and manifests
+  int width = 0;
+  int height = 0;
+  int64_t bitrate_kbps = 0;
+  Rational frame_rate;  // output frame rate (today always the input rate)
+};
+
+// StreamGear's rule: round(w * h * bpp * fps / 1000) kbps.
+int64_t bitrate_from_bpp(int width, int height, double bpp, Rational fps);
+
+// Primary first, then the secondary renditions in the order given. Fails (naming the entry)
+// on an odd source size, or a secondary identical in size and bitrate to another rendition.
+Result<std::vector<RenditionPlan>> plan_ladder(const StreamConfig& config, int source_width,
+                                               int source_height);
+
+// The distinct sizes of a ladder, each scaled once per frame however many renditions share it.
+struct SizeKey {
+  int width;
+  int height;
+  bool operator==(const SizeKey& o) const { return width == o.width && height == o.height; }
+};
+std::vector<SizeKey> distinct_sizes(const std::vector<RenditionPlan>& ladder);
+
+}  // namespace gearbox

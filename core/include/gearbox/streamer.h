@@ -1,0 +1,75 @@
+// gearbox's entry point: frames in, an ABR ladder out as DASH and/or HLS.
+//
+//   auto streamer = gearbox::Streamer::open(config);   // validates config, picks a backend
+//   for (...) streamer->push(frame);                   // the first frame fixes size and format
+//   streamer->close();                                 // flushes encoders, finalises manifests
+//
+// Threads: push() runs on the caller's thread: it validates the frame and uploads it (one colour
+// conversion at source size); scaling runs on a pipeline thread and each rendition encodes on a
+// thread of its own. Queues between them are bounded, so push() blocks when the encoders fall
+// behind: no frame that push() accepted is ever dropped.
+// Lifetime: the Streamer owns every thread and file handle; destroying it without close()
+// closes it (errors then go to the log callback).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gearbox/config.h"
+#include "gearbox/error.h"
+#include "gearbox/frame.h"
+
+namespace gearbox {
+
+struct RenditionStats {
+  std::string id;
+  int width = 0;
+  int height = 0;
+  int64_t target_kbps = 0;
+  int64_t frames_encoded = 0;
+  int64_t bytes_written = 0;
+  int64_t segments_written = 0;
+};
+
+struct StreamStats {
+  int64_t frames_pushed = 0;    // accepted by push()
+  int64_t frames_rejected = 0;  // refused by push() (size or format mismatch)
+  std::vector<RenditionStats> renditions;  // empty until the first frame
+};
+
+struct OutputPaths {
+  std::string directory;
+  std::string dash_manifest;  // empty when the format has no DASH
+  std::string hls_master;     // empty when the format has no HLS
+};
+
+class Streamer {
+ public:
+  static Result<std::unique_ptr<Streamer>> open(StreamConfig config);
+  ~Streamer();
+  Streamer(const Streamer&) = delete;
+  Streamer& operator=(const Streamer&) = delete;
+
+  // Accepts one frame. Errors: kInvalidArgument for a malformed view, kFrameMismatch for a
+  // frame whose size or format differs from the first one (the stream goes on), kClosed after
+  // close(), or the pipeline's first failure (kBackendFailure, kIo), after which every push fails.
+  Status push(const FrameView& frame);
+  // Flushes every encoder, writes the last segments and the final (VOD) manifests. Idempotent.
+  Status close();
+
+  StreamStats stats() const;
+  const OutputPaths& outputs() const;
+  // The backend in use and, for "auto", why the ones before it were passed over.
+  const std::string& backend_name() const;
+  const std::vector<std::string>& backends_passed_over() const;
+
+  class Impl;
+
+ private:
+  explicit Streamer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gearbox

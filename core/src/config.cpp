@@ -1,0 +1,263 @@
+#include "gearbox/config.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
+namespace gearbox {
+namespace {
+
+Error invalid(const std::string& field, const std::string& what) {
+  return make_error(ErrorCode::kInvalidArgument, field + ": " + what);
+}
+
+std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+std::string trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+// Parses an unsigned decimal number with an optional fraction ("29.97") into a rational.
+std::optional<Rational> parse_decimal(std::string_view text) {
+  std::string s = trim(text);
+  if (s.empty()) return std::nullopt;
+  int64_t num = 0, den = 1;
+  bool seen_dot = false, seen_digit = false;
+  for (char c : s) {
+    if (c == '.' && !seen_dot) {
+      seen_dot = true;
+    } else if (std::isdigit(static_cast<unsigned char>(c))) {
+      if (num > (INT64_MAX / 10) - 10 || den > INT64_MAX / 10) return std::nullopt;
+      num = num * 10 + (c - '0');
+      if (seen_dot) den *= 10;
+      seen_digit = true;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!seen_digit) return std::nullopt;
+  return Rational::make(num, den);
+}
+
+// "a/b" or a decimal.
+std::optional<Rational> parse_ratio_or_decimal(std::string_view text) {
+  size_t slash = text.find('/');
+  if (slash == std::string_view::npos) return parse_decimal(text);
+  auto n = parse_decimal(text.substr(0, slash));
+  auto d = parse_decimal(text.substr(slash + 1));
+  if (!n || !d || d->num == 0) return std::nullopt;
+  return Rational::make(n->num * d->den, n->den * d->num);
+}
+
+Status check_even_size(const std::string& field, int w, int h) {
+  if (w <= 0 || h <= 0) {
+    return invalid(field, "size " + std::to_string(w) + "x" + std::to_string(h) +
+                              " must be positive");
+  }
+  if (w % 2 || h % 2) {
+    return invalid(field, std::string(w % 2 ? "width " + std::to_string(w)
+                                            : "height " + std::to_string(h)) +
+                              " is odd; 4:2:0 encoding needs even sizes");
+  }
+  return {};
+}
+
+}  // namespace
+
+const char* to_string(OutputFormat format) {
+  switch (format) {
+    case OutputFormat::kDash: return "dash";
+    case OutputFormat::kHls: return "hls";
+    case OutputFormat::kBoth: return "both";
+  }
+  return "unknown";
+}
+
+Result<OutputFormat> parse_output_format(std::string_view text) {
+  if (text == "dash") return OutputFormat::kDash;
+  if (text == "hls") return OutputFormat::kHls;
+  if (text == "both") return OutputFormat::kBoth;
+  return invalid("format", quoted(text) + " is not one of dash, hls, both");
+}
+
+Result<std::pair<int, int>> parse_size(std::string_view text) {
+  std::string s = trim(text);
+  size_t x = s.find_first_of("xX");
+  auto bad = [&] { return invalid("resolution", quoted(text) + " is not WIDTHxHEIGHT"); };
+  if (x == std::string::npos || x == 0 || x + 1 >= s.size()) return bad();
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i != x && !std::isdigit(static_cast<unsigned char>(s[i]))) return bad();
+  }
+  if (x > 6 || s.size() - x - 1 > 6) return bad();  // over 999999 pixels: surely a typo
+  return std::make_pair(std::atoi(s.substr(0, x).c_str()), std::atoi(s.substr(x + 1).c_str()));
+}
+
+Result<int64_t> parse_bitrate_kbps(std::string_view text) {
+  std::string s = trim(text);
+  auto bad = [&] {
+    return invalid("bitrate", quoted(text) + " is not a bitrate like 2500k, 2.5M or 800000");
+  };
+  if (s.empty()) return bad();
+  int64_t scale_bps = 1;
+  char last = s.back();
+  if (last == 'k' || last == 'K') scale_bps = 1000;
+  if (last == 'm' || last == 'M') scale_bps = 1000000;
+  if (scale_bps != 1) s.pop_back();
+  auto value = parse_decimal(s);
+  if (!value) return bad();
+  // kbps = value * scale / 1000, rounded to the nearest kbps.
+  double kbps = value->to_double() * static_cast<double>(scale_bps) / 1000.0;
+  if (!(kbps >= 1.0)) return invalid("bitrate", quoted(text) + " is below 1 kbps");
+  if (kbps > 1e7) return invalid("bitrate", quoted(text) + " is above 10 Gbps");
+  return static_cast<int64_t>(std::llround(kbps));
+}
+
+Result<Rational> parse_frame_rate(std::string_view text) {
+  auto r = parse_ratio_or_decimal(text);
+  if (!r || r->num <= 0) {
+    return invalid("framerate", quoted(text) + " is not a positive rate like 30, 29.97 or 30000/1001");
+  }
+  if (r->to_double() > 1000.0) return invalid("framerate", quoted(text) + " is above 1000 fps");
+  return *r;
+}
+
+Result<Rational> parse_duration(std::string_view text) {
+  auto r = parse_ratio_or_decimal(text);
+  if (!r || r->num <= 0) {
+    return invalid("duration", quoted(text) + " is not a positive number of seconds");
+  }
+  return *r;
+}
+
+Result<RenditionSpec> parse_rendition(std::string_view text) {
+  RenditionSpec spec;
+  std::string s = trim(text);
+  auto fail = [&](const Error& e) {
+    return invalid("rendition " + quoted(text), e.message);
+  };
+  if (s.find('=') == std::string::npos) {
+    // Shorthand: WxH, WxH@2500k, WxH@15fps
+    std::string size_part = s, rate_part;
+    size_t at = s.find('@');
+    if (at != std::string::npos) {
+      size_part = s.substr(0, at);
+      rate_part = s.substr(at + 1);
+    }
+    auto size = parse_size(size_part);
+    if (!size) return fail(size.error());
+    spec.width = size->first;
+    spec.height = size->second;
+    if (!rate_part.empty()) {
+      if (rate_part.size() > 3 && rate_part.compare(rate_part.size() - 3, 3, "fps") == 0) {
+        auto fps = parse_frame_rate(rate_part.substr(0, rate_part.size() - 3));
+        if (!fps) return fail(fps.error());
+        spec.frame_rate = *fps;
+      } else {
+        auto kbps = parse_bitrate_kbps(rate_part);
+        if (!kbps) return fail(kbps.error());
+        spec.bitrate_kbps = *kbps;
+      }
+    }
+    return spec;
+  }
+  // key=value pairs, StreamGear's key names.
+  bool have_size = false;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t comma = s.find(',', pos);
+    if (comma == std::string::npos) comma = s.size();
+    std::string item = trim(std::string_view(s).substr(pos, comma - pos));
+    pos = comma + 1;
+    if (item.empty()) continue;
+    size_t eq = item.find('=');
+    if (eq == std::string::npos) {
+      return invalid("rendition " + quoted(text), quoted(item) + " is not key=value");
+    }
+    std::string key = trim(item.substr(0, eq));
+    std::string value = trim(item.substr(eq + 1));
+    if (!key.empty() && key[0] == '-') key.erase(0, 1);
+    if (key == "resolution") {
+      auto size = parse_size(value);
+      if (!size) return fail(size.error());
+      spec.width = size->first;
+      spec.height = size->second;
+      have_size = true;
+    } else if (key == "video_bitrate" || key == "bitrate") {
+      auto kbps = parse_bitrate_kbps(value);
+      if (!kbps) return fail(kbps.error());
+      spec.bitrate_kbps = *kbps;
+    } else if (key == "framerate") {
+      auto fps = parse_frame_rate(value);
+      if (!fps) return fail(fps.error());
+      spec.frame_rate = *fps;
+    } else {
+      return invalid("rendition " + quoted(text),
+                     "unknown key " + quoted(key) + " (known: resolution, video_bitrate, framerate)");
+    }
+  }
+  if (!have_size) return invalid("rendition " + quoted(text), "resolution is required");
+  return spec;
+}
+
+Status validate(const StreamConfig& c) {
+  if (c.output.empty()) return invalid("output", "is empty; give a directory or a manifest path");
+  if (!c.input_frame_rate.valid_positive()) {
+    return invalid("input_frame_rate", c.input_frame_rate.to_string() + " must be positive");
+  }
+  if (c.input_frame_rate.to_double() > 1000.0) {
+    return invalid("input_frame_rate", c.input_frame_rate.to_string() + " is above 1000 fps");
+  }
+  if (!(c.bpp > 0.0) || !std::isfinite(c.bpp)) {
+    return invalid("bpp", std::to_string(c.bpp) + " must be a positive number");
+  }
+  if (c.primary_bitrate_kbps && *c.primary_bitrate_kbps <= 0) {
+    return invalid("primary_bitrate_kbps", std::to_string(*c.primary_bitrate_kbps) + " must be positive");
+  }
+  if (!c.segment_duration.valid_positive()) {
+    return invalid("segment_duration", c.segment_duration.to_string() + " must be positive");
+  }
+  Rational frame_duration = Rational::make(c.input_frame_rate.den, c.input_frame_rate.num);
+  if (c.segment_duration < frame_duration) {
+    return invalid("segment_duration", c.segment_duration.to_string() +
+                                           " s is shorter than one frame at " +
+                                           c.input_frame_rate.to_string() + " fps");
+  }
+  if (c.queue_depth < 1 || c.queue_depth > 1024) {
+    return invalid("queue_depth", std::to_string(c.queue_depth) + " must be within 1..1024");
+  }
+  if (!(c.rate_control.vbv_maxrate_factor >= 1.0)) {
+    return invalid("rate_control.vbv_maxrate_factor",
+                   std::to_string(c.rate_control.vbv_maxrate_factor) + " must be at least 1.0");
+  }
+  if (!(c.rate_control.vbv_buffer_seconds > 0.0)) {
+    return invalid("rate_control.vbv_buffer_seconds",
+                   std::to_string(c.rate_control.vbv_buffer_seconds) + " must be positive");
+  }
+  if (c.x264.bframes < 0 || c.x264.bframes > 16) {
+    return invalid("x264.bframes", std::to_string(c.x264.bframes) + " must be within 0..16");
+  }
+  if (c.x264.threads < 0) {
+    return invalid("x264.threads", std::to_string(c.x264.threads) + " must not be negative");
+  }
+  for (size_t i = 0; i < c.renditions.size(); ++i) {
+    const RenditionSpec& r = c.renditions[i];
+    std::string field = "renditions[" + std::to_string(i + 1) + "]";  // [0] is the primary
+    GEARBOX_RETURN_IF_ERROR(check_even_size(field + ".resolution", r.width, r.height));
+    if (r.bitrate_kbps && *r.bitrate_kbps <= 0) {
+      return invalid(field + ".bitrate", std::to_string(*r.bitrate_kbps) + " kbps must be positive");
+    }
+    if (r.frame_rate && !r.frame_rate->valid_positive()) {
+      return invalid(field + ".framerate", r.frame_rate->to_string() + " must be positive");
+    }
+    if (!r.bitrate_kbps && !r.frame_rate) {
+      return invalid(field, "has neither a bitrate nor a framerate; give one of them");
+    }
+  }
+  return {};
+}
+
+}  // namespace gearbox

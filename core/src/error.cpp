@@ -1,0 +1,18 @@
+#include "gearbox/error.h"
+
+namespace gearbox {
+
+const char* to_string(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument: return "invalid argument";
+    case ErrorCode::kFrameMismatch: return "frame mismatch";
+    case ErrorCode::kUnavailable: return "unavailable";
+    case ErrorCode::kBackendFailure: return "backend failure";
+    case ErrorCode::kIo: return "i/o error";
+    case ErrorCode::kClosed: return "closed";
+    case ErrorCode::kInternal: return "internal error";
+  }
+  return "unknown error";
+}
+
+}  // namespace gearbox

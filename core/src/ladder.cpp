@@ -1,0 +1,75 @@
+#include "gearbox/ladder.h"
+
+#include <cmath>
+#include <string>
+
+namespace gearbox {
+
+int64_t bitrate_from_bpp(int width, int height, double bpp, Rational fps) {
+  double kbps = static_cast<double>(width) * height * bpp * fps.to_double() / 1000.0;
+  return static_cast<int64_t>(std::llround(kbps));
+}
+
+Result<std::vector<RenditionPlan>> plan_ladder(const StreamConfig& config, int source_width,
+                                               int source_height) {
+  if (source_width % 2 || source_height % 2) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "frame: source size " + std::to_string(source_width) + "x" +
+                          std::to_string(source_height) +
+                          " has an odd side; 4:2:0 encoding needs even sizes (crop one pixel)");
+  }
+  std::vector<RenditionPlan> ladder;
+  RenditionPlan primary;
+  primary.width = source_width;
+  primary.height = source_height;
+  primary.frame_rate = config.input_frame_rate;
+  primary.bitrate_kbps = config.primary_bitrate_kbps.value_or(
+      bitrate_from_bpp(source_width, source_height, config.bpp, config.input_frame_rate));
+  if (primary.bitrate_kbps < 1) primary.bitrate_kbps = 1;
+  ladder.push_back(primary);
+
+  for (const RenditionSpec& spec : config.renditions) {
+    RenditionPlan r;
+    r.width = spec.width;
+    r.height = spec.height;
+    // Every rendition is output at the input rate; a rendition's own frame rate feeds the
+    // bitrate rule only, as in StreamGear.
+    r.frame_rate = config.input_frame_rate;
+    r.bitrate_kbps = spec.bitrate_kbps
+                         ? *spec.bitrate_kbps
+                         : bitrate_from_bpp(spec.width, spec.height, config.bpp, *spec.frame_rate);
+    if (r.bitrate_kbps < 1) r.bitrate_kbps = 1;
+    ladder.push_back(r);
+  }
+
+  for (size_t i = 0; i < ladder.size(); ++i) {
+    ladder[i].index = static_cast<int>(i);
+    ladder[i].id = "v" + std::to_string(i);
+    for (size_t j = 0; j < i; ++j) {
+      if (ladder[j].width == ladder[i].width && ladder[j].height == ladder[i].height &&
+          ladder[j].bitrate_kbps == ladder[i].bitrate_kbps) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "renditions[" + std::to_string(i) + "]: duplicates " +
+                              (j == 0 ? std::string("the primary rendition")
+                                      : "renditions[" + std::to_string(j) + "]") +
+                              " (" + std::to_string(ladder[i].width) + "x" +
+                              std::to_string(ladder[i].height) + " at " +
+                              std::to_string(ladder[i].bitrate_kbps) + " kbps)");
+      }
+    }
+  }
+  return ladder;
+}
+
+std::vector<SizeKey> distinct_sizes(const std::vector<RenditionPlan>& ladder) {
+  std::vector<SizeKey> sizes;
+  for (const RenditionPlan& r : ladder) {
+    SizeKey k{r.width, r.height};
+    bool seen = false;
+    for (const SizeKey& s : sizes) seen = seen || s == k;
+    if (!seen) sizes.push_back(k);
+  }
+  return sizes;
+}
+
+}  // namespace gearbox

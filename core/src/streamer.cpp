@@ -1,0 +1,332 @@
+#include "gearbox/streamer.h"
+
+#include <atomic>
+#include <cstdio>
+#include <thread>
+
+#include "../../packager/output_layout.h"
+#include "../../packager/packager.h"
+#include "bounded_queue.h"
+#include "gearbox/backend.h"
+#include "gearbox/ladder.h"
+#include "gearbox/segment_grid.h"
+
+namespace gearbox {
+
+namespace {
+
+struct PictureJob {
+  SurfaceRef surface;
+  int64_t pts;  // media ticks
+  bool idr;
+};
+
+void log_to_stderr(LogLevel level, const std::string& message) {
+  if (level == LogLevel::kInfo) return;
+  std::fprintf(stderr, "gearbox %s: %s\n", level == LogLevel::kError ? "error" : "warning",
+               message.c_str());
+}
+
+}  // namespace
+
+class Streamer::Impl {
+ public:
+  StreamConfig config;
+  OutputPaths paths;
+  BackendSelection selection;
+  std::string backend_name;
+  MediaClock clock{90000, 3600};
+  SegmentGrid grid{Rational{2, 1}};
+
+  // Fixed by the first frame.
+  bool started = false;
+  bool closed = false;
+  PixelFormat format = PixelFormat::kBGR24;
+  int width = 0, height = 0;
+  std::vector<RenditionPlan> ladder;
+  std::unique_ptr<Device> device;
+  std::vector<std::unique_ptr<Encoder>> encoders;
+  std::unique_ptr<packager::Packager> packager;
+
+  // Pipeline: push() -> source queue -> scaler thread -> one queue per rendition -> encoders.
+  std::unique_ptr<BoundedQueue<PictureJob>> source_queue;
+  std::vector<std::unique_ptr<BoundedQueue<PictureJob>>> encode_queues;
+  std::thread scaler;
+  std::vector<std::thread> encoder_threads;
+
+  // Counters read by stats() from any thread.
+  std::atomic<int64_t> frames_pushed{0};
+  std::atomic<int64_t> frames_rejected{0};
+  std::unique_ptr<std::atomic<int64_t>[]> frames_encoded;
+  std::unique_ptr<std::atomic<int64_t>[]> bytes_encoded;
+
+  // The pipeline's first failure; once set, push() refuses frames with it.
+  std::mutex error_mutex;
+  Status first_error;
+  std::atomic<bool> failed{false};
+
+  void log(LogLevel level, const std::string& message) const {
+    if (config.log) config.log(level, message); else log_to_stderr(level, message);
+  }
+
+  void fail(const Status& s) {
+    std::lock_guard<std::mutex> lock(error_mutex);
+    if (first_error) {
+      first_error = s;
+      failed = true;
+      log(LogLevel::kError, s.message());
+    }
+  }
+
+  Status current_error() {
+    std::lock_guard<std::mutex> lock(error_mutex);
+    return first_error;
+  }
+
+  Status start(const FrameView& frame);
+  void run_scaler();
+  void run_encoder(size_t index);
+  Status finish();
+};
+
+// Hands one rendition's packets to the packager and counts them.
+class RenditionSink final : public PacketSink {
+ public:
+  RenditionSink(Streamer::Impl& impl, size_t index) : impl_(impl), index_(index) {}
+  Status on_packet(const EncodedPacket& packet) override {
+    impl_.frames_encoded[index_]++;
+    impl_.bytes_encoded[index_] += static_cast<int64_t>(packet.size);
+    return impl_.packager->write(index_, packet);
+  }
+
+ private:
+  Streamer::Impl& impl_;
+  size_t index_;
+};
+
+Status Streamer::Impl::start(const FrameView& frame) {
+  auto planned = plan_ladder(config, frame.width, frame.height);
+  if (!planned) return planned.error();
+  std::vector<RenditionPlan> plan = std::move(planned.value());
+
+  DeviceOptions device_options;
+  device_options.width = frame.width;
+  device_options.height = frame.height;
+  device_options.input_format = frame.format;
+  device_options.pool_size = config.queue_depth * 2 + 4;
+  auto opened = selection.backend->open(device_options);
+  if (!opened) return opened.error();
+  std::unique_ptr<Device> dev = std::move(opened.value());
+
+  std::vector<std::unique_ptr<Encoder>> encs;
+  std::vector<packager::TrackDescription> tracks;
+  for (const RenditionPlan& r : plan) {
+    EncoderConfig ec;
+    ec.width = r.width;
+    ec.height = r.height;
+    ec.frame_rate = r.frame_rate;
+    ec.timescale = clock.timescale;
+    ec.bitrate_kbps = r.bitrate_kbps;
+    ec.rate_control = config.rate_control;
+    ec.x264 = config.x264;
+    auto enc = dev->open_encoder(ec);
+    if (!enc) {
+      return make_error(enc.error().code, "rendition " + r.id + " (" + std::to_string(r.width) +
+                                              "x" + std::to_string(r.height) + "): " +
+                                              enc.error().message);
+    }
+    packager::TrackDescription t;
+    t.id = r.id;
+    t.width = r.width;
+    t.height = r.height;
+    t.frame_rate = r.frame_rate;
+    t.timescale = clock.timescale;
+    t.frame_ticks = clock.frame_ticks;
+    t.target_bitrate_bps = r.bitrate_kbps * 1000;
+    t.max_bitrate_bps = static_cast<int64_t>(static_cast<double>(t.target_bitrate_bps) *
+                                             config.rate_control.vbv_maxrate_factor);
+    t.codec = (*enc)->codec_config();
+    tracks.push_back(t);
+    encs.push_back(std::move(enc.value()));
+  }
+  auto pk = packager::Packager::open(paths, config.segment_duration, std::move(tracks));
+  if (!pk) return pk.error();
+
+  // Everything opened: commit.
+  ladder = std::move(plan);
+  device = std::move(dev);
+  encoders = std::move(encs);
+  packager = std::move(pk.value());
+  format = frame.format;
+  width = frame.width;
+  height = frame.height;
+  frames_encoded.reset(new std::atomic<int64_t>[ladder.size()]);
+  bytes_encoded.reset(new std::atomic<int64_t>[ladder.size()]);
+  source_queue = std::make_unique<BoundedQueue<PictureJob>>(config.queue_depth);
+  for (size_t i = 0; i < ladder.size(); ++i) {
+    frames_encoded[i] = 0;
+    bytes_encoded[i] = 0;
+    encode_queues.push_back(std::make_unique<BoundedQueue<PictureJob>>(config.queue_depth));
+  }
+  for (size_t i = 0; i < ladder.size(); ++i) encoder_threads.emplace_back([this, i] { run_encoder(i); });
+  scaler = std::thread([this] { run_scaler(); });
+  started = true;
+  std::string summary;
+  for (const RenditionPlan& r : ladder) {
+    summary += " " + r.id + "=" + std::to_string(r.width) + "x" + std::to_string(r.height) + "@" +
+               std::to_string(r.bitrate_kbps) + "k";
+  }
+  log(LogLevel::kInfo, "ladder on " + backend_name + ":" + summary);
+  return {};
+}
+
+void Streamer::Impl::run_scaler() {
+  std::vector<SizeKey> sizes = distinct_sizes(ladder);
+  std::vector<SurfaceRef> scaled(sizes.size());
+  while (std::optional<PictureJob> job = source_queue->pop()) {
+    if (failed) continue;  // keep draining so push() never blocks on a dead pipeline
+    for (size_t s = 0; s < sizes.size(); ++s) {
+      if (sizes[s].width == width && sizes[s].height == height) {
+        scaled[s] = job->surface;
+        continue;
+      }
+      auto surface = device->scale(*job->surface, sizes[s].width, sizes[s].height);
+      if (!surface) {
+        fail(surface.error());
+        break;
+      }
+      scaled[s] = std::move(surface.value());
+    }
+    if (failed) continue;
+    for (size_t r = 0; r < ladder.size(); ++r) {
+      size_t s = 0;
+      while (!(sizes[s] == SizeKey{ladder[r].width, ladder[r].height})) ++s;
+      encode_queues[r]->push(PictureJob{scaled[s], job->pts, job->idr});
+    }
+    for (SurfaceRef& ref : scaled) ref.reset();  // back to the pools as soon as encoders are done
+  }
+  for (auto& q : encode_queues) q->close();
+}
+
+void Streamer::Impl::run_encoder(size_t index) {
+  RenditionSink sink(*this, index);
+  Encoder& encoder = *encoders[index];
+  while (std::optional<PictureJob> job = encode_queues[index]->pop()) {
+    if (failed) continue;
+    Status s = encoder.encode(*job->surface, job->pts, job->idr, sink);
+    if (!s) fail(make_error(s.code(), ladder[index].id + ": " + s.message()));
+  }
+  if (!failed) {
+    Status s = encoder.drain(sink);
+    if (!s) fail(make_error(s.code(), ladder[index].id + ": " + s.message()));
+  }
+}
+
+Status Streamer::Impl::finish() {
+  if (!started) return {};
+  source_queue->close();
+  scaler.join();
+  for (std::thread& t : encoder_threads) t.join();
+  // Whatever was accepted and encoded is packaged and listed, even after a failure.
+  Status s = packager->finish();
+  if (!s) fail(s);
+  return current_error();
+}
+
+Streamer::Streamer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Streamer::~Streamer() {
+  if (impl_ && !impl_->closed) {
+    Status s = close();
+    if (!s) impl_->log(LogLevel::kError, "close() from the destructor: " + s.message());
+  }
+}
+
+Result<std::unique_ptr<Streamer>> Streamer::open(StreamConfig config) {
+  GEARBOX_RETURN_IF_ERROR(validate(config));
+  auto paths = packager::resolve_output(config.output, config.format);
+  if (!paths) return paths.error();
+  auto selection = select_backend(config.backend);
+  if (!selection) return selection.error();
+
+  auto impl = std::make_unique<Impl>();
+  impl->config = std::move(config);
+  impl->paths = paths.value();
+  impl->selection = std::move(selection.value());
+  impl->backend_name = impl->selection.backend->name();
+  impl->clock = MediaClock::for_frame_rate(impl->config.input_frame_rate);
+  impl->grid = SegmentGrid(impl->config.segment_duration);
+  for (const std::string& why : impl->selection.passed_over) {
+    impl->log(LogLevel::kInfo, "backend passed over: " + why);
+  }
+  return std::unique_ptr<Streamer>(new Streamer(std::move(impl)));
+}
+
+Status Streamer::push(const FrameView& frame) {
+  Impl& d = *impl_;
+  if (d.closed) return make_error(ErrorCode::kClosed, "push: the stream is closed");
+  if (d.failed) return d.current_error();
+  GEARBOX_RETURN_IF_ERROR(validate_frame(frame));
+  if (!d.started) {
+    GEARBOX_RETURN_IF_ERROR(d.start(frame));
+  } else if (frame.format != d.format || frame.width != d.width || frame.height != d.height) {
+    d.frames_rejected++;
+    return make_error(ErrorCode::kFrameMismatch,
+                      "frame " + std::to_string(d.frames_pushed.load()) + ": " +
+                          to_string(frame.format) + " " + std::to_string(frame.width) + "x" +
+                          std::to_string(frame.height) + " differs from the first frame (" +
+                          to_string(d.format) + " " + std::to_string(d.width) + "x" +
+                          std::to_string(d.height) + "); frame skipped, the stream goes on");
+  }
+  const int64_t index = d.frames_pushed.load();
+  const int64_t pts = d.clock.ticks_of_frame(index);
+  const bool idr = index == 0 || d.grid.starts_segment(d.clock.seconds_of(d.clock.ticks_of_frame(index - 1)),
+                                                       d.clock.seconds_of(pts));
+  auto surface = d.device->upload(frame);
+  if (!surface) return surface.error();
+  if (!d.source_queue->push(PictureJob{std::move(surface.value()), pts, idr})) {
+    return make_error(ErrorCode::kClosed, "push: the pipeline is shut down");
+  }
+  d.frames_pushed++;
+  return {};
+}
+
+Status Streamer::close() {
+  Impl& d = *impl_;
+  if (d.closed) return d.current_error();
+  d.closed = true;
+  if (!d.started) {
+    d.log(LogLevel::kWarning, "close: no frame was pushed; nothing was written");
+    return {};
+  }
+  return d.finish();
+}
+
+StreamStats Streamer::stats() const {
+  const Impl& d = *impl_;
+  StreamStats s;
+  s.frames_pushed = d.frames_pushed;
+  s.frames_rejected = d.frames_rejected;
+  if (!d.started) return s;
+  std::vector<int64_t> segments = d.packager->segments_written();
+  for (size_t i = 0; i < d.ladder.size(); ++i) {
+    RenditionStats r;
+    r.id = d.ladder[i].id;
+    r.width = d.ladder[i].width;
+    r.height = d.ladder[i].height;
+    r.target_kbps = d.ladder[i].bitrate_kbps;
+    r.frames_encoded = d.frames_encoded[i];
+    r.bytes_written = d.bytes_encoded[i];
+    r.segments_written = segments[i];
+    s.renditions.push_back(r);
+  }
+  return s;
+}
+
+const OutputPaths& Streamer::outputs() const { return impl_->paths; }
+const std::string& Streamer::backend_name() const { return impl_->backend_name; }
+const std::vector<std::string>& Streamer::backends_passed_over() const {
+  return impl_->selection.passed_over;
+}
+
+}  // namespace gearbox

@@ -1,0 +1,174 @@
+#include "fmp4_segmenter.h"
+
+#include <algorithm>
+#include <cstring>
+
+extern "C" {
+#include <libavformat/avformat.h>
+#include <libavutil/error.h>
+#include <libavutil/opt.h>
+}
+
+#include "atomic_file.h"
+
+namespace gearbox::packager {
+namespace {
+
+Error av_failure(const std::string& call, int code) {
+  char text[AV_ERROR_MAX_STRING_SIZE] = {0};
+  av_strerror(code, text, sizeof text);
+  return make_error(ErrorCode::kBackendFailure, "libavformat " + call + ": " + text);
+}
+
+}  // namespace
+
+std::string init_segment_name(const std::string& track_id) { return track_id + "-init.mp4"; }
+
+std::string media_segment_name(const std::string& track_id, const std::string& number) {
+  return track_id + "-" + number + ".m4s";
+}
+
+Fmp4Segmenter::Fmp4Segmenter(const TrackDescription& track, std::string directory,
+                             SegmentCallback cb)
+    : track_(track), directory_(std::move(directory)), on_segment_(std::move(cb)) {}
+
+Fmp4Segmenter::~Fmp4Segmenter() {
+  if (mux_) avformat_free_context(mux_);
+  if (io_) {
+    av_freep(&io_->buffer);
+    avio_context_free(&io_);
+  }
+  av_packet_free(&packet_);
+}
+
+Result<std::unique_ptr<Fmp4Segmenter>> Fmp4Segmenter::open(const TrackDescription& track,
+                                                           const std::string& directory,
+                                                           SegmentCallback on_segment) {
+  std::unique_ptr<Fmp4Segmenter> s(new Fmp4Segmenter(track, directory, std::move(on_segment)));
+  GEARBOX_RETURN_IF_ERROR(s->open_muxer());
+  return s;
+}
+
+int Fmp4Segmenter::on_muxer_bytes(void* opaque, uint8_t* data, int size) {
+  auto* self = static_cast<Fmp4Segmenter*>(opaque);
+  self->pending_.insert(self->pending_.end(), data, data + size);
+  return size;
+}
+
+Status Fmp4Segmenter::open_muxer() {
+  int rc = avformat_alloc_output_context2(&mux_, nullptr, "mp4", nullptr);
+  if (rc < 0 || !mux_) return av_failure("avformat_alloc_output_context2(mp4)", rc);
+  AVStream* st = avformat_new_stream(mux_, nullptr);
+  if (!st) return av_failure("avformat_new_stream", AVERROR(ENOMEM));
+  st->time_base = AVRational{1, static_cast<int>(track_.timescale)};
+  st->avg_frame_rate = AVRational{static_cast<int>(track_.frame_rate.num),
+                                  static_cast<int>(track_.frame_rate.den)};
+  AVCodecParameters* par = st->codecpar;
+  par->codec_type = AVMEDIA_TYPE_VIDEO;
+  par->codec_id = AV_CODEC_ID_H264;
+  par->width = track_.width;
+  par->height = track_.height;
+  par->bit_rate = track_.target_bitrate_bps;
+  par->color_range = AVCOL_RANGE_MPEG;
+  par->color_primaries = AVCOL_PRI_SMPTE170M;
+  par->color_trc = AVCOL_TRC_SMPTE170M;
+  par->color_space = AVCOL_SPC_SMPTE170M;
+  const std::vector<uint8_t>& extra = track_.codec.extradata;
+  par->extradata = static_cast<uint8_t*>(av_mallocz(extra.size() + AV_INPUT_BUFFER_PADDING_SIZE));
+  if (!par->extradata) return av_failure("av_mallocz", AVERROR(ENOMEM));
+  std::memcpy(par->extradata, extra.data(), extra.size());
+  par->extradata_size = static_cast<int>(extra.size());
+
+  const int kBufferSize = 1 << 16;
+  auto* buffer = static_cast<unsigned char*>(av_malloc(kBufferSize));
+  io_ = avio_alloc_context(buffer, kBufferSize, 1, this, nullptr, &on_muxer_bytes, nullptr);
+  if (!io_) return av_failure("avio_alloc_context", AVERROR(ENOMEM));
+  mux_->pb = io_;
+  mux_->flags |= AVFMT_FLAG_CUSTOM_IO;
+
+  // CMAF fragments cut only when we say so (frag_custom); the moov is complete up front
+  // (empty_moov: SPS/PPS are known before the first frame); B-frames keep pts = dts at IDRs
+  // through signed composition offsets instead of an edit list.
+  AVDictionary* options = nullptr;
+  av_dict_set(&options, "movflags",
+              "+cmaf+frag_custom+empty_moov+default_base_moof+negative_cts_offsets+skip_trailer",
+              0);
+  rc = avformat_write_header(mux_, &options);
+  av_dict_free(&options);
+  if (rc < 0) return av_failure("avformat_write_header", rc);
+  if (st->time_base.den != track_.timescale) {
+    return make_error(ErrorCode::kInternal, "mp4 muxer changed the timescale of " + track_.id);
+  }
+  avio_flush(io_);
+  std::string init(pending_.begin(), pending_.end());
+  pending_.clear();
+  GEARBOX_RETURN_IF_ERROR(
+      write_file_atomically(directory_ + "/" + init_segment_name(track_.id), init));
+  packet_ = av_packet_alloc();
+  if (!packet_) return av_failure("av_packet_alloc", AVERROR(ENOMEM));
+  return {};
+}
+
+Status Fmp4Segmenter::cut_segment(int64_t next_start) {
+  int rc = av_write_frame(mux_, nullptr);  // flush the fragment (frag_custom)
+  if (rc < 0) return av_failure("av_write_frame(flush) for " + track_.id, rc);
+  avio_flush(io_);
+  SegmentRecord record;
+  record.number = next_number_++;
+  record.start = segment_start_;
+  record.duration = next_start - segment_start_;
+  record.bytes = static_cast<int64_t>(pending_.size());
+  record.frames = segment_frames_;
+  std::string_view bytes(reinterpret_cast<const char*>(pending_.data()), pending_.size());
+  GEARBOX_RETURN_IF_ERROR(write_file_atomically(
+      directory_ + "/" + media_segment_name(track_.id, record.number), bytes));
+  pending_.clear();
+  segment_start_ = next_start;
+  segment_frames_ = 0;
+  return on_segment_(record);
+}
+
+Status Fmp4Segmenter::write(const EncodedPacket& packet) {
+  if (finished_) return make_error(ErrorCode::kClosed, "segmenter " + track_.id + " is finished");
+  if (!started_) {
+    if (!packet.keyframe) {
+      return make_error(ErrorCode::kInternal, track_.id + ": first packet is not an IDR");
+    }
+    started_ = true;
+    // The mp4 muxer refuses a negative dts; shift both clocks by the decode delay instead.
+    shift_ = packet.pts - packet.dts;
+    segment_start_ = packet.pts + shift_;
+  } else if (packet.keyframe) {
+    GEARBOX_RETURN_IF_ERROR(cut_segment(packet.pts + shift_));
+  }
+  av_packet_unref(packet_);
+  // The muxer copies the payload into its fragment buffer, so pointing at the encoder's
+  // memory (no AVBuffer) is safe and avoids a copy here.
+  packet_->data = const_cast<uint8_t*>(packet.data);
+  packet_->size = static_cast<int>(packet.size);
+  packet_->pts = packet.pts + shift_;
+  packet_->dts = packet.dts + shift_;
+  packet_->duration = track_.frame_ticks;
+  packet_->flags = packet.keyframe ? AV_PKT_FLAG_KEY : 0;
+  packet_->stream_index = 0;
+  int rc = av_write_frame(mux_, packet_);
+  packet_->data = nullptr;
+  packet_->size = 0;
+  if (rc < 0) return av_failure("av_write_frame for " + track_.id, rc);
+  ++segment_frames_;
+  end_pts_ = std::max(end_pts_, packet.pts + shift_ + track_.frame_ticks);
+  return {};
+}
+
+Status Fmp4Segmenter::finish() {
+  if (finished_) return {};
+  finished_ = true;
+  if (started_) GEARBOX_RETURN_IF_ERROR(cut_segment(end_pts_));
+  int rc = av_write_trailer(mux_);
+  if (rc < 0) return av_failure("av_write_trailer for " + track_.id, rc);
+  avio_flush(io_);
+  pending_.clear();  // skip_trailer: nothing belongs after the last fragment
+  return {};
+}
+
+}  // namespace gearbox::packager

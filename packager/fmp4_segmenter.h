@@ -1,0 +1,61 @@
+// One rendition's CMAF track: libavformat's mp4 muxer in fragmented mode writes the init
+// segment once and one fragment per segment; this class cuts a fragment exactly before each
+// IDR the engine forced, and writes each fragment to its own segment file.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gearbox/backend.h"
+#include "track.h"
+
+struct AVFormatContext;
+struct AVIOContext;
+struct AVPacket;
+
+namespace gearbox::packager {
+
+class Fmp4Segmenter {
+ public:
+  // Called after a segment file is complete on disk.
+  using SegmentCallback = std::function<Status(const SegmentRecord&)>;
+
+  static Result<std::unique_ptr<Fmp4Segmenter>> open(const TrackDescription& track,
+                                                     const std::string& directory,
+                                                     SegmentCallback on_segment);
+  ~Fmp4Segmenter();
+
+  // Packets in decode order. The first must be a keyframe; every later keyframe starts a segment.
+  Status write(const EncodedPacket& packet);
+  // Writes the last segment. No write() afterwards.
+  Status finish();
+  // Media time of the first frame in the files (0 without B-frames, their decode delay with
+  // them): manifests subtract it (DASH presentationTimeOffset) so the stream starts at 0.
+  int64_t presentation_offset() const { return shift_; }
+
+ private:
+  Fmp4Segmenter(const TrackDescription& track, std::string directory, SegmentCallback cb);
+  Status open_muxer();
+  Status cut_segment(int64_t next_start);
+  static int on_muxer_bytes(void* opaque, uint8_t* data, int size);
+
+  TrackDescription track_;
+  std::string directory_;
+  SegmentCallback on_segment_;
+  AVFormatContext* mux_ = nullptr;
+  AVIOContext* io_ = nullptr;
+  AVPacket* packet_ = nullptr;
+  std::vector<uint8_t> pending_;  // bytes the muxer produced since the last cut
+
+  bool started_ = false;
+  bool finished_ = false;
+  int64_t shift_ = 0;  // added to pts and dts so the first dts is 0 (B-frame delay)
+  int64_t segment_start_ = 0;
+  int64_t segment_frames_ = 0;
+  int64_t end_pts_ = 0;  // largest pts + one frame seen so far
+  int64_t next_number_ = 1;
+};
+
+}  // namespace gearbox::packager

@@ -1,0 +1,52 @@
+#include "hls_playlists.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+namespace gearbox::packager {
+
+std::string media_playlist_name(const std::string& track_id) { return track_id + ".m3u8"; }
+
+std::string render_hls_media_playlist(const ManifestModel& m, size_t track) {
+  const TrackDescription& tr = m.tracks[track];
+  const std::vector<SegmentRecord>& segs = m.segments[track];
+  const size_t n = std::min(m.published, segs.size());
+  std::ostringstream out;
+  out << "#EXTM3U\n";
+  out << "#EXT-X-VERSION:7\n";  // fMP4 segments with EXT-X-MAP
+  out << "#EXT-X-TARGETDURATION:" << m.target_duration_seconds() << "\n";
+  out << "#EXT-X-MEDIA-SEQUENCE:" << (n > 0 ? segs[0].number : 1) << "\n";
+  out << "#EXT-X-PLAYLIST-TYPE:" << (m.final ? "VOD" : "EVENT") << "\n";
+  out << "#EXT-X-INDEPENDENT-SEGMENTS\n";
+  out << "#EXT-X-MAP:URI=\"" << init_segment_name(tr.id) << "\"\n";
+  char extinf[64];
+  for (size_t i = 0; i < n; ++i) {
+    std::snprintf(extinf, sizeof extinf, "#EXTINF:%.6f,\n",
+                  static_cast<double>(segs[i].duration) / tr.timescale);
+    out << extinf << media_segment_name(tr.id, segs[i].number) << "\n";
+  }
+  if (m.final) out << "#EXT-X-ENDLIST\n";
+  return out.str();
+}
+
+std::string render_hls_master_playlist(const ManifestModel& m) {
+  std::ostringstream out;
+  out << "#EXTM3U\n";
+  out << "#EXT-X-VERSION:7\n";
+  out << "#EXT-X-INDEPENDENT-SEGMENTS\n";
+  const int target = m.target_duration_seconds();
+  for (size_t t = 0; t < m.tracks.size(); ++t) {
+    const TrackDescription& tr = m.tracks[t];
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%.3f", tr.frame_rate.to_double());
+    out << "#EXT-X-STREAM-INF:BANDWIDTH=" << m.peak_bitrate_bps(t, target)
+        << ",AVERAGE-BANDWIDTH=" << m.average_bitrate_bps(t) << ",CODECS=\""
+        << tr.codec.codec_string << "\",RESOLUTION=" << tr.width << "x" << tr.height
+        << ",FRAME-RATE=" << rate << ",CLOSED-CAPTIONS=NONE\n";
+    out << media_playlist_name(tr.id) << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace gearbox::packager

@@ -1,0 +1,89 @@
+#include "manifest_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+namespace gearbox::packager {
+
+double ManifestModel::max_possible_segment_seconds() const {
+  double longest_frame = 0;
+  for (const TrackDescription& t : tracks) {
+    longest_frame = std::max(longest_frame, static_cast<double>(t.frame_ticks) / t.timescale);
+  }
+  return segment_duration.to_double() + longest_frame;
+}
+
+double ManifestModel::max_published_segment_seconds() const {
+  double longest = 0;
+  for (size_t t = 0; t < tracks.size(); ++t) {
+    for (size_t i = 0; i < published && i < segments[t].size(); ++i) {
+      longest = std::max(longest,
+                         static_cast<double>(segments[t][i].duration) / tracks[t].timescale);
+    }
+  }
+  return longest;
+}
+
+int ManifestModel::target_duration_seconds() const {
+  // EXTINF rounded to the nearest integer must not exceed the target duration (RFC 8216
+  // 4.3.3.1); every segment is shorter than max_possible_segment_seconds().
+  return std::max(1, static_cast<int>(std::lround(max_possible_segment_seconds())));
+}
+
+int64_t ManifestModel::peak_bitrate_bps(size_t track, int target_duration_s) const {
+  const std::vector<SegmentRecord>& segs = segments[track];
+  const int64_t ts = tracks[track].timescale;
+  const size_t n = std::min(published, segs.size());
+  const double lo = 0.5 * target_duration_s, hi = 1.5 * target_duration_s;
+  int64_t peak = 0;
+  double total_s = 0;
+  int64_t total_bytes = 0;
+  for (size_t i = 0; i < n; ++i) {
+    double secs = 0;
+    int64_t bytes = 0;
+    for (size_t j = i; j < n; ++j) {
+      secs += static_cast<double>(segs[j].duration) / ts;
+      bytes += segs[j].bytes;
+      if (secs > hi) break;
+      if (secs >= lo) peak = std::max(peak, static_cast<int64_t>(std::llround(bytes * 8 / secs)));
+    }
+    total_s += static_cast<double>(segs[i].duration) / ts;
+    total_bytes += segs[i].bytes;
+  }
+  // A presentation shorter than half a target duration has only one run: all of it.
+  if (peak == 0 && total_s > 0) peak = static_cast<int64_t>(std::llround(total_bytes * 8 / total_s));
+  if (!final) peak = std::max(peak, tracks[track].max_bitrate_bps);
+  return peak;
+}
+
+int64_t ManifestModel::average_bitrate_bps(size_t track) const {
+  const std::vector<SegmentRecord>& segs = segments[track];
+  int64_t bytes = 0, ticks = 0;
+  for (size_t i = 0; i < published && i < segs.size(); ++i) {
+    bytes += segs[i].bytes;
+    ticks += segs[i].duration;
+  }
+  if (ticks == 0) return tracks[track].target_bitrate_bps;
+  return bytes * 8 * tracks[track].timescale / ticks;
+}
+
+std::string iso8601_utc(int64_t unix_ms) {
+  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(unix_ms % 1000));
+  return buf;
+}
+
+std::string xs_duration(double seconds) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "PT%.3fS", seconds);
+  return buf;
+}
+
+}  // namespace gearbox::packager

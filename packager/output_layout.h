@@ -1,0 +1,19 @@
+// Where the files go. StreamGear accepts a manifest path, an existing directory or a URL; gearbox
+// accepts a manifest path or a directory (created if missing) and names the manifests inside a
+// directory manifest.mpd and master.m3u8. URLs are not supported yet and are refused clearly.
+#pragma once
+
+#include <string>
+
+#include "gearbox/config.h"
+#include "gearbox/streamer.h"
+
+namespace gearbox::packager {
+
+inline constexpr const char* kDefaultMpdName = "manifest.mpd";
+inline constexpr const char* kDefaultHlsMasterName = "master.m3u8";
+
+// Resolves `output` for `format` and creates the directory. Errors name the field "output".
+Result<OutputPaths> resolve_output(const std::string& output, OutputFormat format);
+
+}  // namespace gearbox::packager

@@ -1,0 +1,48 @@
+// The packager: one Fmp4Segmenter per rendition writing CMAF segments, and the manifest
+// writers (DASH and/or HLS over the same segments) refreshed whenever every rendition has
+// finished one more segment. Manifests are replaced atomically, so a player polling them always
+// reads a complete file that names only segments already on disk.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "fmp4_segmenter.h"
+#include "gearbox/config.h"
+#include "gearbox/streamer.h"
+#include "manifest_model.h"
+
+namespace gearbox::packager {
+
+struct SegmentEvent {
+  size_t track;
+  SegmentRecord record;
+};
+
+class Packager {
+ public:
+  static Result<std::unique_ptr<Packager>> open(const OutputPaths& paths, Rational segment_duration,
+                                                std::vector<TrackDescription> tracks);
+
+  // Thread-safe across tracks; packets of one track must come from one thread, in decode order.
+  Status write(size_t track, const EncodedPacket& packet);
+  // Completes every track's last segment and writes the final (static / VOD) manifests.
+  Status finish();
+
+  // Segments completed so far per track.
+  std::vector<int64_t> segments_written() const;
+
+ private:
+  Packager(const OutputPaths& paths, Rational segment_duration);
+  Status on_segment(size_t track, const SegmentRecord& record);
+  Status publish_locked();  // renders and atomically replaces every manifest
+
+  OutputPaths paths_;
+  std::vector<std::unique_ptr<Fmp4Segmenter>> segmenters_;
+  mutable std::mutex mutex_;  // guards model_
+  ManifestModel model_;
+};
+
+}  // namespace gearbox::packager

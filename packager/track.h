@@ -1,0 +1,46 @@
+// What the packager knows of each rendition and of each segment it wrote: the model both
+// manifest writers render from.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gearbox/backend.h"
+#include "gearbox/rational.h"
+
+namespace gearbox::packager {
+
+struct TrackDescription {
+  std::string id;  // "v0": file names and manifest ids
+  int width = 0;
+  int height = 0;
+  Rational frame_rate;
+  int64_t timescale = 90000;
+  int64_t frame_ticks = 3600;
+  int64_t target_bitrate_bps = 0;  // the encoder's target
+  int64_t max_bitrate_bps = 0;     // its VBV cap: the bandwidth announced until one is measured
+  CodecConfig codec;
+};
+
+struct SegmentRecord {
+  int64_t number = 0;    // 1-based, identical across renditions for the same instant
+  int64_t start = 0;     // media ticks of its first frame (an IDR)
+  int64_t duration = 0;  // media ticks
+  int64_t bytes = 0;     // size of the segment file
+  int64_t frames = 0;
+
+  // Bits per second over this segment's own duration.
+  int64_t bitrate_bps(int64_t timescale) const {
+    return duration > 0 ? bytes * 8 * timescale / duration : 0;
+  }
+};
+
+// File names shared by the DASH and HLS manifests (both list the same segment files).
+std::string init_segment_name(const std::string& track_id);
+std::string media_segment_name(const std::string& track_id, const std::string& number);
+inline std::string media_segment_name(const std::string& track_id, int64_t number) {
+  return media_segment_name(track_id, std::to_string(number));
+}
+
+}  // namespace gearbox::packager

@@ -1,0 +1,336 @@
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "commands.h"
+#include "gearbox/streamer.h"
+#include "gearbox/test_pattern.h"
+#include "raw_input.h"
+
+namespace gearbox::cli {
+namespace {
+
+const char kHelp[] =
+    "usage: gearbox stream [options]\n"
+    "\n"
+    "Encodes frames into an adaptive-bitrate ladder and packages it as DASH and/or HLS.\n"
+    "The primary rendition has the input's size and frame rate; add more with --rendition.\n"
+    "\n"
+    "output:\n"
+    "  -o, --output PATH       a directory (manifests manifest.mpd / master.m3u8 inside) or a\n"
+    "                          .mpd / .m3u8 path                   [default: gearbox-out]\n"
+    "  --format dash|hls|both  manifests to write over the same fMP4 segments [default: both]\n"
+    "  --segment SECONDS       segment duration; IDRs are forced on this grid  [default: 2]\n"
+    "\n"
+    "ladder:\n"
+    "  --rendition SPEC        add a rendition (repeatable): WxH@BITRATE (1280x720@2500k),\n"
+    "                          WxH@FPSfps (bitrate from the bpp rule), or StreamGear keys:\n"
+    "                          resolution=WxH,video_bitrate=2500k,framerate=30\n"
+    "  --bitrate RATE          the primary rendition's bitrate (2500k, 4M)  [default: bpp rule]\n"
+    "  --bpp N                 bits per pixel for round(w*h*bpp*fps/1000) kbps [default: 0.1]\n"
+    "\n"
+    "input:\n"
+    "  -i, --input SRC         'testsrc' (moving pattern with a frame counter), a raw video\n"
+    "                          file, or '-' for stdin                 [default: testsrc]\n"
+    "  --size WxH              frame size (required for raw input)     [testsrc: 1280x720]\n"
+    "  --pix-fmt FMT           raw input format: bgr24 rgb24 bgra rgba gray8 nv12 i420\n"
+    "                                                                 [default: bgr24]\n"
+    "  --rate FPS              input frame rate (30, 29.97, 30000/1001)   [default: 25]\n"
+    "  --duration SECONDS      stop after this much input          [testsrc default: 10]\n"
+    "  --frames N              stop after N frames\n"
+    "  --realtime              push frames at the input rate instead of as fast as possible\n"
+    "\n"
+    "encoder:\n"
+    "  --backend NAME          auto, x264, nvenc, qsv, vaapi           [default: auto]\n"
+    "  --preset NAME           x264 preset                           [default: veryfast]\n"
+    "  --tune NAME             x264 tune ('none' for none)          [default: zerolatency]\n"
+    "  --profile NAME          x264 profile                              [default: high]\n"
+    "  --bframes N             B-frames                                     [default: 0]\n"
+    "  --maxrate-factor X      VBV cap = X * bitrate                       [default: 1.0]\n"
+    "  --vbv-seconds S         VBV buffer = S * bitrate                    [default: 1.0]\n"
+    "\n"
+    "  -q, --quiet             no progress line\n"
+    "  -h, --help              this text\n"
+    "\n"
+    "Ctrl-C stops reading input and closes the stream cleanly: everything pushed is packaged.\n";
+
+std::atomic<bool> g_interrupted{false};
+void on_signal(int) { g_interrupted = true; }
+
+struct Options {
+  StreamConfig config;
+  std::string input = "testsrc";
+  std::string size;
+  std::string pix_fmt = "bgr24";
+  std::optional<Rational> duration;
+  int64_t max_frames = -1;
+  bool realtime = false;
+  bool quiet = false;
+};
+
+int bad_usage(const std::string& message) {
+  std::fprintf(stderr, "gearbox stream: %s (see --help)\n", message.c_str());
+  return 2;
+}
+
+// Returns 0 to go on, 1 after --help, 2 on a usage error (already reported).
+int parse_options(int argc, char** argv, Options& o) {
+  o.config.output = "gearbox-out";
+  o.config.format = OutputFormat::kBoth;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](const char* name) -> const char* {
+      if (i + 1 >= argc) return nullptr;
+      (void)name;
+      return argv[++i];
+    };
+    auto need = [&](const char* v) {
+      if (!v) bad_usage("option " + arg + " needs a value");
+      return v != nullptr;
+    };
+    auto check = [&](const Error* e) {
+      if (e) bad_usage(e->message);
+      return e == nullptr;
+    };
+    if (arg == "-h" || arg == "--help") {
+      std::fputs(kHelp, stdout);
+      return 1;
+    } else if (arg == "-q" || arg == "--quiet") {
+      o.quiet = true;
+    } else if (arg == "--realtime") {
+      o.realtime = true;
+    } else if (arg == "-o" || arg == "--output") {
+      const char* v = value("output");
+      if (!need(v)) return 2;
+      o.config.output = v;
+    } else if (arg == "--format") {
+      const char* v = value("format");
+      if (!need(v)) return 2;
+      auto f = parse_output_format(v);
+      if (!check(f ? nullptr : &f.error())) return 2;
+      o.config.format = *f;
+    } else if (arg == "--segment") {
+      const char* v = value("segment");
+      if (!need(v)) return 2;
+      auto d = parse_duration(v);
+      if (!check(d ? nullptr : &d.error())) return 2;
+      o.config.segment_duration = *d;
+    } else if (arg == "--rendition") {
+      const char* v = value("rendition");
+      if (!need(v)) return 2;
+      auto r = parse_rendition(v);
+      if (!check(r ? nullptr : &r.error())) return 2;
+      o.config.renditions.push_back(*r);
+    } else if (arg == "--bitrate") {
+      const char* v = value("bitrate");
+      if (!need(v)) return 2;
+      auto b = parse_bitrate_kbps(v);
+      if (!check(b ? nullptr : &b.error())) return 2;
+      o.config.primary_bitrate_kbps = *b;
+    } else if (arg == "--bpp") {
+      const char* v = value("bpp");
+      if (!need(v)) return 2;
+      char* end = nullptr;
+      o.config.bpp = std::strtod(v, &end);
+      if (!end || *end) return bad_usage(std::string("bpp: \"") + v + "\" is not a number");
+    } else if (arg == "-i" || arg == "--input") {
+      const char* v = value("input");
+      if (!need(v)) return 2;
+      o.input = v;
+    } else if (arg == "--size") {
+      const char* v = value("size");
+      if (!need(v)) return 2;
+      o.size = v;
+    } else if (arg == "--pix-fmt") {
+      const char* v = value("pix-fmt");
+      if (!need(v)) return 2;
+      o.pix_fmt = v;
+    } else if (arg == "--rate") {
+      const char* v = value("rate");
+      if (!need(v)) return 2;
+      auto r = parse_frame_rate(v);
+      if (!check(r ? nullptr : &r.error())) return 2;
+      o.config.input_frame_rate = *r;
+    } else if (arg == "--duration") {
+      const char* v = value("duration");
+      if (!need(v)) return 2;
+      auto d = parse_duration(v);
+      if (!check(d ? nullptr : &d.error())) return 2;
+      o.duration = *d;
+    } else if (arg == "--frames") {
+      const char* v = value("frames");
+      if (!need(v)) return 2;
+      char* end = nullptr;
+      o.max_frames = std::strtoll(v, &end, 10);
+      if (!end || *end || o.max_frames <= 0) {
+        return bad_usage(std::string("frames: \"") + v + "\" is not a positive count");
+      }
+    } else if (arg == "--backend") {
+      const char* v = value("backend");
+      if (!need(v)) return 2;
+      o.config.backend = v;
+    } else if (arg == "--preset") {
+      const char* v = value("preset");
+      if (!need(v)) return 2;
+      o.config.x264.preset = v;
+    } else if (arg == "--tune") {
+      const char* v = value("tune");
+      if (!need(v)) return 2;
+      o.config.x264.tune = std::strcmp(v, "none") ? v : "";
+    } else if (arg == "--profile") {
+      const char* v = value("profile");
+      if (!need(v)) return 2;
+      o.config.x264.profile = v;
+    } else if (arg == "--bframes" || arg == "--maxrate-factor" || arg == "--vbv-seconds") {
+      const char* v = value(arg.c_str());
+      if (!need(v)) return 2;
+      char* end = nullptr;
+      double x = std::strtod(v, &end);
+      if (!end || *end) return bad_usage(arg.substr(2) + ": \"" + v + "\" is not a number");
+      if (arg == "--bframes") o.config.x264.bframes = static_cast<int>(x);
+      if (arg == "--maxrate-factor") o.config.rate_control.vbv_maxrate_factor = x;
+      if (arg == "--vbv-seconds") o.config.rate_control.vbv_buffer_seconds = x;
+    } else {
+      return bad_usage("unknown option \"" + arg + "\"");
+    }
+  }
+  if (o.input == "testsrc" && !o.duration && o.max_frames < 0) o.duration = Rational{10, 1};
+  return 0;
+}
+
+std::string megabytes(int64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  return buf;
+}
+
+void print_progress(const Streamer& s, int64_t total, double elapsed, Rational fps, bool tty) {
+  StreamStats st = s.stats();
+  double rate = elapsed > 0 ? static_cast<double>(st.frames_pushed) / elapsed : 0;
+  std::string line = "frames " + std::to_string(st.frames_pushed);
+  if (total > 0) line += "/" + std::to_string(total);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "  %.1f fps  %.2fx realtime", rate, rate / fps.to_double());
+  line += buf;
+  for (const RenditionStats& r : st.renditions) {
+    std::snprintf(buf, sizeof buf, "  %s %dp: %lld enc, %lld seg, %s", r.id.c_str(), r.height,
+                  static_cast<long long>(r.frames_encoded), static_cast<long long>(r.segments_written),
+                  megabytes(r.bytes_written).c_str());
+    line += buf;
+  }
+  if (tty) {
+    std::fprintf(stderr, "\r%s\033[K", line.c_str());
+  } else {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
+}
+
+}  // namespace
+
+int run_stream(int argc, char** argv) {
+  Options o;
+  if (int rc = parse_options(argc, argv, o)) return rc == 1 ? 0 : rc;
+
+  // The input.
+  std::unique_ptr<TestPattern> pattern;
+  std::unique_ptr<RawInput> raw;
+  if (o.input == "testsrc") {
+    auto size = parse_size(o.size.empty() ? "1280x720" : o.size);
+    if (!size) return bad_usage(size.error().message);
+    pattern = std::make_unique<TestPattern>(size->first, size->second);
+  } else {
+    if (o.size.empty()) return bad_usage("--size is required for raw input");
+    auto size = parse_size(o.size);
+    if (!size) return bad_usage(size.error().message);
+    auto format = parse_pixel_format(o.pix_fmt.c_str());
+    if (!format) return bad_usage("pix-fmt: \"" + o.pix_fmt + "\" is not one of bgr24 rgb24 bgra rgba gray8 nv12 i420");
+    auto in = RawInput::open(o.input, *format, size->first, size->second);
+    if (!in) {
+      std::fprintf(stderr, "gearbox stream: %s\n", in.error().message.c_str());
+      return 1;
+    }
+    raw = std::move(in.value());
+  }
+  int64_t total = o.max_frames;
+  if (o.duration) {
+    Rational fps = o.config.input_frame_rate;
+    int64_t by_duration = mul_div_floor(o.duration->num, fps.num, o.duration->den * fps.den);
+    total = total < 0 ? by_duration : std::min(total, by_duration);
+  }
+
+  o.config.log = [&](LogLevel level, const std::string& message) {
+    if (level == LogLevel::kInfo && o.quiet) return;
+    std::fprintf(stderr, "%sgearbox: %s\n", isatty(2) && !o.quiet ? "\r\033[K" : "",
+                 message.c_str());
+  };
+  auto opened = Streamer::open(o.config);
+  if (!opened) {
+    std::fprintf(stderr, "gearbox stream: %s\n", opened.error().message.c_str());
+    return 1;
+  }
+  Streamer& streamer = **opened;
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+
+  const bool tty = isatty(2);
+  const auto start = std::chrono::steady_clock::now();
+  auto last_progress = start;
+  const auto progress_every = std::chrono::milliseconds(tty ? 250 : 2000);
+  int exit_code = 0;
+  for (int64_t n = 0; (total < 0 || n < total) && !g_interrupted; ++n) {
+    FrameView frame;
+    if (pattern) {
+      frame = pattern->render(n);
+    } else if (!raw->next(frame)) {
+      if (raw->trailing_bytes() > 0) {
+        std::fprintf(stderr, "gearbox stream: ignored %lld trailing bytes (less than one frame)\n",
+                     static_cast<long long>(raw->trailing_bytes()));
+      }
+      break;
+    }
+    if (o.realtime) {
+      Rational fps = o.config.input_frame_rate;
+      auto due = start + std::chrono::microseconds(mul_div_floor(n, 1000000 * fps.den, fps.num));
+      std::this_thread::sleep_until(due);
+    }
+    Status s = streamer.push(frame);
+    if (!s) {
+      std::fprintf(stderr, "%sgearbox stream: %s\n", tty ? "\r\033[K" : "", s.message().c_str());
+      if (s.code() != ErrorCode::kFrameMismatch) {
+        exit_code = 1;
+        break;
+      }
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (!o.quiet && now - last_progress >= progress_every) {
+      last_progress = now;
+      print_progress(streamer, total, std::chrono::duration<double>(now - start).count(),
+                     o.config.input_frame_rate, tty);
+    }
+  }
+  if (g_interrupted) std::fprintf(stderr, "\ngearbox stream: interrupted; closing the stream\n");
+  Status closed = streamer.close();
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!o.quiet) {
+    print_progress(streamer, total, elapsed, o.config.input_frame_rate, tty);
+    if (tty) std::fputc('\n', stderr);
+  }
+  if (!closed) {
+    std::fprintf(stderr, "gearbox stream: %s\n", closed.message().c_str());
+    return 1;
+  }
+  const OutputPaths& out = streamer.outputs();
+  std::printf("backend: %s\n", streamer.backend_name().c_str());
+  if (!out.dash_manifest.empty()) std::printf("dash: %s\n", out.dash_manifest.c_str());
+  if (!out.hls_master.empty()) std::printf("hls:  %s\n", out.hls_master.c_str());
+  return exit_code;
+}
+
+}  // namespace gearbox::cli
