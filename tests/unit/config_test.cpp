@@ -1,0 +1,199 @@
+#include <gtest/gtest.h>
+
+#include "gearbox/config.h"
+#include "gearbox/ladder.h"
+
+namespace gearbox {
+namespace {
+
+StreamConfig base() {
+  StreamConfig c;
+  c.output = "out";
+  return c;
+}
+
+TEST(Parse, Sizes) {
+  auto s = parse_size("1280x720");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->first, 1280);
+  EXPECT_EQ(s->second, 720);
+  for (const char* bad : {"1280", "x720", "1280x", "12a0x720", "1280x720x3", "-1280x720", ""}) {
+    auto r = parse_size(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("resolution"), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(Parse, Bitrates) {
+  EXPECT_EQ(parse_bitrate_kbps("2500k").value(), 2500);
+  EXPECT_EQ(parse_bitrate_kbps("2.5M").value(), 2500);
+  EXPECT_EQ(parse_bitrate_kbps("800000").value(), 800);
+  EXPECT_EQ(parse_bitrate_kbps(" 4000K ").value(), 4000);
+  for (const char* bad : {"", "k", "fast", "-5k", "0", "0k", "12.5.3k", "100"}) {
+    auto r = parse_bitrate_kbps(bad);
+    EXPECT_FALSE(r.ok()) << bad;  // "100" is 0.1 kbps: below 1 kbps
+  }
+  EXPECT_NE(parse_bitrate_kbps("fast").error().message.find("\"fast\""), std::string::npos);
+}
+
+TEST(Parse, FrameRates) {
+  EXPECT_EQ(parse_frame_rate("30").value(), (Rational{30, 1}));
+  EXPECT_EQ(parse_frame_rate("29.97").value(), (Rational{2997, 100}));
+  EXPECT_EQ(parse_frame_rate("30000/1001").value(), (Rational{30000, 1001}));
+  for (const char* bad : {"0", "-25", "abc", "30/0", "", "5000"}) {
+    EXPECT_FALSE(parse_frame_rate(bad).ok()) << bad;
+  }
+}
+
+TEST(Parse, RenditionShorthandAndStreamGearKeys) {
+  auto a = parse_rendition("1280x720@2500k");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->width, 1280);
+  EXPECT_EQ(*a->bitrate_kbps, 2500);
+  EXPECT_FALSE(a->frame_rate.has_value());
+
+  auto b = parse_rendition("640x360@60fps");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(*b->frame_rate, (Rational{60, 1}));
+  EXPECT_FALSE(b->bitrate_kbps.has_value());
+
+  auto c = parse_rendition("-resolution=320x240,-video_bitrate=500k,-framerate=30");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->height, 240);
+  EXPECT_EQ(*c->bitrate_kbps, 500);
+  EXPECT_EQ(*c->frame_rate, (Rational{30, 1}));
+}
+
+TEST(Parse, RenditionErrorsNameTheEntryAndField) {
+  auto no_size = parse_rendition("video_bitrate=500k");
+  ASSERT_FALSE(no_size.ok());
+  EXPECT_NE(no_size.error().message.find("resolution is required"), std::string::npos);
+  auto unknown = parse_rendition("resolution=320x240,crf=20");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message.find("unknown key \"crf\""), std::string::npos);
+  auto bad_rate = parse_rendition("320x240@fastfps");
+  ASSERT_FALSE(bad_rate.ok());
+  EXPECT_NE(bad_rate.error().message.find("rendition \"320x240@fastfps\""), std::string::npos);
+  EXPECT_NE(bad_rate.error().message.find("framerate"), std::string::npos);
+}
+
+TEST(Validate, AcceptsDefaults) { EXPECT_TRUE(validate(base()).ok()); }
+
+TEST(Validate, RejectsEachBadField) {
+  struct Case {
+    const char* expect;
+    void (*mutate)(StreamConfig&);
+  };
+  const Case cases[] = {
+      {"output", [](StreamConfig& c) { c.output = ""; }},
+      {"input_frame_rate", [](StreamConfig& c) { c.input_frame_rate = {0, 1}; }},
+      {"input_frame_rate", [](StreamConfig& c) { c.input_frame_rate = {-25, 1}; }},
+      {"bpp", [](StreamConfig& c) { c.bpp = 0; }},
+      {"bpp", [](StreamConfig& c) { c.bpp = -0.1; }},
+      {"segment_duration", [](StreamConfig& c) { c.segment_duration = {0, 1}; }},
+      {"segment_duration", [](StreamConfig& c) { c.segment_duration = {1, 50}; }},
+      {"primary_bitrate_kbps", [](StreamConfig& c) { c.primary_bitrate_kbps = 0; }},
+      {"renditions[1].resolution: height 361 is odd",
+       [](StreamConfig& c) { c.renditions.push_back({640, 361, 500, {}}); }},
+      {"renditions[1].resolution: width 641 is odd",
+       [](StreamConfig& c) { c.renditions.push_back({641, 360, 500, {}}); }},
+      {"renditions[2].resolution: size 0x360",
+       [](StreamConfig& c) {
+         c.renditions.push_back({640, 360, 500, {}});
+         c.renditions.push_back({0, 360, 500, {}});
+       }},
+      {"renditions[1].bitrate", [](StreamConfig& c) { c.renditions.push_back({640, 360, -5, {}}); }},
+      {"renditions[1].framerate",
+       [](StreamConfig& c) { c.renditions.push_back({640, 360, {}, Rational{0, 1}}); }},
+      {"renditions[1]: has neither",
+       [](StreamConfig& c) { c.renditions.push_back({640, 360, {}, {}}); }},
+      {"queue_depth", [](StreamConfig& c) { c.queue_depth = 0; }},
+      {"rate_control.vbv_maxrate_factor", [](StreamConfig& c) { c.rate_control.vbv_maxrate_factor = 0.5; }},
+      {"x264.bframes", [](StreamConfig& c) { c.x264.bframes = -1; }},
+  };
+  for (const Case& k : cases) {
+    StreamConfig c = base();
+    k.mutate(c);
+    Status s = validate(c);
+    ASSERT_FALSE(s.ok()) << k.expect;
+    EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(s.message().find(k.expect), std::string::npos) << s.message();
+  }
+}
+
+TEST(Ladder, BitrateRuleIsStreamGears) {
+  // round(w*h*bpp*fps/1000): 1280*720*0.1*30/1000 = 2764.8 -> 2765
+  EXPECT_EQ(bitrate_from_bpp(1280, 720, 0.1, {30, 1}), 2765);
+  EXPECT_EQ(bitrate_from_bpp(1920, 1080, 0.1, {25, 1}), 5184);
+  EXPECT_EQ(bitrate_from_bpp(640, 360, 0.1, {60, 1}), 1382);  // 1382.4
+  EXPECT_EQ(bitrate_from_bpp(640, 360, 0.15, {30000, 1001}), 1036);  // 1035.96...
+}
+
+TEST(Ladder, PrimaryFirstThenSecondariesInOrder) {
+  StreamConfig c = base();
+  c.input_frame_rate = {30, 1};
+  c.renditions.push_back({1280, 720, {}, Rational{30, 1}});  // bitrate from the rule
+  c.renditions.push_back({640, 360, 800, Rational{60, 1}});  // bitrate wins over framerate
+  auto ladder = plan_ladder(c, 1920, 1080);
+  ASSERT_TRUE(ladder.ok()) << ladder.error().message;
+  ASSERT_EQ(ladder->size(), 3u);
+  EXPECT_EQ((*ladder)[0].id, "v0");
+  EXPECT_EQ((*ladder)[0].width, 1920);
+  EXPECT_EQ((*ladder)[0].bitrate_kbps, 6221);  // 1920*1080*0.1*30/1000 = 6220.8
+  EXPECT_EQ((*ladder)[1].bitrate_kbps, 2765);
+  EXPECT_EQ((*ladder)[2].bitrate_kbps, 800);
+  for (const RenditionPlan& r : *ladder) EXPECT_EQ(r.frame_rate, (Rational{30, 1}));
+}
+
+TEST(Ladder, PrimaryBitrateOverride) {
+  StreamConfig c = base();
+  c.primary_bitrate_kbps = 4000;
+  auto ladder = plan_ladder(c, 1920, 1080);
+  ASSERT_TRUE(ladder.ok());
+  EXPECT_EQ((*ladder)[0].bitrate_kbps, 4000);
+}
+
+TEST(Ladder, DuplicatesAreErrorsNamingBothEntries) {
+  StreamConfig c = base();
+  c.renditions.push_back({640, 360, 800, {}});
+  c.renditions.push_back({640, 360, 800, {}});
+  auto ladder = plan_ladder(c, 1280, 720);
+  ASSERT_FALSE(ladder.ok());
+  EXPECT_NE(ladder.error().message.find("renditions[2]: duplicates renditions[1]"), std::string::npos)
+      << ladder.error().message;
+
+  StreamConfig d = base();
+  d.primary_bitrate_kbps = 1000;
+  d.renditions.push_back({1280, 720, 1000, {}});
+  auto dup_primary = plan_ladder(d, 1280, 720);
+  ASSERT_FALSE(dup_primary.ok());
+  EXPECT_NE(dup_primary.error().message.find("the primary rendition"), std::string::npos);
+
+  // Same size, different bitrate: a legitimate ladder.
+  StreamConfig e = base();
+  e.renditions.push_back({640, 360, 800, {}});
+  e.renditions.push_back({640, 360, 400, {}});
+  EXPECT_TRUE(plan_ladder(e, 1280, 720).ok());
+}
+
+TEST(Ladder, OddSourceIsAnError) {
+  auto ladder = plan_ladder(base(), 641, 480);
+  ASSERT_FALSE(ladder.ok());
+  EXPECT_NE(ladder.error().message.find("641x480"), std::string::npos);
+}
+
+TEST(Ladder, DistinctSizesScaleOnce) {
+  StreamConfig c = base();
+  c.renditions.push_back({640, 360, 800, {}});
+  c.renditions.push_back({640, 360, 400, {}});
+  c.renditions.push_back({1280, 720, 1500, {}});  // the source size again
+  auto ladder = plan_ladder(c, 1280, 720);
+  ASSERT_TRUE(ladder.ok());
+  auto sizes = distinct_sizes(*ladder);
+  ASSERT_EQ(sizes.size(), 2u);
+  EXPECT_EQ(sizes[0], (SizeKey{1280, 720}));
+  EXPECT_EQ(sizes[1], (SizeKey{640, 360}));
+}
+
+}  // namespace
+}  // namespace gearbox

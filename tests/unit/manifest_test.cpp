@@ -1,0 +1,183 @@
+// Manifest rendering from a hand-made model, checked with libxml2 (an independent XML parser)
+// and line by line against RFC 8216's rules.
+#include <gtest/gtest.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+
+#include <sstream>
+
+#include "../../packager/dash_manifest.h"
+#include "../../packager/hls_playlists.h"
+
+namespace gearbox::packager {
+namespace {
+
+ManifestModel two_tracks(bool final) {
+  ManifestModel m;
+  m.segment_duration = {2, 1};
+  m.final = final;
+  m.availability_start_ms = 1'700'000'000'000;
+  m.now_ms = m.availability_start_ms + 6'000;
+  for (int t = 0; t < 2; ++t) {
+    TrackDescription d;
+    d.id = "v" + std::to_string(t);
+    d.width = t == 0 ? 1280 : 640;
+    d.height = t == 0 ? 720 : 360;
+    d.frame_rate = {30, 1};
+    d.timescale = 90000;
+    d.frame_ticks = 3000;
+    d.target_bitrate_bps = t == 0 ? 3'000'000 : 800'000;
+    d.max_bitrate_bps = d.target_bitrate_bps;
+    d.codec.codec_string = t == 0 ? "avc1.64001f" : "avc1.64001e";
+    m.tracks.push_back(d);
+    std::vector<SegmentRecord> segs;
+    // 2 s, 2 s, 2 s, then a 1-frame tail: bitrates 2, 4 (peak), 2, and 12 Mb/s for the tail alone.
+    int64_t bytes[] = {500'000, 1'000'000, 500'000, 50'000};
+    int64_t dur[] = {180000, 180000, 180000, 3000};
+    int64_t start = 0;
+    for (int i = 0; i < 4; ++i) {
+      segs.push_back({i + 1, start, dur[i], bytes[i] / (t + 1), 60});
+      start += dur[i];
+    }
+    m.segments.push_back(segs);
+    m.presentation_offsets.push_back(0);
+  }
+  m.published = 4;
+  return m;
+}
+
+TEST(Bandwidth, PeakIsApplesContiguousWindowRule) {
+  ManifestModel m = two_tracks(true);
+  // Target duration 2: windows of 1..3 s. The 4 Mb/s segment alone is the peak; the 1-frame
+  // tail (12 Mb/s on its own) only counts merged into a window of >= 1 s.
+  EXPECT_EQ(m.target_duration_seconds(), 2);
+  EXPECT_EQ(m.peak_bitrate_bps(0, 2), 4'000'000);
+  EXPECT_EQ(m.peak_bitrate_bps(1, 2), 2'000'000);
+  EXPECT_EQ(m.average_bitrate_bps(0), (2'050'000LL * 8 * 90000) / 543000);
+}
+
+TEST(Bandwidth, WhileWritingNeverBelowTheVbvCap) {
+  ManifestModel m = two_tracks(false);
+  m.tracks[0].max_bitrate_bps = 6'000'000;
+  EXPECT_EQ(m.peak_bitrate_bps(0, 2), 6'000'000);
+}
+
+TEST(TargetDuration, CoversTheLongestPossibleSegment) {
+  ManifestModel m = two_tracks(true);
+  m.segment_duration = {6, 1};
+  EXPECT_EQ(m.target_duration_seconds(), 6);  // 6 s + 1/30 s rounds to 6
+  m.segment_duration = {3, 2};
+  EXPECT_EQ(m.target_duration_seconds(), 2);  // 1.533 s rounds to 2
+  m.tracks[0].frame_ticks = 90000;            // 1 fps: up to 2.5 s
+  EXPECT_EQ(m.target_duration_seconds(), 3);
+}
+
+std::vector<std::string> lines(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+TEST(Hls, EventWhileWritingVodAtTheEnd) {
+  std::string event = render_hls_media_playlist(two_tracks(false), 0);
+  EXPECT_NE(event.find("#EXT-X-PLAYLIST-TYPE:EVENT\n"), std::string::npos);
+  EXPECT_EQ(event.find("#EXT-X-ENDLIST"), std::string::npos);
+  std::string vod = render_hls_media_playlist(two_tracks(true), 0);
+  EXPECT_NE(vod.find("#EXT-X-PLAYLIST-TYPE:VOD\n"), std::string::npos);
+  auto l = lines(vod);
+  EXPECT_EQ(l.front(), "#EXTM3U");
+  EXPECT_EQ(l.back(), "#EXT-X-ENDLIST");
+  int target = 0;
+  int segments = 0;
+  for (size_t i = 0; i < l.size(); ++i) {
+    if (l[i].rfind("#EXT-X-TARGETDURATION:", 0) == 0) target = std::stoi(l[i].substr(22));
+    if (l[i].rfind("#EXTINF:", 0) == 0) {
+      double d = std::stod(l[i].substr(8));
+      EXPECT_LE(static_cast<int>(d + 0.5), target) << "RFC 8216 4.3.3.1";
+      ASSERT_LT(i + 1, l.size());
+      EXPECT_EQ(l[i + 1], "v0-" + std::to_string(++segments) + ".m4s");
+    }
+  }
+  EXPECT_EQ(segments, 4);
+  EXPECT_NE(vod.find("#EXT-X-MAP:URI=\"v0-init.mp4\""), std::string::npos);
+}
+
+TEST(Hls, MasterListsEveryRenditionWithPeakBandwidthAndCodecs) {
+  auto l = lines(render_hls_master_playlist(two_tracks(true)));
+  ASSERT_EQ(l.size(), 7u);
+  EXPECT_EQ(l[3],
+            "#EXT-X-STREAM-INF:BANDWIDTH=4000000,AVERAGE-BANDWIDTH=" +
+                std::to_string((2'050'000LL * 8 * 90000) / 543000) +
+                ",CODECS=\"avc1.64001f\",RESOLUTION=1280x720,FRAME-RATE=30.000,CLOSED-CAPTIONS=NONE");
+  EXPECT_EQ(l[4], "v0.m3u8");
+  EXPECT_NE(l[5].find("RESOLUTION=640x360"), std::string::npos);
+  EXPECT_EQ(l[6], "v1.m3u8");
+}
+
+struct Xml {
+  explicit Xml(const std::string& text) {
+    doc = xmlReadMemory(text.data(), static_cast<int>(text.size()), "mpd.xml", nullptr, XML_PARSE_NONET);
+    if (doc) {
+      ctx = xmlXPathNewContext(doc);
+      xmlXPathRegisterNs(ctx, BAD_CAST "d", BAD_CAST "urn:mpeg:dash:schema:mpd:2011");
+    }
+  }
+  ~Xml() {
+    if (ctx) xmlXPathFreeContext(ctx);
+    if (doc) xmlFreeDoc(doc);
+  }
+  std::vector<std::string> values(const char* xpath) {
+    std::vector<std::string> out;
+    xmlXPathObjectPtr r = xmlXPathEvalExpression(BAD_CAST xpath, ctx);
+    if (r && r->nodesetval) {
+      for (int i = 0; i < r->nodesetval->nodeNr; ++i) {
+        xmlChar* s = xmlNodeGetContent(r->nodesetval->nodeTab[i]);
+        out.emplace_back(reinterpret_cast<char*>(s));
+        xmlFree(s);
+      }
+    }
+    if (r) xmlXPathFreeObject(r);
+    return out;
+  }
+  xmlDocPtr doc = nullptr;
+  xmlXPathContextPtr ctx = nullptr;
+};
+
+TEST(Dash, StaticMpdAtTheEnd) {
+  Xml x(render_mpd(two_tracks(true)));
+  ASSERT_NE(x.doc, nullptr);
+  EXPECT_EQ(x.values("/d:MPD/@type"), std::vector<std::string>{"static"});
+  // 3 x 2 s + 1/30 s
+  EXPECT_EQ(x.values("/d:MPD/@mediaPresentationDuration"), std::vector<std::string>{"PT6.033S"});
+  EXPECT_EQ(x.values("/d:MPD/@maxSegmentDuration"), std::vector<std::string>{"PT2.000S"});
+  EXPECT_EQ(x.values("//d:Representation/@id"), (std::vector<std::string>{"v0", "v1"}));
+  EXPECT_EQ(x.values("//d:Representation/@width"), (std::vector<std::string>{"1280", "640"}));
+  EXPECT_EQ(x.values("//d:Representation/@bandwidth"),
+            (std::vector<std::string>{"4000000", "2000000"}));
+  EXPECT_EQ(x.values("//d:Representation/@codecs"),
+            (std::vector<std::string>{"avc1.64001f", "avc1.64001e"}));
+  EXPECT_EQ(x.values("//d:AdaptationSet/@segmentAlignment"), std::vector<std::string>{"true"});
+  // Timeline: 3 x 180000 in one S with r=2, then the tail.
+  EXPECT_EQ(x.values("//d:Representation[@id='v0']//d:S/@d"),
+            (std::vector<std::string>{"180000", "3000"}));
+  EXPECT_EQ(x.values("//d:Representation[@id='v0']//d:S/@r"), std::vector<std::string>{"2"});
+  EXPECT_TRUE(x.values("/d:MPD/@availabilityStartTime").empty());
+}
+
+TEST(Dash, DynamicMpdWhileWriting) {
+  Xml x(render_mpd(two_tracks(false)));
+  ASSERT_NE(x.doc, nullptr);
+  EXPECT_EQ(x.values("/d:MPD/@type"), std::vector<std::string>{"dynamic"});
+  EXPECT_EQ(x.values("/d:MPD/@availabilityStartTime"),
+            std::vector<std::string>{"2023-11-14T22:13:20.000Z"});
+  EXPECT_EQ(x.values("/d:MPD/@publishTime"), std::vector<std::string>{"2023-11-14T22:13:26.000Z"});
+  EXPECT_EQ(x.values("/d:MPD/@minimumUpdatePeriod"), std::vector<std::string>{"PT2.000S"});
+  EXPECT_EQ(x.values("/d:MPD/d:UTCTiming/@schemeIdUri"),
+            std::vector<std::string>{"urn:mpeg:dash:utc:direct:2014"});
+  EXPECT_TRUE(x.values("/d:MPD/@mediaPresentationDuration").empty());
+}
+
+}  // namespace
+}  // namespace gearbox::packager
