@@ -2,6 +2,10 @@
 
 #include <libyuv.h>
 
+extern "C" {
+#include <libswscale/swscale.h>
+}
+
 #include <string>
 
 namespace gearbox {
@@ -56,17 +60,38 @@ Status convert_to_i420(const FrameView& f, CpuSurface& out) {
   return {};
 }
 
-Status scale_i420(const CpuSurface& in, CpuSurface& out) {
-  int rc = libyuv::I420Scale(in.plane(0), in.stride(0), in.plane(1), in.stride(1), in.plane(2),
-                             in.stride(2), in.width(), in.height(), out.plane(0), out.stride(0),
-                             out.plane(1), out.stride(1), out.plane(2), out.stride(2),
-                             out.width(), out.height(), libyuv::kFilterBox);
-  if (rc != 0) {
+I420Scaler::~I420Scaler() {
+  for (Entry& e : contexts_) sws_freeContext(e.context);
+}
+
+Status I420Scaler::scale(const CpuSurface& in, CpuSurface& out) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  SwsContext* context = nullptr;
+  for (const Entry& e : contexts_) {
+    if (e.in_w == in.width() && e.in_h == in.height() && e.out_w == out.width() && e.out_h == out.height()) {
+      context = e.context;
+    }
+  }
+  auto size_text = [&] {
+    return std::to_string(in.width()) + "x" + std::to_string(in.height()) + " -> " +
+           std::to_string(out.width()) + "x" + std::to_string(out.height());
+  };
+  if (!context) {
+    context = sws_getContext(in.width(), in.height(), AV_PIX_FMT_YUV420P, out.width(), out.height(),
+                             AV_PIX_FMT_YUV420P, SWS_AREA, nullptr, nullptr, nullptr);
+    if (!context) {
+      return make_error(ErrorCode::kBackendFailure, "sws_getContext " + size_text() + " failed");
+    }
+    contexts_.push_back({in.width(), in.height(), out.width(), out.height(), context});
+  }
+  const uint8_t* src[3] = {in.plane(0), in.plane(1), in.plane(2)};
+  const int src_stride[3] = {in.stride(0), in.stride(1), in.stride(2)};
+  uint8_t* dst[3] = {out.plane(0), out.plane(1), out.plane(2)};
+  const int dst_stride[3] = {out.stride(0), out.stride(1), out.stride(2)};
+  int rows = sws_scale(context, src, src_stride, 0, in.height(), dst, dst_stride);
+  if (rows != out.height()) {
     return make_error(ErrorCode::kBackendFailure,
-                      "libyuv::I420Scale " + std::to_string(in.width()) + "x" +
-                          std::to_string(in.height()) + " -> " + std::to_string(out.width()) +
-                          "x" + std::to_string(out.height()) + " failed (" + std::to_string(rc) +
-                          ")");
+                      "sws_scale " + size_text() + " wrote " + std::to_string(rows) + " rows");
   }
   return {};
 }

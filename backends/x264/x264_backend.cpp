@@ -36,7 +36,7 @@ class X264Device final : public Device {
     CpuPool* pool = pool_for(width, height);
     std::shared_ptr<CpuSurface> surface = pool->acquire();
     if (!surface) return stalled("scale");
-    GEARBOX_RETURN_IF_ERROR(scale_i420(static_cast<const CpuSurface&>(source), *surface));
+    GEARBOX_RETURN_IF_ERROR(scaler_.scale(static_cast<const CpuSurface&>(source), *surface));
     return SurfaceRef(std::move(surface));
   }
 
@@ -73,6 +73,7 @@ class X264Device final : public Device {
   std::unique_ptr<CpuPool> source_pool_;
   std::mutex mutex_;
   std::vector<SizedPool> scaled_pools_;
+  I420Scaler scaler_;
 };
 
 class CountingSink final : public PacketSink {

@@ -1,0 +1,95 @@
+// Why the x264 backend converts and scales with libyuv: the same work through libswscale,
+// measured side by side on the test pattern. Run: build/bench/gearbox_bench_convert_scale
+#include <benchmark/benchmark.h>
+#include <libyuv.h>
+
+extern "C" {
+#include <libswscale/swscale.h>
+}
+
+#include <vector>
+
+#include "gearbox/test_pattern.h"
+
+namespace {
+
+struct I420 {
+  I420(int w, int h) : w(w), h(h), y(w * h), u((w / 2) * (h / 2)), v(u.size()) {}
+  int w, h;
+  std::vector<uint8_t> y, u, v;
+  uint8_t* planes[3] = {nullptr, nullptr, nullptr};
+  uint8_t** p() {
+    planes[0] = y.data();
+    planes[1] = u.data();
+    planes[2] = v.data();
+    return planes;
+  }
+  int strides[3] = {0, 0, 0};
+  int* s() {
+    strides[0] = w;
+    strides[1] = strides[2] = w / 2;
+    return strides;
+  }
+};
+
+void BM_ConvertBgr24ToI420_libyuv(benchmark::State& state) {
+  const int w = static_cast<int>(state.range(0)), h = static_cast<int>(state.range(1));
+  gearbox::TestPattern pattern(w, h);
+  gearbox::FrameView f = pattern.render(7);
+  I420 out(w, h);
+  for (auto _ : state) {
+    libyuv::RGB24ToI420(f.data[0], f.stride[0], out.y.data(), w, out.u.data(), w / 2, out.v.data(), w / 2, w, h);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_ConvertBgr24ToI420_swscale(benchmark::State& state) {
+  const int w = static_cast<int>(state.range(0)), h = static_cast<int>(state.range(1));
+  gearbox::TestPattern pattern(w, h);
+  gearbox::FrameView f = pattern.render(7);
+  I420 out(w, h);
+  SwsContext* sws = sws_getContext(w, h, AV_PIX_FMT_BGR24, w, h, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr, nullptr);
+  const uint8_t* src[1] = {f.data[0]};
+  int src_stride[1] = {f.stride[0]};
+  for (auto _ : state) {
+    sws_scale(sws, src, src_stride, 0, h, out.p(), out.s());
+    benchmark::ClobberMemory();
+  }
+  sws_freeContext(sws);
+  state.SetItemsProcessed(state.iterations());
+}
+
+void scale_libyuv(benchmark::State& state, libyuv::FilterMode mode) {
+  const int dw = static_cast<int>(state.range(0)), dh = static_cast<int>(state.range(1));
+  I420 in(1920, 1080), out(dw, dh);
+  for (auto _ : state) {
+    libyuv::I420Scale(in.y.data(), 1920, in.u.data(), 960, in.v.data(), 960, 1920, 1080, out.y.data(), dw,
+                      out.u.data(), dw / 2, out.v.data(), dw / 2, dw, dh, mode);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_ScaleI420_libyuv_box(benchmark::State& state) { scale_libyuv(state, libyuv::kFilterBox); }
+void BM_ScaleI420_libyuv_bilinear(benchmark::State& state) { scale_libyuv(state, libyuv::kFilterBilinear); }
+
+void BM_ScaleI420_swscale_area(benchmark::State& state) {
+  const int dw = static_cast<int>(state.range(0)), dh = static_cast<int>(state.range(1));
+  I420 in(1920, 1080), out(dw, dh);
+  SwsContext* sws = sws_getContext(1920, 1080, AV_PIX_FMT_YUV420P, dw, dh, AV_PIX_FMT_YUV420P, SWS_AREA, nullptr, nullptr, nullptr);
+  for (auto _ : state) {
+    sws_scale(sws, in.p(), in.s(), 0, 1080, out.p(), out.s());
+    benchmark::ClobberMemory();
+  }
+  sws_freeContext(sws);
+  state.SetItemsProcessed(state.iterations());
+}
+
+}  // namespace
+
+BENCHMARK(BM_ConvertBgr24ToI420_libyuv)->Args({1920, 1080})->Args({1280, 720})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ConvertBgr24ToI420_swscale)->Args({1920, 1080})->Args({1280, 720})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ScaleI420_libyuv_box)->Args({1280, 720})->Args({960, 540})->Args({640, 360})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ScaleI420_libyuv_bilinear)->Args({1280, 720})->Args({960, 540})->Args({640, 360})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ScaleI420_swscale_area)->Args({1280, 720})->Args({960, 540})->Args({640, 360})->Unit(benchmark::kMillisecond);
