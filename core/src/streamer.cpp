@@ -39,7 +39,7 @@ class Streamer::Impl {
   SegmentGrid grid{Rational{2, 1}};
 
   // Fixed by the first frame.
-  bool started = false;
+  std::atomic<bool> started{false};  // read by stats() from any thread
   bool closed = false;
   PixelFormat format = PixelFormat::kBGR24;
   int width = 0, height = 0;
