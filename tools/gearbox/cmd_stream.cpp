@@ -273,7 +273,7 @@ int run_stream(int argc, char** argv) {
   auto opened = Streamer::open(o.config);
   if (!opened) {
     std::fprintf(stderr, "gearbox stream: %s\n", opened.error().message.c_str());
-    return 1;
+    return opened.error().code == ErrorCode::kInvalidArgument ? 2 : 1;  // 2: fix the command line
   }
   Streamer& streamer = **opened;
   std::signal(SIGINT, on_signal);

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The gearbox CLI as a user scripts it: help texts, usage errors naming the field, probe,
+# raw frames on stdin, and the test pattern. Output is checked with ffprobe (FFmpeg's reader).
+set -uo pipefail
+gearbox="$1"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+expect_contains() {  # text needle what
+  case "$1" in *"$2"*) ;; *) fail "$3: expected to contain '$2', got: $1" ;; esac
+}
+
+for cmd in "" "stream" "probe"; do
+  out=$("$gearbox" $cmd --help 2>&1) || fail "gearbox $cmd --help exited non-zero"
+  expect_contains "$out" "usage: gearbox" "gearbox $cmd --help"
+done
+
+out=$("$gearbox" stream --rendition 641x360@500k -o "$work/x" 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "odd rendition: exit $rc, expected 2"
+expect_contains "$out" "width 641 is odd" "odd rendition"
+out=$("$gearbox" stream --rendition 640x360@fast -o "$work/x" 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "bad bitrate: exit $rc"
+expect_contains "$out" '"fast" is not a bitrate' "bad bitrate"
+out=$("$gearbox" stream --format flv 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "bad format: exit $rc"
+expect_contains "$out" 'format: "flv"' "bad format"
+out=$("$gearbox" stream --input - 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "raw input without size: exit $rc"
+expect_contains "$out" "--size is required" "raw without size"
+
+out=$("$gearbox" probe 2>&1) || fail "probe exited non-zero"
+expect_contains "$out" "x264    available" "probe"
+expect_contains "$out" "nvenc   unavailable" "probe"
+expect_contains "$out" "auto: x264" "probe"
+
+# Raw RGB24 frames on stdin, 48 frames at 24 fps = 2 s, one extra rendition, HLS only.
+ffmpeg -v error -f lavfi -i testsrc2=size=320x240:rate=24 -frames:v 48 -f rawvideo -pix_fmt rgb24 - |
+  "$gearbox" stream --input - --pix-fmt rgb24 --size 320x240 --rate 24 --segment 1 \
+    --rendition 160x120@100k --format hls -q -o "$work/raw/out.m3u8" >/dev/null ||
+  fail "streaming raw stdin failed"
+[ -f "$work/raw/out.m3u8" ] || fail "no HLS master for raw input"
+[ ! -f "$work/raw/out.mpd" ] || fail "an MPD was written for --format hls"
+frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames,width \
+  -of csv=p=0 "$work/raw/v1.m3u8" | head -n 1)
+[ "$frames" = "160,48" ] || fail "raw input rendition v1: expected 160,48 (width,frames), got '$frames'"
+
+# The built-in test pattern, both formats.
+"$gearbox" stream --size 320x180 --rate 25 --frames 60 -q -o "$work/tp" >/dev/null || fail "testsrc stream failed"
+[ -f "$work/tp/manifest.mpd" ] && [ -f "$work/tp/master.m3u8" ] || fail "testsrc: manifests missing"
+frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames \
+  -of csv=p=0 "$work/tp/manifest.mpd" | head -n 1)
+[ "$frames" = "60" ] || fail "testsrc DASH: expected 60 frames, got '$frames'"
+
+if [ $failures -ne 0 ]; then echo "$failures CLI check(s) failed"; exit 1; fi
+echo "all CLI checks passed"
