@@ -181,7 +181,13 @@ Status Streamer::Impl::start(const FrameView& frame) {
 }
 
 void Streamer::Impl::run_scaler() {
-  std::vector<SizeKey> sizes = distinct_sizes(ladder);
+  const std::vector<SizeKey> sizes = distinct_sizes(ladder);
+  std::vector<size_t> size_of_rendition(ladder.size());  // index into sizes
+  for (size_t r = 0; r < ladder.size(); ++r) {
+    while (!(sizes[size_of_rendition[r]] == SizeKey{ladder[r].width, ladder[r].height})) {
+      ++size_of_rendition[r];
+    }
+  }
   std::vector<SurfaceRef> scaled(sizes.size());
   while (std::optional<PictureJob> job = source_queue->pop()) {
     if (failed) continue;  // keep draining so push() never blocks on a dead pipeline
@@ -199,9 +205,7 @@ void Streamer::Impl::run_scaler() {
     }
     if (failed) continue;
     for (size_t r = 0; r < ladder.size(); ++r) {
-      size_t s = 0;
-      while (!(sizes[s] == SizeKey{ladder[r].width, ladder[r].height})) ++s;
-      encode_queues[r]->push(PictureJob{scaled[s], job->pts, job->idr});
+      encode_queues[r]->push(PictureJob{scaled[size_of_rendition[r]], job->pts, job->idr});
     }
     for (SurfaceRef& ref : scaled) ref.reset();  // back to the pools as soon as encoders are done
   }
