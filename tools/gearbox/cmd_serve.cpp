@@ -1,0 +1,105 @@
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "commands.h"
+#include "http_server.h"
+
+namespace gearbox::cli {
+namespace {
+
+const char kHelp[] =
+    "usage: gearbox serve DIR [options]\n"
+    "\n"
+    "Serves an output folder over HTTP with the player page, so that a stream can be watched in\n"
+    "a browser, also while gearbox is still writing it. Open the printed 'watch:' address.\n"
+    "\n"
+    "  /                 the folder: manifests (never cached), init and media segments\n"
+    "  /player/          the player page (dash.js for .mpd, hls.js for .m3u8): ?src=/manifest.mpd\n"
+    "                    picks a manifest; without it the page lists those it finds\n"
+    "\n"
+    "options:\n"
+    "  --port N          TCP port; 0 picks any free port                  [default: 8080]\n"
+    "  --host ADDR       address to listen on; 0.0.0.0 for every interface [default: 127.0.0.1]\n"
+    "  --player-dir DIR  the player page's files        [default: ../player beside the executable]\n"
+    "  -v, --verbose     log every request on stderr\n"
+    "  -h, --help        this text\n"
+    "\n"
+    "Ctrl-C stops serving. 'gearbox stream --serve' serves the folder it writes the same way.\n";
+
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop = true; }
+
+int bad_usage(const std::string& message) {
+  std::fprintf(stderr, "gearbox serve: %s (see --help)\n", message.c_str());
+  return 2;
+}
+
+}  // namespace
+
+// Shared with `stream --serve`: a port number, or nullopt when `text` is not one.
+std::optional<int> parse_port(const std::string& text) {
+  char* end = nullptr;
+  long v = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || !end || *end || v < 0 || v > 65535) return std::nullopt;
+  return static_cast<int>(v);
+}
+
+void wait_for_interrupt() {
+  g_stop = false;
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
+int run_serve(int argc, char** argv) {
+  ServeOptions o;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (arg == "-h" || arg == "--help") {
+      std::fputs(kHelp, stdout);
+      return 0;
+    } else if (arg == "-v" || arg == "--verbose") {
+      o.verbose = true;
+    } else if (arg == "--port" || arg == "--host" || arg == "--player-dir") {
+      if (!has_value) return bad_usage("option " + arg + " needs a value");
+      std::string v = argv[++i];
+      if (arg == "--host") {
+        o.host = v;
+      } else if (arg == "--player-dir") {
+        o.player_dir = v;
+      } else {
+        auto port = parse_port(v);
+        if (!port) return bad_usage("port: \"" + v + "\" is not a port number (0-65535)");
+        o.port = *port;
+      }
+    } else if (!arg.empty() && arg[0] == '-') {
+      return bad_usage("unknown option \"" + arg + "\"");
+    } else if (o.dir.empty()) {
+      o.dir = arg;
+    } else {
+      return bad_usage("one folder only (got \"" + o.dir + "\" and \"" + arg + "\")");
+    }
+  }
+  if (o.dir.empty()) return bad_usage("which folder? gearbox serve DIR");
+
+  auto server = StreamServer::start(o);
+  if (!server) {
+    std::fprintf(stderr, "gearbox serve: %s\n", server.error().message.c_str());
+    return server.error().code == ErrorCode::kInvalidArgument ? 2 : 1;
+  }
+  // One line a script can read the address from, then the addresses to open.
+  std::printf("serving %s at %s\n%sCtrl-C to stop\n", o.dir.c_str(), (*server)->url().c_str(),
+              (*server)->describe().c_str());
+  std::fflush(stdout);
+  wait_for_interrupt();
+  return 0;
+}
+
+}  // namespace gearbox::cli

@@ -1,0 +1,240 @@
+#include "http_server.h"
+
+#include <httplib.h>
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+namespace gearbox::cli {
+namespace fs = std::filesystem;
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The build stages the player page into build/player, beside build/tools/ that holds the
+// executable (see tools/player/stage.cmake), so it is found without configuration.
+std::string default_player_dir() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  return (exe.parent_path().parent_path() / "player").string();
+}
+
+// The page and both players must be there; the players come from npm (tools/player).
+bool player_complete(const fs::path& dir) {
+  for (const char* f : {"index.html", "player.js", "dash.all.min.js", "hls.min.js"}) {
+    if (!fs::is_regular_file(dir / f)) return false;
+  }
+  return true;
+}
+
+bool is_hls_master(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string head(64 * 1024, '\0');
+  in.read(&head[0], static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(in.gcount()));
+  return head.find("#EXT-X-STREAM-INF") != std::string::npos;
+}
+
+std::string kind_of(const std::string& manifest) { return ends_with(manifest, ".mpd") ? "dash" : "hls"; }
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;  // names with control characters: dropped
+    out += c;
+  }
+  return out + "\"";
+}
+
+// httplib's default also sets SO_REUSEPORT, which lets a second server bind a port already in
+// use without an error; a busy port must be reported instead.
+void reuse_address_only(socket_t sock) {
+  int yes = 1;
+  setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+}
+
+std::string bind_error(const ServeOptions& o, int err) {
+  std::string where = o.host + ":" + std::to_string(o.port);
+  addrinfo hints{};
+  hints.ai_flags = AI_PASSIVE;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int rc = getaddrinfo(o.host.c_str(), nullptr, &hints, &found)) {
+    return "host \"" + o.host + "\" is not an address gearbox can listen on (" + gai_strerror(rc) + ")";
+  }
+  freeaddrinfo(found);
+  if (err == EADDRINUSE) {
+    return "port " + std::to_string(o.port) + " on " + o.host +
+           " is already in use (choose another --port, or --port 0 for any free one)";
+  }
+  if (err == EADDRNOTAVAIL || err == 0) {
+    return "host \"" + o.host + "\" is not an address of this machine (cannot listen on " + where + ")";
+  }
+  if (err == EACCES) {
+    return "cannot listen on " + where + ": permission denied (ports below 1024 need root)";
+  }
+  return "cannot listen on " + where + ": " + std::strerror(err);
+}
+
+}  // namespace
+
+std::vector<std::string> find_manifests(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file(ec)) continue;
+    std::string name = entry.path().filename().string();
+    if (ends_with(name, ".mpd") || (ends_with(name, ".m3u8") && is_hls_master(entry.path()))) {
+      out.push_back(name);
+    }
+  }
+  // DASH first, then HLS; by name within each.
+  std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
+    bool da = ends_with(a, ".mpd"), db = ends_with(b, ".mpd");
+    return da != db ? da : a < b;
+  });
+  return out;
+}
+
+struct StreamServer::Impl {
+  httplib::Server server;
+  std::thread thread;
+};
+
+Result<std::unique_ptr<StreamServer>> StreamServer::start(const ServeOptions& o) {
+  std::error_code ec;
+  if (!fs::is_directory(o.dir, ec)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "dir: \"" + o.dir + "\" " + (fs::exists(o.dir, ec) ? "is not a directory" : "does not exist"));
+  }
+  if (o.port < 0 || o.port > 65535) {
+    return make_error(ErrorCode::kInvalidArgument, "port: " + std::to_string(o.port) + " is not in 0-65535");
+  }
+  std::unique_ptr<StreamServer> s(new StreamServer());
+  s->impl_ = std::make_unique<Impl>();
+  s->dir_ = fs::absolute(o.dir, ec).lexically_normal().string();
+  httplib::Server& svr = s->impl_->server;
+
+  std::string player = o.player_dir.empty() ? default_player_dir() : o.player_dir;
+  if (!o.player_dir.empty() && !fs::is_directory(player, ec)) {
+    return make_error(ErrorCode::kInvalidArgument, "player-dir: \"" + player + "\" does not exist");
+  }
+  if (!player.empty() && player_complete(player)) {
+    s->player_dir_ = fs::absolute(player, ec).lexically_normal().string();
+    svr.set_mount_point("/player/", s->player_dir_);  // before "/": the page wins over the folder
+  } else {
+    s->player_hint_ = "the player page is not in \"" + player +
+                      "\": run tools/setup.sh (npm ci in tools/player) and rebuild, or pass --player-dir";
+  }
+  // Players on another origin (a hosted dash.js or hls.js demo page) may read the stream too.
+  svr.set_mount_point("/", s->dir_, {{"Access-Control-Allow-Origin", "*"}});
+
+  svr.set_file_extension_and_mimetype_mapping("mpd", "application/dash+xml");
+  svr.set_file_extension_and_mimetype_mapping("m3u8", "application/vnd.apple.mpegurl");
+  svr.set_file_extension_and_mimetype_mapping("m4s", "video/iso.segment");
+  svr.set_file_extension_and_mimetype_mapping("mp4", "video/mp4");
+  svr.set_file_extension_and_mimetype_mapping("js", "text/javascript");
+  svr.set_file_request_handler([](const httplib::Request& req, httplib::Response& res) {
+    // Manifests are rewritten while a stream is written, and the page changes with a rebuild:
+    // a cached copy would freeze a live stream or show an old page.
+    const std::string& p = req.path;
+    if (ends_with(p, ".mpd") || ends_with(p, ".m3u8") || ends_with(p, ".html") || ends_with(p, "/")) {
+      res.set_header("Cache-Control", "no-store");
+    }
+  });
+
+  const std::string dir = s->dir_;
+  svr.Get("/player/manifests.json", [dir](const httplib::Request&, httplib::Response& res) {
+    std::string body = "{\"manifests\": [";
+    const std::vector<std::string> found = find_manifests(dir);
+    for (size_t i = 0; i < found.size(); ++i) {
+      body += (i ? ", " : "") + std::string("{\"path\": ") + json_string("/" + found[i]) +
+              ", \"kind\": \"" + kind_of(found[i]) + "\"}";
+    }
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(body + "]}\n", "application/json");
+  });
+  const bool has_player = !s->player_dir_.empty();
+  const std::string hint = s->player_hint_;
+  svr.Get("/", [has_player](const httplib::Request&, httplib::Response& res) {
+    if (has_player) {
+      res.set_redirect("/player/");
+    } else {
+      res.status = 404;
+      res.set_content("no player page here; the stream's manifests are at /manifest.mpd and /master.m3u8\n",
+                      "text/plain");
+    }
+  });
+  svr.Get("/player", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/player/"); });
+  if (!has_player) {
+    svr.Get(R"(/player/.*)", [hint](const httplib::Request&, httplib::Response& res) {
+      res.status = 404;
+      res.set_content(hint + "\n", "text/plain");
+    });
+  }
+  svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (res.body.empty()) res.set_content(std::to_string(res.status) + ": " + req.path + "\n", "text/plain");
+  });
+  if (o.verbose) {
+    svr.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+      std::fprintf(stderr, "gearbox serve: %s %s %d\n", req.method.c_str(), req.path.c_str(), res.status);
+    });
+  }
+  svr.set_socket_options(reuse_address_only);
+  std::signal(SIGPIPE, SIG_IGN);  // a player closing a connection mid-reply must not end gearbox
+
+  errno = 0;
+  int port = o.port;
+  if (port == 0) {
+    port = svr.bind_to_any_port(o.host);
+    if (port < 0) return make_error(ErrorCode::kUnavailable, bind_error(o, errno));
+  } else if (!svr.bind_to_port(o.host, port)) {
+    return make_error(ErrorCode::kUnavailable, bind_error(o, errno));
+  }
+  const bool v6 = o.host.find(':') != std::string::npos;
+  s->url_ = "http://" + (v6 ? "[" + o.host + "]" : o.host) + ":" + std::to_string(port) + "/";
+
+  s->impl_->thread = std::thread([&svr] { svr.listen_after_bind(); });
+  // stop() before the accept loop runs would be missed and leave the thread running.
+  for (int i = 0; i < 200 && !svr.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return s;
+}
+
+StreamServer::~StreamServer() {
+  if (!impl_) return;
+  impl_->server.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+std::string StreamServer::describe() const {
+  std::string out;
+  const std::vector<std::string> found = find_manifests(dir_);
+  if (player_dir_.empty()) {
+    out += "player page: not available; " + player_hint_ + "\n";
+    for (const std::string& m : found) out += "  " + url_ + m + "\n";
+    return out;
+  }
+  if (found.empty()) {
+    return "watch: " + url_ + "player/  (the page finds the manifests once they are written)\n";
+  }
+  for (const std::string& m : found) {
+    out += "watch: " + url_ + "player/?src=/" + m + "  (" + (kind_of(m) == "dash" ? "DASH, dash.js" : "HLS, hls.js") + ")\n";
+  }
+  return out;
+}
+
+}  // namespace gearbox::cli
