@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
-# Installs everything gearbox needs to build and test on Debian 12, with apt-get.
-# Idempotent and non-interactive: packages already present are not touched, and apt-get runs
-# only when something is missing.
+# Installs everything gearbox needs to build and test on Debian 12, with apt-get, then the
+# player page's and the browser tests' npm packages from their lock files.
+# Idempotent and non-interactive: packages already present are not touched, apt-get runs only
+# when something is missing, and npm ci runs only when a lock file changed since the last run.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ninja-build pkg-config git
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libavdevice-dev
   libx264-dev libyuv-dev
+  libcpp-httplib-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libxml2-dev
   ffmpeg
+  # the browser tests: Debian's Chromium, driven by playwright-core (which never downloads one)
+  chromium fonts-liberation
 )
+# Node.js and npm: Debian's, unless a node / npm is already on PATH (NodeSource's nodejs, for
+# one, bundles npm and conflicts with Debian's npm package).
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -19,15 +28,29 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#packages[@]} packages already installed"
-  exit 0
+else
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: run as root or install sudo (missing: ${missing[*]})" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "setup: run as root or install sudo (missing: ${missing[*]})" >&2; exit 1; }
-  sudo="sudo"
-fi
-echo "setup: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# npm packages, exactly as locked. --ignore-scripts: no install script runs, so nothing (a
+# browser build above all) is downloaded beside the locked packages. A stamp holding the lock
+# file's hash makes a second run a no-op.
+for dir in tools/player tests/browser; do
+  stamp="$dir/node_modules/.gearbox-lock-sha256"
+  want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    echo "setup: $dir/node_modules up to date"
+    continue
+  fi
+  echo "setup: npm ci in $dir"
+  (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  echo "$want" >"$stamp"
+done
