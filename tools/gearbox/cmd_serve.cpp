@@ -50,10 +50,13 @@ std::optional<int> parse_port(const std::string& text) {
   return static_cast<int>(v);
 }
 
-void wait_for_interrupt() {
+void wait_for_interrupt(const std::string& message) {
   g_stop = false;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  // Only now: a script that signals on seeing the message must find the handler in place.
+  std::fputs(message.c_str(), stdout);
+  std::fflush(stdout);
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }
 
@@ -95,10 +98,8 @@ int run_serve(int argc, char** argv) {
     return server.error().code == ErrorCode::kInvalidArgument ? 2 : 1;
   }
   // One line a script can read the address from, then the addresses to open.
-  std::printf("serving %s at %s\n%sCtrl-C to stop\n", o.dir.c_str(), (*server)->url().c_str(),
-              (*server)->describe().c_str());
-  std::fflush(stdout);
-  wait_for_interrupt();
+  wait_for_interrupt("serving " + o.dir + " at " + (*server)->url() + "\n" + (*server)->describe() +
+                     "Ctrl-C to stop\n");
   return 0;
 }
 

@@ -6,12 +6,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "commands.h"
 #include "gearbox/streamer.h"
 #include "gearbox/test_pattern.h"
+#include "http_server.h"
 #include "raw_input.h"
 
 namespace gearbox::cli {
@@ -56,10 +60,18 @@ const char kHelp[] =
     "  --maxrate-factor X      VBV cap = X * bitrate                       [default: 1.0]\n"
     "  --vbv-seconds S         VBV buffer = S * bitrate                    [default: 1.0]\n"
     "\n"
+    "watch:\n"
+    "  --serve                 serve the output folder and the player page over HTTP while\n"
+    "                          streaming (as 'gearbox serve'), and after the stream is closed\n"
+    "                          until Ctrl-C, so a browser can watch it live and then replay it\n"
+    "  --port N                the --serve port; 0 picks any free port      [default: 8080]\n"
+    "  --host ADDR             the --serve address                    [default: 127.0.0.1]\n"
+    "\n"
     "  -q, --quiet             no progress line\n"
     "  -h, --help              this text\n"
     "\n"
-    "Ctrl-C stops reading input and closes the stream cleanly: everything pushed is packaged.\n";
+    "Ctrl-C stops reading input and closes the stream cleanly: everything pushed is packaged.\n"
+    "With --serve, a second Ctrl-C stops serving.\n";
 
 std::atomic<bool> g_interrupted{false};
 void on_signal(int) { g_interrupted = true; }
@@ -73,6 +85,9 @@ struct Options {
   int64_t max_frames = -1;
   bool realtime = false;
   bool quiet = false;
+  bool serve = false;
+  std::string serve_option;    // --port or --host when given, which only go with --serve
+  ServeOptions serve_options;  // dir: the stream's output folder, once it is open
 };
 
 int bad_usage(const std::string& message) {
@@ -106,6 +121,20 @@ int parse_options(int argc, char** argv, Options& o) {
       o.quiet = true;
     } else if (arg == "--realtime") {
       o.realtime = true;
+    } else if (arg == "--serve") {
+      o.serve = true;
+    } else if (arg == "--port") {
+      const char* v = value("port");
+      if (!need(v)) return 2;
+      auto port = parse_port(v);
+      if (!port) return bad_usage(std::string("port: \"") + v + "\" is not a port number (0-65535)");
+      o.serve_options.port = *port;
+      o.serve_option = arg;
+    } else if (arg == "--host") {
+      const char* v = value("host");
+      if (!need(v)) return 2;
+      o.serve_options.host = v;
+      o.serve_option = arg;
     } else if (arg == "-o" || arg == "--output") {
       const char* v = value("output");
       if (!need(v)) return 2;
@@ -202,7 +231,27 @@ int parse_options(int argc, char** argv, Options& o) {
     }
   }
   if (o.input == "testsrc" && !o.duration && o.max_frames < 0) o.duration = Rational{10, 1};
+  if (!o.serve && !o.serve_option.empty()) return bad_usage(o.serve_option + " goes with --serve");
   return 0;
+}
+
+// Serves the stream's folder from before the first frame, so the manifests are watchable as
+// soon as they are written. Prints the addresses on stdout; nullptr after an error (reported).
+std::unique_ptr<StreamServer> start_serving(Options& o, const OutputPaths& out) {
+  o.serve_options.dir = out.directory;
+  auto server = StreamServer::start(o.serve_options);
+  if (!server) {
+    std::fprintf(stderr, "gearbox stream: --serve: %s\n", server.error().message.c_str());
+    return nullptr;
+  }
+  std::vector<std::string> manifests;
+  for (const std::string& m : {out.dash_manifest, out.hls_master}) {
+    if (!m.empty()) manifests.push_back(std::filesystem::path(m).filename().string());
+  }
+  std::printf("serving %s at %s\n%s", out.directory.c_str(), (*server)->url().c_str(),
+              (*server)->describe(manifests).c_str());
+  std::fflush(stdout);
+  return std::move(server.value());
 }
 
 std::string megabytes(int64_t bytes) {
@@ -276,6 +325,11 @@ int run_stream(int argc, char** argv) {
     return opened.error().code == ErrorCode::kInvalidArgument ? 2 : 1;  // 2: fix the command line
   }
   Streamer& streamer = **opened;
+  std::unique_ptr<StreamServer> server;
+  if (o.serve && !(server = start_serving(o, streamer.outputs()))) {
+    (void)streamer.close();
+    return 1;
+  }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 
@@ -330,6 +384,10 @@ int run_stream(int argc, char** argv) {
   std::printf("backend: %s\n", streamer.backend_name().c_str());
   if (!out.dash_manifest.empty()) std::printf("dash: %s\n", out.dash_manifest.c_str());
   if (!out.hls_master.empty()) std::printf("hls:  %s\n", out.hls_master.c_str());
+  if (server) {
+    std::fflush(stdout);
+    wait_for_interrupt("stream closed; still serving at " + server->url() + " (Ctrl-C to stop)\n");
+  }
   return exit_code;
 }
 

@@ -12,6 +12,7 @@ int run_serve(int argc, char** argv);
 
 // Shared by serve and stream --serve (cmd_serve.cpp).
 std::optional<int> parse_port(const std::string& text);  // 0-65535, or nullopt
-void wait_for_interrupt();                                 // returns after Ctrl-C or SIGTERM
+// Prints `message` on stdout once Ctrl-C and SIGTERM are caught, returns after either.
+void wait_for_interrupt(const std::string& message);
 
 }  // namespace gearbox::cli

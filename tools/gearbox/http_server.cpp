@@ -220,9 +220,10 @@ StreamServer::~StreamServer() {
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
-std::string StreamServer::describe() const {
+std::string StreamServer::describe() const { return describe(find_manifests(dir_)); }
+
+std::string StreamServer::describe(const std::vector<std::string>& found) const {
   std::string out;
-  const std::vector<std::string> found = find_manifests(dir_);
   if (player_dir_.empty()) {
     out += "player page: not available; " + player_hint_ + "\n";
     for (const std::string& m : found) out += "  " + url_ + m + "\n";

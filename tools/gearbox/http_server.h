@@ -32,6 +32,8 @@ class StreamServer {
   // The player page's address for each manifest in the folder now (or for the page alone when
   // there is none yet), and a hint when the page's files are missing, ready to print.
   std::string describe() const;
+  // The same for manifests that are yet to be written (names relative to the folder).
+  std::string describe(const std::vector<std::string>& manifests) const;
 
  private:
   StreamServer() = default;
