@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # The gearbox CLI as a user scripts it: help texts, usage errors naming the field, probe,
-# raw frames on stdin, and the test pattern. Output is checked with ffprobe (FFmpeg's reader).
+# raw frames on stdin, the test pattern, and gearbox serve's HTTP answers. Output is checked
+# with ffprobe (FFmpeg's reader), HTTP with curl.
 set -uo pipefail
 gearbox="$1"
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+server=""
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 expect_contains() {  # text needle what
   case "$1" in *"$2"*) ;; *) fail "$3: expected to contain '$2', got: $1" ;; esac
 }
 
-for cmd in "" "stream" "probe"; do
+for cmd in "" "stream" "probe" "serve"; do
   out=$("$gearbox" $cmd --help 2>&1) || fail "gearbox $cmd --help exited non-zero"
   expect_contains "$out" "usage: gearbox" "gearbox $cmd --help"
 done
@@ -28,6 +30,16 @@ expect_contains "$out" 'format: "flv"' "bad format"
 out=$("$gearbox" stream --input - 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "raw input without size: exit $rc"
 expect_contains "$out" "--size is required" "raw without size"
+
+out=$("$gearbox" stream --port 8080 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "--port without --serve: exit $rc"
+expect_contains "$out" "--port goes with --serve" "--port without --serve"
+out=$("$gearbox" serve "$work/missing" 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "serve a missing folder: exit $rc"
+expect_contains "$out" "\"$work/missing\" does not exist" "serve a missing folder"
+out=$("$gearbox" serve "$work" --port 70000 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "serve on port 70000: exit $rc"
+expect_contains "$out" 'port: "70000" is not a port number' "serve on port 70000"
 
 out=$("$gearbox" probe 2>&1) || fail "probe exited non-zero"
 expect_contains "$out" "x264    available" "probe"
@@ -51,6 +63,29 @@ frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream
 frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames \
   -of csv=p=0 "$work/tp/manifest.mpd" | head -n 1)
 [ "$frames" = "60" ] || fail "testsrc DASH: expected 60 frames, got '$frames'"
+
+# gearbox serve: the types players expect, manifests never cached, a busy port named.
+"$gearbox" serve "$work/tp" --port 0 >"$work/serve.out" 2>&1 &
+server=$!
+for _ in $(seq 50); do grep -q "^serving" "$work/serve.out" && break; sleep 0.1; done
+url=$(sed -n 's/^serving .* at //p' "$work/serve.out")
+[ -n "$url" ] || fail "gearbox serve printed no address: $(cat "$work/serve.out")"
+headers() { curl -sS -D - -o /dev/null "$url$1" | tr -d '\r'; }
+h=$(headers manifest.mpd)
+expect_contains "$h" "Content-Type: application/dash+xml" "GET manifest.mpd"
+expect_contains "$h" "Cache-Control: no-store" "GET manifest.mpd"
+h=$(headers master.m3u8)
+expect_contains "$h" "Content-Type: application/vnd.apple.mpegurl" "GET master.m3u8"
+expect_contains "$h" "Cache-Control: no-store" "GET master.m3u8"
+expect_contains "$(headers v0-1.m4s)" "Content-Type: video/iso.segment" "GET v0-1.m4s"
+expect_contains "$(headers v0-init.mp4)" "Content-Type: video/mp4" "GET v0-init.mp4"
+expect_contains "$(headers nothing-here.m4s)" "404" "GET a missing file"
+expect_contains "$(curl -sS "${url}player/manifests.json")" '"/manifest.mpd"' "GET player/manifests.json"
+port="${url##*:}"
+port="${port%/}"
+out=$("$gearbox" serve "$work/tp" --port "$port" 2>&1); rc=$?
+[ $rc -eq 1 ] || fail "serve on a busy port: exit $rc"
+expect_contains "$out" "port $port on 127.0.0.1 is already in use" "serve on a busy port"
 
 if [ $failures -ne 0 ]; then echo "$failures CLI check(s) failed"; exit 1; fi
 echo "all CLI checks passed"
