@@ -10,4 +10,4 @@ rm -rf "$out"
 build/tools/gearbox stream --input testsrc --size 1280x720 --rate 30 --duration 20 \
   --bitrate 2500k --rendition 854x480@1200k --rendition 640x360@700k \
   --format both --output "$out"
-echo "Open $out/manifest.mpd (DASH) or $out/master.m3u8 (HLS) in a player over HTTP."
+echo "Watch it: build/tools/gearbox serve $out  (then open the printed address in a browser)"

@@ -95,7 +95,7 @@ try {
     // A fresh profile with no background traffic; muted autoplay needs no gesture.
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
-    viewport: { width: 1060, height: 560 },
+    viewport: { width: 1060, height: 440 },
   }), T, `launching ${executablePath}`);
 } catch (e) {
   console.error(`check.mjs: FAIL - could not start Chromium (${executablePath}): ${e.message}`);
