@@ -245,6 +245,8 @@ async function checkManifest(manifest) {
         }
         const errs = await harvest();
         const http = res.httpErrors.slice(httpBefore);
+        if (errs.length) fail(`${phase}: the player reported ${errs.length} error(s) (below)`);
+        if (http.length) fail(`${phase}: ${http.length} request(s) failed (below)`);
         r.pass = sized.ok && advanced && nonBlank && confirmed && !errs.length && !http.length;
         fresh = !r.pass;
       }
@@ -260,8 +262,8 @@ async function checkManifest(manifest) {
 
   // What the player reported is a failure in itself; live streams may 404 on a segment that
   // is not written yet, which the players retry.
-  if (res.errors.length) fail(`${res.errors.length} player error(s)`);
-  if (res.httpErrors.length && !opt.live) fail(`${res.httpErrors.length} failed request(s)`);
+  if (res.errors.length) fail(`${res.errors.length} player error(s) in all`);
+  if (res.httpErrors.length && !opt.live) fail(`${res.httpErrors.length} failed request(s) in all`);
   res.pass = res.failures.length === 0;
   return res;
 }
