@@ -10,7 +10,7 @@ packages=(
   libx264-dev libyuv-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libxml2-dev
-  ffmpeg
+  ffmpeg x264 time
 )
 
 missing=()

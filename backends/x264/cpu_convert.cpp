@@ -65,6 +65,16 @@ I420Scaler::~I420Scaler() {
 }
 
 Status I420Scaler::scale(const CpuSurface& in, CpuSurface& out) {
+  if (in.width() == 2 * out.width() && in.height() == 2 * out.height()) {
+    int rc = libyuv::I420Scale(in.plane(0), in.stride(0), in.plane(1), in.stride(1), in.plane(2),
+                               in.stride(2), in.width(), in.height(), out.plane(0), out.stride(0),
+                               out.plane(1), out.stride(1), out.plane(2), out.stride(2),
+                               out.width(), out.height(), libyuv::kFilterBox);
+    if (rc != 0) {
+      return make_error(ErrorCode::kBackendFailure, "libyuv::I420Scale failed (" + std::to_string(rc) + ")");
+    }
+    return {};
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   SwsContext* context = nullptr;
   for (const Entry& e : contexts_) {

@@ -13,6 +13,7 @@
 #include "gearbox/streamer.h"
 #include "gearbox/test_pattern.h"
 #include "raw_input.h"
+#include "stream_options.h"
 
 namespace gearbox::cli {
 namespace {
@@ -64,147 +65,6 @@ const char kHelp[] =
 std::atomic<bool> g_interrupted{false};
 void on_signal(int) { g_interrupted = true; }
 
-struct Options {
-  StreamConfig config;
-  std::string input = "testsrc";
-  std::string size;
-  std::string pix_fmt = "bgr24";
-  std::optional<Rational> duration;
-  int64_t max_frames = -1;
-  bool realtime = false;
-  bool quiet = false;
-};
-
-int bad_usage(const std::string& message) {
-  std::fprintf(stderr, "gearbox stream: %s (see --help)\n", message.c_str());
-  return 2;
-}
-
-// Returns 0 to go on, 1 after --help, 2 on a usage error (already reported).
-int parse_options(int argc, char** argv, Options& o) {
-  o.config.output = "gearbox-out";
-  o.config.format = OutputFormat::kBoth;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&](const char* name) -> const char* {
-      if (i + 1 >= argc) return nullptr;
-      (void)name;
-      return argv[++i];
-    };
-    auto need = [&](const char* v) {
-      if (!v) bad_usage("option " + arg + " needs a value");
-      return v != nullptr;
-    };
-    auto check = [&](const Error* e) {
-      if (e) bad_usage(e->message);
-      return e == nullptr;
-    };
-    if (arg == "-h" || arg == "--help") {
-      std::fputs(kHelp, stdout);
-      return 1;
-    } else if (arg == "-q" || arg == "--quiet") {
-      o.quiet = true;
-    } else if (arg == "--realtime") {
-      o.realtime = true;
-    } else if (arg == "-o" || arg == "--output") {
-      const char* v = value("output");
-      if (!need(v)) return 2;
-      o.config.output = v;
-    } else if (arg == "--format") {
-      const char* v = value("format");
-      if (!need(v)) return 2;
-      auto f = parse_output_format(v);
-      if (!check(f ? nullptr : &f.error())) return 2;
-      o.config.format = *f;
-    } else if (arg == "--segment") {
-      const char* v = value("segment");
-      if (!need(v)) return 2;
-      auto d = parse_duration(v);
-      if (!check(d ? nullptr : &d.error())) return 2;
-      o.config.segment_duration = *d;
-    } else if (arg == "--rendition") {
-      const char* v = value("rendition");
-      if (!need(v)) return 2;
-      auto r = parse_rendition(v);
-      if (!check(r ? nullptr : &r.error())) return 2;
-      o.config.renditions.push_back(*r);
-    } else if (arg == "--bitrate") {
-      const char* v = value("bitrate");
-      if (!need(v)) return 2;
-      auto b = parse_bitrate_kbps(v);
-      if (!check(b ? nullptr : &b.error())) return 2;
-      o.config.primary_bitrate_kbps = *b;
-    } else if (arg == "--bpp") {
-      const char* v = value("bpp");
-      if (!need(v)) return 2;
-      char* end = nullptr;
-      o.config.bpp = std::strtod(v, &end);
-      if (!end || *end) return bad_usage(std::string("bpp: \"") + v + "\" is not a number");
-    } else if (arg == "-i" || arg == "--input") {
-      const char* v = value("input");
-      if (!need(v)) return 2;
-      o.input = v;
-    } else if (arg == "--size") {
-      const char* v = value("size");
-      if (!need(v)) return 2;
-      o.size = v;
-    } else if (arg == "--pix-fmt") {
-      const char* v = value("pix-fmt");
-      if (!need(v)) return 2;
-      o.pix_fmt = v;
-    } else if (arg == "--rate") {
-      const char* v = value("rate");
-      if (!need(v)) return 2;
-      auto r = parse_frame_rate(v);
-      if (!check(r ? nullptr : &r.error())) return 2;
-      o.config.input_frame_rate = *r;
-    } else if (arg == "--duration") {
-      const char* v = value("duration");
-      if (!need(v)) return 2;
-      auto d = parse_duration(v);
-      if (!check(d ? nullptr : &d.error())) return 2;
-      o.duration = *d;
-    } else if (arg == "--frames") {
-      const char* v = value("frames");
-      if (!need(v)) return 2;
-      char* end = nullptr;
-      o.max_frames = std::strtoll(v, &end, 10);
-      if (!end || *end || o.max_frames <= 0) {
-        return bad_usage(std::string("frames: \"") + v + "\" is not a positive count");
-      }
-    } else if (arg == "--backend") {
-      const char* v = value("backend");
-      if (!need(v)) return 2;
-      o.config.backend = v;
-    } else if (arg == "--preset") {
-      const char* v = value("preset");
-      if (!need(v)) return 2;
-      o.config.x264.preset = v;
-    } else if (arg == "--tune") {
-      const char* v = value("tune");
-      if (!need(v)) return 2;
-      o.config.x264.tune = std::strcmp(v, "none") ? v : "";
-    } else if (arg == "--profile") {
-      const char* v = value("profile");
-      if (!need(v)) return 2;
-      o.config.x264.profile = v;
-    } else if (arg == "--bframes" || arg == "--maxrate-factor" || arg == "--vbv-seconds") {
-      const char* v = value(arg.c_str());
-      if (!need(v)) return 2;
-      char* end = nullptr;
-      double x = std::strtod(v, &end);
-      if (!end || *end) return bad_usage(arg.substr(2) + ": \"" + v + "\" is not a number");
-      if (arg == "--bframes") o.config.x264.bframes = static_cast<int>(x);
-      if (arg == "--maxrate-factor") o.config.rate_control.vbv_maxrate_factor = x;
-      if (arg == "--vbv-seconds") o.config.rate_control.vbv_buffer_seconds = x;
-    } else {
-      return bad_usage("unknown option \"" + arg + "\"");
-    }
-  }
-  if (o.input == "testsrc" && !o.duration && o.max_frames < 0) o.duration = Rational{10, 1};
-  return 0;
-}
-
 std::string megabytes(int64_t bytes) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
@@ -235,8 +95,12 @@ void print_progress(const Streamer& s, int64_t total, double elapsed, Rational f
 }  // namespace
 
 int run_stream(int argc, char** argv) {
-  Options o;
-  if (int rc = parse_options(argc, argv, o)) return rc == 1 ? 0 : rc;
+  StreamOptions o;
+  o.config.output = "gearbox-out";
+  o.config.format = OutputFormat::kBoth;
+  if (int rc = parse_stream_options("stream", kHelp, argc, argv, o)) return rc == 1 ? 0 : rc;
+  if (o.input == "testsrc" && !o.duration && o.max_frames < 0) o.duration = Rational{10, 1};
+  auto bad_usage = [](const std::string& message) { return usage_error("stream", message); };
 
   // The input.
   std::unique_ptr<TestPattern> pattern;
