@@ -56,6 +56,7 @@ const char kHelp[] =
     "  --bframes N             B-frames                                     [default: 0]\n"
     "  --maxrate-factor X      VBV cap = X * bitrate                       [default: 1.0]\n"
     "  --vbv-seconds S         VBV buffer = S * bitrate                    [default: 1.0]\n"
+    "  --queue-depth N         frames queued per pipeline stage before push() waits\n"
     "\n"
     "  -q, --quiet             no progress line\n"
     "  -h, --help              this text\n"

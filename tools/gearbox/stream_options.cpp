@@ -123,7 +123,8 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
       const char* v = value("profile");
       if (!need(v)) return 2;
       o.config.x264.profile = v;
-    } else if (arg == "--bframes" || arg == "--maxrate-factor" || arg == "--vbv-seconds") {
+    } else if (arg == "--bframes" || arg == "--maxrate-factor" || arg == "--vbv-seconds" ||
+               arg == "--queue-depth") {
       const char* v = value(arg.c_str());
       if (!need(v)) return 2;
       char* end = nullptr;
@@ -132,6 +133,7 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
       if (arg == "--bframes") o.config.x264.bframes = static_cast<int>(x);
       if (arg == "--maxrate-factor") o.config.rate_control.vbv_maxrate_factor = x;
       if (arg == "--vbv-seconds") o.config.rate_control.vbv_buffer_seconds = x;
+      if (arg == "--queue-depth") o.config.queue_depth = static_cast<int>(x);
     } else {
       return bad_usage("unknown option \"" + arg + "\"");
     }
