@@ -62,9 +62,11 @@ void BM_ConvertBgr24ToI420_swscale(benchmark::State& state) {
 
 void scale_libyuv(benchmark::State& state, libyuv::FilterMode mode) {
   const int dw = static_cast<int>(state.range(0)), dh = static_cast<int>(state.range(1));
-  I420 in(1920, 1080), out(dw, dh);
+  const int sw = state.range(2) ? static_cast<int>(state.range(2)) : 1920;
+  const int sh = state.range(3) ? static_cast<int>(state.range(3)) : 1080;
+  I420 in(sw, sh), out(dw, dh);
   for (auto _ : state) {
-    libyuv::I420Scale(in.y.data(), 1920, in.u.data(), 960, in.v.data(), 960, 1920, 1080, out.y.data(), dw,
+    libyuv::I420Scale(in.y.data(), sw, in.u.data(), sw / 2, in.v.data(), sw / 2, sw, sh, out.y.data(), dw,
                       out.u.data(), dw / 2, out.v.data(), dw / 2, dw, dh, mode);
     benchmark::ClobberMemory();
   }
@@ -76,10 +78,12 @@ void BM_ScaleI420_libyuv_bilinear(benchmark::State& state) { scale_libyuv(state,
 
 void BM_ScaleI420_swscale_area(benchmark::State& state) {
   const int dw = static_cast<int>(state.range(0)), dh = static_cast<int>(state.range(1));
-  I420 in(1920, 1080), out(dw, dh);
-  SwsContext* sws = sws_getContext(1920, 1080, AV_PIX_FMT_YUV420P, dw, dh, AV_PIX_FMT_YUV420P, SWS_AREA, nullptr, nullptr, nullptr);
+  const int sw = state.range(2) ? static_cast<int>(state.range(2)) : 1920;
+  const int sh = state.range(3) ? static_cast<int>(state.range(3)) : 1080;
+  I420 in(sw, sh), out(dw, dh);
+  SwsContext* sws = sws_getContext(sw, sh, AV_PIX_FMT_YUV420P, dw, dh, AV_PIX_FMT_YUV420P, SWS_AREA, nullptr, nullptr, nullptr);
   for (auto _ : state) {
-    sws_scale(sws, in.p(), in.s(), 0, 1080, out.p(), out.s());
+    sws_scale(sws, in.p(), in.s(), 0, sh, out.p(), out.s());
     benchmark::ClobberMemory();
   }
   sws_freeContext(sws);
@@ -90,6 +94,6 @@ void BM_ScaleI420_swscale_area(benchmark::State& state) {
 
 BENCHMARK(BM_ConvertBgr24ToI420_libyuv)->Args({1920, 1080})->Args({1280, 720})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ConvertBgr24ToI420_swscale)->Args({1920, 1080})->Args({1280, 720})->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_ScaleI420_libyuv_box)->Args({1280, 720})->Args({960, 540})->Args({640, 360})->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_ScaleI420_libyuv_bilinear)->Args({1280, 720})->Args({960, 540})->Args({640, 360})->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_ScaleI420_swscale_area)->Args({1280, 720})->Args({960, 540})->Args({640, 360})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ScaleI420_libyuv_box)->Args({1280, 720, 0, 0})->Args({960, 540, 0, 0})->Args({640, 360, 0, 0})->Args({640, 360, 1280, 720})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ScaleI420_libyuv_bilinear)->Args({1280, 720, 0, 0})->Args({960, 540, 0, 0})->Args({640, 360, 0, 0})->Args({640, 360, 1280, 720})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ScaleI420_swscale_area)->Args({1280, 720, 0, 0})->Args({960, 540, 0, 0})->Args({640, 360, 0, 0})->Args({640, 360, 1280, 720})->Unit(benchmark::kMillisecond);

@@ -13,7 +13,7 @@ packages=(
   libcpp-httplib-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libxml2-dev
-  ffmpeg curl
+  ffmpeg x264 time curl
   # the browser tests: Debian's Chromium, driven by playwright-core (which never downloads one)
   chromium fonts-liberation
 )

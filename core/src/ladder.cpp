@@ -1,5 +1,6 @@
 #include "gearbox/ladder.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -69,7 +70,26 @@ std::vector<SizeKey> distinct_sizes(const std::vector<RenditionPlan>& ladder) {
     for (const SizeKey& s : sizes) seen = seen || s == k;
     if (!seen) sizes.push_back(k);
   }
+  std::stable_sort(sizes.begin(), sizes.end(), [](const SizeKey& a, const SizeKey& b) {
+    return static_cast<int64_t>(a.width) * a.height > static_cast<int64_t>(b.width) * b.height;
+  });
   return sizes;
+}
+
+std::vector<int> scale_sources(const std::vector<SizeKey>& sizes, SizeKey source) {
+  std::vector<int> from(sizes.size(), -1);
+  for (size_t t = 0; t < sizes.size(); ++t) {
+    int64_t best_area = static_cast<int64_t>(source.width) * source.height;
+    for (size_t s = 0; s < t; ++s) {
+      const bool twice = sizes[s].width >= 2 * sizes[t].width && sizes[s].height >= 2 * sizes[t].height;
+      const int64_t area = static_cast<int64_t>(sizes[s].width) * sizes[s].height;
+      if (twice && area < best_area) {
+        best_area = area;
+        from[t] = static_cast<int>(s);
+      }
+    }
+  }
+  return from;
 }
 
 }  // namespace gearbox

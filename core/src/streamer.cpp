@@ -1,6 +1,7 @@
 #include "gearbox/streamer.h"
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <thread>
 
@@ -19,6 +20,22 @@ struct PictureJob {
   SurfaceRef surface;
   int64_t pts;  // media ticks
   bool idr;
+};
+
+// Accumulates the wall time of a scope into a nanosecond counter.
+class StageTimer {
+ public:
+  explicit StageTimer(std::atomic<int64_t>& total)
+      : total_(total), start_(std::chrono::steady_clock::now()) {}
+  ~StageTimer() { total_ += elapsed_ns(); }
+  int64_t elapsed_ns() const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_)
+        .count();
+  }
+
+ private:
+  std::atomic<int64_t>& total_;
+  std::chrono::steady_clock::time_point start_;
 };
 
 void log_to_stderr(LogLevel level, const std::string& message) {
@@ -59,6 +76,7 @@ class Streamer::Impl {
   std::atomic<int64_t> frames_rejected{0};
   std::unique_ptr<std::atomic<int64_t>[]> frames_encoded;
   std::unique_ptr<std::atomic<int64_t>[]> bytes_encoded;
+  std::atomic<int64_t> upload_ns{0}, scale_ns{0}, encode_ns{0}, package_ns{0};
 
   // The pipeline's first failure; once set, push() refuses frames with it.
   std::mutex error_mutex;
@@ -85,6 +103,9 @@ class Streamer::Impl {
 
   Status start(const FrameView& frame);
   void run_scaler();
+  // Scales the job's surface to every distinct size; false (after fail()) on an error.
+  bool scale_all(const std::vector<SizeKey>& sizes, const std::vector<int>& from,
+                 const PictureJob& job, std::vector<SurfaceRef>& scaled);
   void run_encoder(size_t index);
   Status finish();
 };
@@ -96,8 +117,17 @@ class RenditionSink final : public PacketSink {
   Status on_packet(const EncodedPacket& packet) override {
     impl_.frames_encoded[index_]++;
     impl_.bytes_encoded[index_] += static_cast<int64_t>(packet.size);
-    return impl_.packager->write(index_, packet);
+    const auto start = std::chrono::steady_clock::now();
+    Status s = impl_.packager->write(index_, packet);
+    const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+    packaged_ns += ns;
+    impl_.package_ns += ns;
+    return s;
   }
+
+  int64_t packaged_ns = 0;  // this rendition's packaging time (its encoder thread only)
 
  private:
   Streamer::Impl& impl_;
@@ -188,22 +218,11 @@ void Streamer::Impl::run_scaler() {
       ++size_of_rendition[r];
     }
   }
+  const std::vector<int> from = scale_sources(sizes, SizeKey{width, height});
   std::vector<SurfaceRef> scaled(sizes.size());
   while (std::optional<PictureJob> job = source_queue->pop()) {
     if (failed) continue;  // keep draining so push() never blocks on a dead pipeline
-    for (size_t s = 0; s < sizes.size(); ++s) {
-      if (sizes[s].width == width && sizes[s].height == height) {
-        scaled[s] = job->surface;
-        continue;
-      }
-      auto surface = device->scale(*job->surface, sizes[s].width, sizes[s].height);
-      if (!surface) {
-        fail(surface.error());
-        break;
-      }
-      scaled[s] = std::move(surface.value());
-    }
-    if (failed) continue;
+    if (!scale_all(sizes, from, *job, scaled)) continue;
     for (size_t r = 0; r < ladder.size(); ++r) {
       encode_queues[r]->push(PictureJob{scaled[size_of_rendition[r]], job->pts, job->idr});
     }
@@ -212,18 +231,41 @@ void Streamer::Impl::run_scaler() {
   for (auto& q : encode_queues) q->close();
 }
 
+bool Streamer::Impl::scale_all(const std::vector<SizeKey>& sizes, const std::vector<int>& from,
+                               const PictureJob& job, std::vector<SurfaceRef>& scaled) {
+  StageTimer timer(scale_ns);
+  for (size_t s = 0; s < sizes.size(); ++s) {
+    if (sizes[s].width == width && sizes[s].height == height) {
+      scaled[s] = job.surface;
+      continue;
+    }
+    const Surface& input = from[s] < 0 ? *job.surface : *scaled[from[s]];
+    auto surface = device->scale(input, sizes[s].width, sizes[s].height);
+    if (!surface) {
+      fail(surface.error());
+      return false;
+    }
+    scaled[s] = std::move(surface.value());
+  }
+  return true;
+}
+
 void Streamer::Impl::run_encoder(size_t index) {
   RenditionSink sink(*this, index);
   Encoder& encoder = *encoders[index];
+  // Encoder time is the call's wall time minus the packaging the sink did inside it.
+  auto timed = [&](auto&& call) {
+    const int64_t package_before = sink.packaged_ns;
+    StageTimer timer(encode_ns);
+    Status s = call();
+    encode_ns -= sink.packaged_ns - package_before;
+    if (!s) fail(make_error(s.code(), ladder[index].id + ": " + s.message()));
+  };
   while (std::optional<PictureJob> job = encode_queues[index]->pop()) {
     if (failed) continue;
-    Status s = encoder.encode(*job->surface, job->pts, job->idr, sink);
-    if (!s) fail(make_error(s.code(), ladder[index].id + ": " + s.message()));
+    timed([&] { return encoder.encode(*job->surface, job->pts, job->idr, sink); });
   }
-  if (!failed) {
-    Status s = encoder.drain(sink);
-    if (!s) fail(make_error(s.code(), ladder[index].id + ": " + s.message()));
-  }
+  if (!failed) timed([&] { return encoder.drain(sink); });
 }
 
 Status Streamer::Impl::finish() {
@@ -286,7 +328,10 @@ Status Streamer::push(const FrameView& frame) {
   const int64_t pts = d.clock.ticks_of_frame(index);
   const bool idr = index == 0 || d.grid.starts_segment(d.clock.seconds_of(d.clock.ticks_of_frame(index - 1)),
                                                        d.clock.seconds_of(pts));
-  auto surface = d.device->upload(frame);
+  Result<SurfaceRef> surface = [&] {
+    StageTimer timer(d.upload_ns);
+    return d.device->upload(frame);
+  }();
   if (!surface) return surface.error();
   if (!d.source_queue->push(PictureJob{std::move(surface.value()), pts, idr})) {
     return make_error(ErrorCode::kClosed, "push: the pipeline is shut down");
@@ -311,6 +356,10 @@ StreamStats Streamer::stats() const {
   StreamStats s;
   s.frames_pushed = d.frames_pushed;
   s.frames_rejected = d.frames_rejected;
+  s.stages.upload = static_cast<double>(d.upload_ns.load()) * 1e-9;
+  s.stages.scale = static_cast<double>(d.scale_ns.load()) * 1e-9;
+  s.stages.encode = static_cast<double>(d.encode_ns.load()) * 1e-9;
+  s.stages.package = static_cast<double>(d.package_ns.load()) * 1e-9;
   if (!d.started) return s;
   std::vector<int64_t> segments = d.packager->segments_written();
   for (size_t i = 0; i < d.ladder.size(); ++i) {

@@ -32,36 +32,55 @@ int triangle(int64_t t, int span) {  // 0..span..0 with period 2*span
 }  // namespace
 
 TestPattern::TestPattern(int width, int height)
-    : width_(width), height_(height), bgr_(static_cast<size_t>(width) * height * 3) {}
+    : width_(width), height_(height), bgr_(static_cast<size_t>(width) * height * 3) {
+  const int w = std::max(width, 1);
+  bars_row_.resize(static_cast<size_t>(2 * w) * 3);
+  ramp_row_.resize(bars_row_.size());
+  for (int x = 0; x < 2 * w; ++x) {
+    const Bgr& bar = kBars[(x % w) * 8 / w];
+    uint8_t v = static_cast<uint8_t>((x % w) * 255 / w);
+    std::memcpy(&bars_row_[3 * x], &bar, 3);
+    ramp_row_[3 * x] = ramp_row_[3 * x + 1] = ramp_row_[3 * x + 2] = v;
+  }
+  const int band = height - height * 5 / 6;
+  noise_rows_ = std::max(1, 2 * band);
+  noise_.resize(static_cast<size_t>(noise_rows_) * 2 * w * 3);
+  for (int y = 0; y < noise_rows_; ++y) {
+    for (int x = 0; x < 2 * w; ++x) {
+      uint32_t n = hash3(static_cast<uint32_t>(x), static_cast<uint32_t>(y), 0x5eed);
+      uint8_t v = static_cast<uint8_t>(64 + (n & 127));
+      uint8_t* px = &noise_[(static_cast<size_t>(y) * 2 * w + x) * 3];
+      px[0] = v;
+      px[1] = static_cast<uint8_t>(v ^ ((n >> 8) & 31));
+      px[2] = v;
+    }
+  }
+}
 
 FrameView TestPattern::render(int64_t index) {
   const int w = width_, h = height_;
   uint8_t* img = bgr_.data();
   const int bars_end = h * 2 / 3;
   const int noise_begin = h * 5 / 6;
-  const int shift = static_cast<int>((index * 4) % std::max(w, 1));
+  const size_t row_bytes = static_cast<size_t>(w) * 3;
+  const int64_t bar_shift = (index * 4) % std::max(w, 1);
+  const int64_t ramp_shift = (index * 2) % std::max(w, 1);
+  // A different window of the noise texture every frame, as camera noise would be.
+  const uint32_t pick = hash3(static_cast<uint32_t>(index), 17, 23);
+  const int noise_x = static_cast<int>(pick % static_cast<uint32_t>(std::max(w, 1)));
+  const int noise_y = static_cast<int>((pick >> 16) % static_cast<uint32_t>(noise_rows_ - (h - noise_begin) + 1));
 
   for (int y = 0; y < h; ++y) {
-    uint8_t* row = img + static_cast<size_t>(y) * w * 3;
-    for (int x = 0; x < w; ++x) {
-      Bgr c;
-      if (y < bars_end) {
-        c = kBars[(static_cast<int64_t>(x + shift) % w) * 8 / w];
-      } else if (y < noise_begin) {
-        // A luma ramp that slides, so the lower band moves too.
-        uint8_t v = static_cast<uint8_t>(((x + index * 2) * 255 / std::max(w, 1)) & 0xFF);
-        c = {v, v, v};
-      } else {
-        // Deterministic noise: a different field every frame, as camera noise would be.
-        uint32_t n = hash3(static_cast<uint32_t>(x), static_cast<uint32_t>(y),
-                           static_cast<uint32_t>(index));
-        uint8_t v = static_cast<uint8_t>(64 + (n & 127));
-        c = {v, static_cast<uint8_t>(v ^ ((n >> 8) & 31)), v};
-      }
-      row[3 * x + 0] = c.b;
-      row[3 * x + 1] = c.g;
-      row[3 * x + 2] = c.r;
+    uint8_t* row = img + static_cast<size_t>(y) * row_bytes;
+    const uint8_t* src;
+    if (y < bars_end) {
+      src = &bars_row_[static_cast<size_t>(bar_shift) * 3];
+    } else if (y < noise_begin) {
+      src = &ramp_row_[static_cast<size_t>(ramp_shift) * 3];
+    } else {
+      src = &noise_[(static_cast<size_t>(noise_y + y - noise_begin) * 2 * std::max(w, 1) + noise_x) * 3];
     }
+    std::memcpy(row, src, row_bytes);
   }
 
   auto fill = [&](int x0, int y0, int x1, int y1, Bgr c) {

@@ -195,5 +195,14 @@ TEST(Ladder, DistinctSizesScaleOnce) {
   EXPECT_EQ(sizes[1], (SizeKey{640, 360}));
 }
 
+TEST(Ladder, SmallerSizesScaleFromTheSmallestPictureTwiceTheirSize) {
+  const std::vector<SizeKey> sizes = {{1920, 1080}, {1280, 720}, {960, 540}, {640, 360}, {426, 240}};
+  // 1080p is the source itself (-1). 720p and 540p: no earlier picture is twice as large, so
+  // the source. 360p: 720p is exactly twice. 240p: 720p and 540p are both at least 852x480;
+  // 540p is the smaller.
+  EXPECT_EQ(scale_sources(sizes, {1920, 1080}), (std::vector<int>{-1, -1, -1, 1, 2}));
+  EXPECT_EQ(scale_sources({{640, 360}}, {1920, 1080}), (std::vector<int>{-1}));
+}
+
 }  // namespace
 }  // namespace gearbox

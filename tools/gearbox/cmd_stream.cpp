@@ -17,6 +17,7 @@
 #include "gearbox/test_pattern.h"
 #include "http_server.h"
 #include "raw_input.h"
+#include "stream_options.h"
 
 namespace gearbox::cli {
 namespace {
@@ -59,6 +60,7 @@ const char kHelp[] =
     "  --bframes N             B-frames                                     [default: 0]\n"
     "  --maxrate-factor X      VBV cap = X * bitrate                       [default: 1.0]\n"
     "  --vbv-seconds S         VBV buffer = S * bitrate                    [default: 1.0]\n"
+    "  --queue-depth N         frames queued per pipeline stage before push() waits\n"
     "\n"
     "watch:\n"
     "  --serve                 serve the output folder and the player page over HTTP while\n"
@@ -76,170 +78,39 @@ const char kHelp[] =
 std::atomic<bool> g_interrupted{false};
 void on_signal(int) { g_interrupted = true; }
 
-struct Options {
-  StreamConfig config;
-  std::string input = "testsrc";
-  std::string size;
-  std::string pix_fmt = "bgr24";
-  std::optional<Rational> duration;
-  int64_t max_frames = -1;
-  bool realtime = false;
-  bool quiet = false;
+// stream's own flags: --serve and its address.
+struct ServeFlags {
   bool serve = false;
-  std::string serve_option;    // --port or --host when given, which only go with --serve
-  ServeOptions serve_options;  // dir: the stream's output folder, once it is open
+  std::string given;     // --port or --host when given, which only go with --serve
+  ServeOptions options;  // dir: the stream's output folder, once it is open
 };
 
-int bad_usage(const std::string& message) {
-  std::fprintf(stderr, "gearbox stream: %s (see --help)\n", message.c_str());
-  return 2;
-}
-
-// Returns 0 to go on, 1 after --help, 2 on a usage error (already reported).
-int parse_options(int argc, char** argv, Options& o) {
-  o.config.output = "gearbox-out";
-  o.config.format = OutputFormat::kBoth;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&](const char* name) -> const char* {
-      if (i + 1 >= argc) return nullptr;
-      (void)name;
-      return argv[++i];
-    };
-    auto need = [&](const char* v) {
-      if (!v) bad_usage("option " + arg + " needs a value");
-      return v != nullptr;
-    };
-    auto check = [&](const Error* e) {
-      if (e) bad_usage(e->message);
-      return e == nullptr;
-    };
-    if (arg == "-h" || arg == "--help") {
-      std::fputs(kHelp, stdout);
-      return 1;
-    } else if (arg == "-q" || arg == "--quiet") {
-      o.quiet = true;
-    } else if (arg == "--realtime") {
-      o.realtime = true;
-    } else if (arg == "--serve") {
-      o.serve = true;
-    } else if (arg == "--port") {
-      const char* v = value("port");
-      if (!need(v)) return 2;
-      auto port = parse_port(v);
-      if (!port) return bad_usage(std::string("port: \"") + v + "\" is not a port number (0-65535)");
-      o.serve_options.port = *port;
-      o.serve_option = arg;
-    } else if (arg == "--host") {
-      const char* v = value("host");
-      if (!need(v)) return 2;
-      o.serve_options.host = v;
-      o.serve_option = arg;
-    } else if (arg == "-o" || arg == "--output") {
-      const char* v = value("output");
-      if (!need(v)) return 2;
-      o.config.output = v;
-    } else if (arg == "--format") {
-      const char* v = value("format");
-      if (!need(v)) return 2;
-      auto f = parse_output_format(v);
-      if (!check(f ? nullptr : &f.error())) return 2;
-      o.config.format = *f;
-    } else if (arg == "--segment") {
-      const char* v = value("segment");
-      if (!need(v)) return 2;
-      auto d = parse_duration(v);
-      if (!check(d ? nullptr : &d.error())) return 2;
-      o.config.segment_duration = *d;
-    } else if (arg == "--rendition") {
-      const char* v = value("rendition");
-      if (!need(v)) return 2;
-      auto r = parse_rendition(v);
-      if (!check(r ? nullptr : &r.error())) return 2;
-      o.config.renditions.push_back(*r);
-    } else if (arg == "--bitrate") {
-      const char* v = value("bitrate");
-      if (!need(v)) return 2;
-      auto b = parse_bitrate_kbps(v);
-      if (!check(b ? nullptr : &b.error())) return 2;
-      o.config.primary_bitrate_kbps = *b;
-    } else if (arg == "--bpp") {
-      const char* v = value("bpp");
-      if (!need(v)) return 2;
-      char* end = nullptr;
-      o.config.bpp = std::strtod(v, &end);
-      if (!end || *end) return bad_usage(std::string("bpp: \"") + v + "\" is not a number");
-    } else if (arg == "-i" || arg == "--input") {
-      const char* v = value("input");
-      if (!need(v)) return 2;
-      o.input = v;
-    } else if (arg == "--size") {
-      const char* v = value("size");
-      if (!need(v)) return 2;
-      o.size = v;
-    } else if (arg == "--pix-fmt") {
-      const char* v = value("pix-fmt");
-      if (!need(v)) return 2;
-      o.pix_fmt = v;
-    } else if (arg == "--rate") {
-      const char* v = value("rate");
-      if (!need(v)) return 2;
-      auto r = parse_frame_rate(v);
-      if (!check(r ? nullptr : &r.error())) return 2;
-      o.config.input_frame_rate = *r;
-    } else if (arg == "--duration") {
-      const char* v = value("duration");
-      if (!need(v)) return 2;
-      auto d = parse_duration(v);
-      if (!check(d ? nullptr : &d.error())) return 2;
-      o.duration = *d;
-    } else if (arg == "--frames") {
-      const char* v = value("frames");
-      if (!need(v)) return 2;
-      char* end = nullptr;
-      o.max_frames = std::strtoll(v, &end, 10);
-      if (!end || *end || o.max_frames <= 0) {
-        return bad_usage(std::string("frames: \"") + v + "\" is not a positive count");
-      }
-    } else if (arg == "--backend") {
-      const char* v = value("backend");
-      if (!need(v)) return 2;
-      o.config.backend = v;
-    } else if (arg == "--preset") {
-      const char* v = value("preset");
-      if (!need(v)) return 2;
-      o.config.x264.preset = v;
-    } else if (arg == "--tune") {
-      const char* v = value("tune");
-      if (!need(v)) return 2;
-      o.config.x264.tune = std::strcmp(v, "none") ? v : "";
-    } else if (arg == "--profile") {
-      const char* v = value("profile");
-      if (!need(v)) return 2;
-      o.config.x264.profile = v;
-    } else if (arg == "--bframes" || arg == "--maxrate-factor" || arg == "--vbv-seconds") {
-      const char* v = value(arg.c_str());
-      if (!need(v)) return 2;
-      char* end = nullptr;
-      double x = std::strtod(v, &end);
-      if (!end || *end) return bad_usage(arg.substr(2) + ": \"" + v + "\" is not a number");
-      if (arg == "--bframes") o.config.x264.bframes = static_cast<int>(x);
-      if (arg == "--maxrate-factor") o.config.rate_control.vbv_maxrate_factor = x;
-      if (arg == "--vbv-seconds") o.config.rate_control.vbv_buffer_seconds = x;
-    } else {
-      return bad_usage("unknown option \"" + arg + "\"");
+ExtraFlag serve_flags(ServeFlags& f) {
+  return [&f](const std::string& arg, int& i, int argc, char** argv) {
+    if (arg == "--serve") {
+      f.serve = true;
+      return 0;
     }
-  }
-  if (o.input == "testsrc" && !o.duration && o.max_frames < 0) o.duration = Rational{10, 1};
-  if (!o.serve && !o.serve_option.empty()) return bad_usage(o.serve_option + " goes with --serve");
-  return 0;
+    if (arg != "--port" && arg != "--host") return 1;
+    if (i + 1 >= argc) return usage_error("stream", "option " + arg + " needs a value");
+    std::string v = argv[++i];
+    f.given = arg;
+    if (arg == "--host") {
+      f.options.host = v;
+      return 0;
+    }
+    auto port = parse_port(v);
+    if (!port) return usage_error("stream", "port: \"" + v + "\" is not a port number (0-65535)");
+    f.options.port = *port;
+    return 0;
+  };
 }
 
 // Serves the stream's folder from before the first frame, so the manifests are watchable as
 // soon as they are written. Prints the addresses on stdout; nullptr after an error (reported).
-std::unique_ptr<StreamServer> start_serving(Options& o, const OutputPaths& out) {
-  o.serve_options.dir = out.directory;
-  auto server = StreamServer::start(o.serve_options);
+std::unique_ptr<StreamServer> start_serving(ServeOptions& options, const OutputPaths& out) {
+  options.dir = out.directory;
+  auto server = StreamServer::start(options);
   if (!server) {
     std::fprintf(stderr, "gearbox stream: --serve: %s\n", server.error().message.c_str());
     return nullptr;
@@ -284,8 +155,14 @@ void print_progress(const Streamer& s, int64_t total, double elapsed, Rational f
 }  // namespace
 
 int run_stream(int argc, char** argv) {
-  Options o;
-  if (int rc = parse_options(argc, argv, o)) return rc == 1 ? 0 : rc;
+  StreamOptions o;
+  o.config.output = "gearbox-out";
+  o.config.format = OutputFormat::kBoth;
+  ServeFlags serve;
+  if (int rc = parse_stream_options("stream", kHelp, argc, argv, o, serve_flags(serve))) return rc == 1 ? 0 : rc;
+  if (o.input == "testsrc" && !o.duration && o.max_frames < 0) o.duration = Rational{10, 1};
+  auto bad_usage = [](const std::string& message) { return usage_error("stream", message); };
+  if (!serve.serve && !serve.given.empty()) return bad_usage(serve.given + " goes with --serve");
 
   // The input.
   std::unique_ptr<TestPattern> pattern;
@@ -326,7 +203,7 @@ int run_stream(int argc, char** argv) {
   }
   Streamer& streamer = **opened;
   std::unique_ptr<StreamServer> server;
-  if (o.serve && !(server = start_serving(o, streamer.outputs()))) {
+  if (serve.serve && !(server = start_serving(serve.options, streamer.outputs()))) {
     (void)streamer.close();
     return 1;
   }

@@ -8,6 +8,7 @@ namespace gearbox::cli {
 
 int run_probe(int argc, char** argv);
 int run_stream(int argc, char** argv);
+int run_bench(int argc, char** argv);
 int run_serve(int argc, char** argv);
 
 // Shared by serve and stream --serve (cmd_serve.cpp).

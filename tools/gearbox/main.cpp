@@ -14,6 +14,7 @@ void usage(FILE* out) {
       "  stream   encode frames (built-in test pattern, a raw file or stdin) into a DASH/HLS ladder\n"
       "  serve    serve an output folder and the player page over HTTP, to watch a stream\n"
       "  probe    list every encoder backend, whether it is available here, and why\n"
+      "  bench    measure the standard ladder workload on every available backend\n"
       "\n"
       "'gearbox <command> --help' describes a command's options.\n",
       out);
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   if (!std::strcmp(command, "stream")) return gearbox::cli::run_stream(argc - 1, argv + 1);
   if (!std::strcmp(command, "serve")) return gearbox::cli::run_serve(argc - 1, argv + 1);
   if (!std::strcmp(command, "probe")) return gearbox::cli::run_probe(argc - 1, argv + 1);
+  if (!std::strcmp(command, "bench")) return gearbox::cli::run_bench(argc - 1, argv + 1);
   std::fprintf(stderr, "gearbox: unknown command \"%s\"\n\n", command);
   usage(stderr);
   return 2;

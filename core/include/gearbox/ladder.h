@@ -25,12 +25,19 @@ int64_t bitrate_from_bpp(int width, int height, double bpp, Rational fps);
 Result<std::vector<RenditionPlan>> plan_ladder(const StreamConfig& config, int source_width,
                                                int source_height);
 
-// The distinct sizes of a ladder, each scaled once per frame however many renditions share it.
+// The distinct sizes of a ladder, each scaled once per frame however many renditions share it,
+// largest first (so a smaller size can be scaled from a larger one already made).
 struct SizeKey {
   int width;
   int height;
   bool operator==(const SizeKey& o) const { return width == o.width && height == o.height; }
 };
 std::vector<SizeKey> distinct_sizes(const std::vector<RenditionPlan>& ladder);
+
+// For each of `sizes` (largest first), the index of the earlier size to scale it from, or -1
+// for the source: the smallest picture already made that is at least twice the target in both
+// dimensions. Scaling 720p to 360p costs a tenth of scaling 1080p to 360p, and a reduction of
+// 2x or more through an area filter does not alias.
+std::vector<int> scale_sources(const std::vector<SizeKey>& sizes, SizeKey source);
 
 }  // namespace gearbox

@@ -33,9 +33,20 @@ struct RenditionStats {
   int64_t segments_written = 0;
 };
 
+// Wall time spent inside each pipeline stage, summed over the threads that run it. Divided
+// by frames_pushed it is the per-frame cost of the stage; the encode stage includes the
+// encoder's own worker threads only as far as the calling thread waits for them.
+struct StageSeconds {
+  double upload = 0;   // colour conversion at source size (push() thread)
+  double scale = 0;    // one scale per distinct rendition size (scaler thread)
+  double encode = 0;   // Encoder::encode and drain, minus the packaging they triggered
+  double package = 0;  // muxing, segment files and manifest updates
+};
+
 struct StreamStats {
   int64_t frames_pushed = 0;    // accepted by push()
   int64_t frames_rejected = 0;  // refused by push() (size or format mismatch)
+  StageSeconds stages;
   std::vector<RenditionStats> renditions;  // empty until the first frame
 };
 

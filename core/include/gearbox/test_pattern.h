@@ -23,6 +23,14 @@ class TestPattern {
   int width_;
   int height_;
   std::vector<uint8_t> bgr_;
+  // Rendering a 1080p frame must cost far less than encoding it (the benchmark renders on the
+  // fly), so rows are copied from tables built once: the bars and the ramp twice as wide as
+  // the frame (a shifted row is a window into them), and a noise texture twice the noise band
+  // in each direction, read at a different offset every frame.
+  std::vector<uint8_t> bars_row_;   // 2 * width BGR pixels
+  std::vector<uint8_t> ramp_row_;   // 2 * width BGR pixels
+  std::vector<uint8_t> noise_;      // noise_rows_ rows of 2 * width BGR pixels
+  int noise_rows_ = 0;
 };
 
 }  // namespace gearbox

@@ -1,0 +1,275 @@
+// gearbox bench: the standard ladder workload on every available backend, measured.
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "gearbox/backend.h"
+#include "gearbox/streamer.h"
+#include "gearbox/test_pattern.h"
+#include "stream_options.h"
+
+namespace gearbox::cli {
+namespace {
+
+const char kHelp[] =
+    "usage: gearbox bench [options]\n"
+    "\n"
+    "Runs a standard workload on every available backend (or the one given with --backend)\n"
+    "and prints throughput, per-stage time per frame, CPU time per frame and peak memory.\n"
+    "\n"
+    "Default workload: 1920x1080 BGR24 at 30 fps, 300 frames of the built-in test pattern\n"
+    "(scrolling bars, a moving box, a noise band), ladder 1080p@4000k / 720p@2500k /\n"
+    "360p@800k, 2 s segments, x264 veryfast. Every 'gearbox stream' option changes it\n"
+    "(--size, --rate, --frames, --bitrate, --rendition, --segment, --preset, --backend, ...).\n"
+    "\n"
+    "  --json                 print the results as JSON on stdout\n"
+    "  --write-frames PATH    write the workload's raw BGR24 frames to PATH ('-' = stdout) and\n"
+    "                         exit: the input bench/compare_ffmpeg.sh feeds to every contender\n"
+    "  -o, --output DIR       keep the packaged output there (default: a temporary folder)\n"
+    "\n"
+    "Columns: fps and real-time factor of the whole run (first push to close); per-stage\n"
+    "time per frame, summed over the threads that run the stage (upload = colour conversion,\n"
+    "scale, encode = encoder calls, package = muxing and manifests); CPU = process user+sys\n"
+    "time per frame excluding rendering the test pattern; peak = the process's peak resident\n"
+    "memory; ladders = how many such ladders this machine could run in real time.\n";
+
+double thread_cpu_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + ts.tv_nsec * 1e-9;
+}
+
+double process_cpu_seconds() {
+  rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+}
+
+double peak_rss_mb() {
+  rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+struct BenchResult {
+  std::string backend;
+  std::string error;
+  int64_t frames = 0;
+  double wall = 0;
+  double fps = 0;
+  double realtime = 0;
+  StageSeconds stages;
+  double cpu_per_frame_ms = 0;
+  double peak_mb = 0;
+  std::vector<RenditionStats> renditions;
+};
+
+BenchResult run_one(const StreamOptions& o, int width, int height, int64_t frames) {
+  BenchResult r;
+  r.backend = o.config.backend;
+  auto opened = Streamer::open(o.config);
+  if (!opened) {
+    r.error = opened.error().message;
+    return r;
+  }
+  Streamer& streamer = **opened;
+  TestPattern pattern(width, height);
+  pattern.render(0);  // build the pattern's tables before the clock starts
+  double render_cpu = 0;
+  const double cpu_start = process_cpu_seconds();
+  const auto start = std::chrono::steady_clock::now();
+  for (int64_t n = 0; n < frames; ++n) {
+    const double t0 = thread_cpu_seconds();
+    FrameView frame = pattern.render(n);
+    render_cpu += thread_cpu_seconds() - t0;
+    Status s = streamer.push(frame);
+    if (!s) {
+      r.error = s.message();
+      break;
+    }
+  }
+  Status closed = streamer.close();
+  if (!closed && r.error.empty()) r.error = closed.message();
+  r.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double cpu = process_cpu_seconds() - cpu_start - render_cpu;
+  StreamStats st = streamer.stats();
+  r.frames = st.frames_pushed;
+  r.fps = r.wall > 0 ? static_cast<double>(r.frames) / r.wall : 0;
+  r.realtime = r.fps / o.config.input_frame_rate.to_double();
+  r.stages = st.stages;
+  r.cpu_per_frame_ms = r.frames ? cpu * 1000.0 / static_cast<double>(r.frames) : 0;
+  r.peak_mb = peak_rss_mb();
+  r.renditions = st.renditions;
+  return r;
+}
+
+double per_frame_ms(double seconds, int64_t frames) {
+  return frames ? seconds * 1000.0 / static_cast<double>(frames) : 0;
+}
+
+void print_table(const std::vector<BenchResult>& results, const StreamOptions& o, int w, int h,
+                 int64_t frames) {
+  std::printf("workload: %dx%d BGR24 at %s fps, %lld frames, segments %s s, preset %s; ladder",
+              w, h, o.config.input_frame_rate.to_string().c_str(), static_cast<long long>(frames),
+              o.config.segment_duration.to_string().c_str(), o.config.x264.preset.c_str());
+  std::printf(" %dx%d@%lldk", w, h, static_cast<long long>(o.config.primary_bitrate_kbps.value_or(0)));
+  for (const RenditionSpec& r : o.config.renditions) {
+    std::printf(" %dx%d@%lldk", r.width, r.height, static_cast<long long>(r.bitrate_kbps.value_or(0)));
+  }
+  std::printf("\n\n%-8s %7s %8s | %8s %8s %8s %8s | %9s %8s %8s\n", "backend", "fps", "realtime",
+              "upload", "scale", "encode", "package", "cpu/frame", "peak MB", "ladders");
+  std::printf("%-8s %7s %8s | %35s | %9s %8s %8s\n", "", "", "", "ms per frame (thread time)", "ms", "", "in RT");
+  for (const BenchResult& r : results) {
+    if (!r.error.empty()) {
+      std::printf("%-8s failed: %s\n", r.backend.c_str(), r.error.c_str());
+      continue;
+    }
+    std::printf("%-8s %7.1f %7.2fx | %8.2f %8.2f %8.2f %8.2f | %9.1f %8.0f %8.2f\n", r.backend.c_str(),
+                r.fps, r.realtime, per_frame_ms(r.stages.upload, r.frames),
+                per_frame_ms(r.stages.scale, r.frames), per_frame_ms(r.stages.encode, r.frames),
+                per_frame_ms(r.stages.package, r.frames), r.cpu_per_frame_ms, r.peak_mb, r.realtime);
+    for (const RenditionStats& rs : r.renditions) {
+      double seconds = static_cast<double>(r.frames) / o.config.input_frame_rate.to_double();
+      std::printf("         %s %dx%d: target %lld kb/s, produced %.0f kb/s, %lld segments\n",
+                  rs.id.c_str(), rs.width, rs.height, static_cast<long long>(rs.target_kbps),
+                  seconds > 0 ? static_cast<double>(rs.bytes_written) * 8 / seconds / 1000 : 0.0,
+                  static_cast<long long>(rs.segments_written));
+    }
+  }
+}
+
+void print_json(const std::vector<BenchResult>& results, const StreamOptions& o, int w, int h,
+                int64_t frames) {
+  std::printf("{\"workload\":{\"width\":%d,\"height\":%d,\"pixel_format\":\"bgr24\",\"frame_rate\":%.6f,"
+              "\"frames\":%lld,\"segment_seconds\":%.6f,\"preset\":\"%s\"},\"results\":[",
+              w, h, o.config.input_frame_rate.to_double(), static_cast<long long>(frames),
+              o.config.segment_duration.to_double(), o.config.x264.preset.c_str());
+  for (size_t i = 0; i < results.size(); ++i) {
+    const BenchResult& r = results[i];
+    std::printf("%s{\"backend\":\"%s\"", i ? "," : "", r.backend.c_str());
+    if (!r.error.empty()) {
+      std::string e;
+      for (char c : r.error) e += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+      std::printf(",\"error\":\"%s\"}", e.c_str());
+      continue;
+    }
+    std::printf(",\"frames\":%lld,\"wall_seconds\":%.4f,\"fps\":%.3f,\"realtime_factor\":%.4f,"
+                "\"ms_per_frame\":{\"upload\":%.4f,\"scale\":%.4f,\"encode\":%.4f,\"package\":%.4f},"
+                "\"cpu_ms_per_frame\":%.3f,\"peak_rss_mb\":%.1f,\"ladders_in_realtime\":%.3f,\"renditions\":[",
+                static_cast<long long>(r.frames), r.wall, r.fps, r.realtime,
+                per_frame_ms(r.stages.upload, r.frames), per_frame_ms(r.stages.scale, r.frames),
+                per_frame_ms(r.stages.encode, r.frames), per_frame_ms(r.stages.package, r.frames),
+                r.cpu_per_frame_ms, r.peak_mb, r.realtime);
+    for (size_t k = 0; k < r.renditions.size(); ++k) {
+      const RenditionStats& rs = r.renditions[k];
+      std::printf("%s{\"id\":\"%s\",\"width\":%d,\"height\":%d,\"target_kbps\":%lld,\"bytes\":%lld,\"segments\":%lld}",
+                  k ? "," : "", rs.id.c_str(), rs.width, rs.height, static_cast<long long>(rs.target_kbps),
+                  static_cast<long long>(rs.bytes_written), static_cast<long long>(rs.segments_written));
+    }
+    std::printf("]}");
+  }
+  std::printf("]}\n");
+}
+
+int write_frames(const std::string& path, int w, int h, int64_t frames) {
+  FILE* out = path == "-" ? stdout : std::fopen(path.c_str(), "wb");
+  if (!out) {
+    std::perror(("gearbox bench: " + path).c_str());
+    return 1;
+  }
+  TestPattern pattern(w, h);
+  for (int64_t n = 0; n < frames; ++n) {
+    FrameView f = pattern.render(n);
+    size_t bytes = static_cast<size_t>(f.stride[0]) * h;
+    if (std::fwrite(f.data[0], 1, bytes, out) != bytes) {
+      std::fprintf(stderr, "gearbox bench: writing frames to %s failed\n", path.c_str());
+      return 1;
+    }
+  }
+  if (out != stdout) std::fclose(out);
+  return 0;
+}
+
+}  // namespace
+
+int run_bench(int argc, char** argv) {
+  StreamOptions o;
+  o.config.format = OutputFormat::kDash;
+  o.config.input_frame_rate = {30, 1};
+  o.config.primary_bitrate_kbps = 4000;
+  o.size = "1920x1080";
+  o.max_frames = 300;
+  bool json = false;
+  std::string frames_path;
+  auto extra = [&](const std::string& arg, int& i, int argc_, char** argv_) -> int {
+    if (arg == "--json") {
+      json = true;
+      return 0;
+    }
+    if (arg == "--write-frames") {
+      if (i + 1 >= argc_) return usage_error("bench", "option --write-frames needs a value");
+      frames_path = argv_[++i];
+      return 0;
+    }
+    return 1;
+  };
+  if (int rc = parse_stream_options("bench", kHelp, argc, argv, o, extra)) return rc == 1 ? 0 : rc;
+  if (o.input != "testsrc") return usage_error("bench", "the workload is the built-in test pattern; --input is not used");
+  if (o.config.renditions.empty()) {
+    o.config.renditions.push_back({1280, 720, 2500, {}});
+    o.config.renditions.push_back({640, 360, 800, {}});
+  }
+  auto size = parse_size(o.size);
+  if (!size) return usage_error("bench", size.error().message);
+  int64_t frames = o.max_frames;
+  if (o.duration) {
+    Rational fps = o.config.input_frame_rate;
+    frames = mul_div_floor(o.duration->num, fps.num, o.duration->den * fps.den);
+  }
+  if (!frames_path.empty()) return write_frames(frames_path, size->first, size->second, frames);
+
+  // Which backends: the one asked for, or every one that probes available.
+  std::vector<std::string> backends;
+  if (o.config.backend != "auto") {
+    backends.push_back(o.config.backend);
+  } else {
+    for (auto& b : all_backends()) {
+      BackendInfo info = b->probe();
+      if (info.available) backends.push_back(info.name);
+      else if (!o.quiet) std::fprintf(stderr, "gearbox bench: skipping %s: %s\n", info.name.c_str(), info.reason.c_str());
+    }
+  }
+  const bool keep_output = !o.config.output.empty();
+  std::vector<BenchResult> results;
+  for (const std::string& name : backends) {
+    StreamOptions run = o;
+    run.config.backend = name;
+    std::string dir = keep_output ? o.config.output + "/" + name
+                                  : (std::filesystem::temp_directory_path() /
+                                     ("gearbox-bench-" + name + "-" + std::to_string(::getpid()))).string();
+    run.config.output = dir;
+    run.config.log = [](LogLevel level, const std::string& m) {
+      if (level != LogLevel::kInfo) std::fprintf(stderr, "gearbox bench: %s\n", m.c_str());
+    };
+    if (!o.quiet && !json) std::fprintf(stderr, "gearbox bench: %s: encoding %lld frames...\n", name.c_str(), static_cast<long long>(frames));
+    results.push_back(run_one(run, size->first, size->second, frames));
+    if (!keep_output) std::filesystem::remove_all(dir);
+  }
+  if (json) print_json(results, o, size->first, size->second, frames);
+  else print_table(results, o, size->first, size->second, frames);
+  for (const BenchResult& r : results) {
+    if (!r.error.empty()) return 1;
+  }
+  return 0;
+}
+
+}  // namespace gearbox::cli
