@@ -51,7 +51,12 @@ Result<std::unique_ptr<Fmp4Segmenter>> Fmp4Segmenter::open(const TrackDescriptio
 
 int Fmp4Segmenter::on_muxer_bytes(void* opaque, uint8_t* data, int size) {
   auto* self = static_cast<Fmp4Segmenter*>(opaque);
-  self->pending_.insert(self->pending_.end(), data, data + size);
+  if (!self->out_) return size;  // skip_trailer: nothing belongs after the last fragment
+  Status s = self->out_->write(data, static_cast<size_t>(size));
+  if (!s) {
+    if (self->out_status_) self->out_status_ = s;
+    return AVERROR(EIO);
+  }
   return size;
 }
 
@@ -87,42 +92,51 @@ Status Fmp4Segmenter::open_muxer() {
   mux_->flags |= AVFMT_FLAG_CUSTOM_IO;
 
   // CMAF fragments cut only when we say so (frag_custom); the moov is complete up front
-  // (empty_moov: SPS/PPS are known before the first frame); B-frames keep pts = dts at IDRs
-  // through signed composition offsets instead of an edit list.
+  // (empty_moov: SPS/PPS are known before the first frame); no edit list and version-1 trun
+  // boxes (negative_cts_offsets), as CMAF prefers; the B-frame delay is handled in write().
   AVDictionary* options = nullptr;
   av_dict_set(&options, "movflags",
               "+cmaf+frag_custom+empty_moov+default_base_moof+negative_cts_offsets+skip_trailer",
               0);
-  rc = avformat_write_header(mux_, &options);
-  av_dict_free(&options);
-  if (rc < 0) return av_failure("avformat_write_header", rc);
+  GEARBOX_RETURN_IF_ERROR(write_output(init_segment_name(track_.id), [&] {
+    int r = avformat_write_header(mux_, &options);
+    av_dict_free(&options);
+    return r;
+  }, nullptr));
   if (st->time_base.den != track_.timescale) {
     return make_error(ErrorCode::kInternal, "mp4 muxer changed the timescale of " + track_.id);
   }
-  avio_flush(io_);
-  std::string init(pending_.begin(), pending_.end());
-  pending_.clear();
-  GEARBOX_RETURN_IF_ERROR(
-      write_file_atomically(directory_ + "/" + init_segment_name(track_.id), init));
   packet_ = av_packet_alloc();
   if (!packet_) return av_failure("av_packet_alloc", AVERROR(ENOMEM));
   return {};
 }
 
+Status Fmp4Segmenter::write_output(const std::string& name, const std::function<int()>& produce,
+                                   int64_t* bytes) {
+  auto file = AtomicFileWriter::open(directory_ + "/" + name);
+  if (!file) return file.error();
+  out_.emplace(std::move(file.value()));
+  out_status_ = Status();
+  int rc = produce();
+  if (rc >= 0) avio_flush(io_);
+  if (rc >= 0) rc = io_->error;
+  AtomicFileWriter written = std::move(*out_);
+  out_.reset();
+  if (!out_status_) return out_status_;
+  if (rc < 0) return av_failure("writing " + name, rc);
+  if (bytes) *bytes = written.bytes();
+  return written.commit();
+}
+
 Status Fmp4Segmenter::cut_segment(int64_t next_start) {
-  int rc = av_write_frame(mux_, nullptr);  // flush the fragment (frag_custom)
-  if (rc < 0) return av_failure("av_write_frame(flush) for " + track_.id, rc);
-  avio_flush(io_);
   SegmentRecord record;
   record.number = next_number_++;
   record.start = segment_start_;
   record.duration = next_start - segment_start_;
-  record.bytes = static_cast<int64_t>(pending_.size());
   record.frames = segment_frames_;
-  std::string_view bytes(reinterpret_cast<const char*>(pending_.data()), pending_.size());
-  GEARBOX_RETURN_IF_ERROR(write_file_atomically(
-      directory_ + "/" + media_segment_name(track_.id, record.number), bytes));
-  pending_.clear();
+  // frag_custom: a null packet makes the muxer write the fragment it holds.
+  GEARBOX_RETURN_IF_ERROR(write_output(media_segment_name(track_.id, record.number),
+                                       [&] { return av_write_frame(mux_, nullptr); }, &record.bytes));
   segment_start_ = next_start;
   segment_frames_ = 0;
   return on_segment_(record);
@@ -167,7 +181,6 @@ Status Fmp4Segmenter::finish() {
   int rc = av_write_trailer(mux_);
   if (rc < 0) return av_failure("av_write_trailer for " + track_.id, rc);
   avio_flush(io_);
-  pending_.clear();  // skip_trailer: nothing belongs after the last fragment
   return {};
 }
 

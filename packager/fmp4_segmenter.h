@@ -5,10 +5,12 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "gearbox/backend.h"
+#include "atomic_file.h"
 #include "track.h"
 
 struct AVFormatContext;
@@ -39,6 +41,8 @@ class Fmp4Segmenter {
   Fmp4Segmenter(const TrackDescription& track, std::string directory, SegmentCallback cb);
   Status open_muxer();
   Status cut_segment(int64_t next_start);
+  // Sends whatever the muxer produces while `produce` runs into the file `name`, atomically.
+  Status write_output(const std::string& name, const std::function<int()>& produce, int64_t* bytes);
   static int on_muxer_bytes(void* opaque, uint8_t* data, int size);
 
   TrackDescription track_;
@@ -47,7 +51,10 @@ class Fmp4Segmenter {
   AVFormatContext* mux_ = nullptr;
   AVIOContext* io_ = nullptr;
   AVPacket* packet_ = nullptr;
-  std::vector<uint8_t> pending_;  // bytes the muxer produced since the last cut
+  // The file the muxer's bytes go to while a fragment is flushed (the muxer holds the
+  // fragment itself until then, so gearbox keeps no second copy).
+  std::optional<AtomicFileWriter> out_;
+  Status out_status_;  // the first write failure inside the muxer's callback
 
   bool started_ = false;
   bool finished_ = false;

@@ -1,5 +1,7 @@
 #include "gearbox/streamer.h"
 
+#include <time.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -22,20 +24,34 @@ struct PictureJob {
   bool idr;
 };
 
-// Accumulates the wall time of a scope into a nanosecond counter.
+int64_t thread_cpu_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Accumulates the wall time of a scope into one counter and, when given one, the calling
+// thread's CPU time into another.
 class StageTimer {
  public:
-  explicit StageTimer(std::atomic<int64_t>& total)
-      : total_(total), start_(std::chrono::steady_clock::now()) {}
-  ~StageTimer() { total_ += elapsed_ns(); }
-  int64_t elapsed_ns() const {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_)
-        .count();
+  explicit StageTimer(std::atomic<int64_t>& wall, std::atomic<int64_t>* cpu = nullptr)
+      : wall_(wall), cpu_(cpu), wall_start_(steady_ns()), cpu_start_(cpu ? thread_cpu_ns() : 0) {}
+  ~StageTimer() {
+    wall_ += steady_ns() - wall_start_;
+    if (cpu_) *cpu_ += thread_cpu_ns() - cpu_start_;
   }
 
  private:
-  std::atomic<int64_t>& total_;
-  std::chrono::steady_clock::time_point start_;
+  std::atomic<int64_t>& wall_;
+  std::atomic<int64_t>* cpu_;
+  int64_t wall_start_;
+  int64_t cpu_start_;
 };
 
 void log_to_stderr(LogLevel level, const std::string& message) {
@@ -77,6 +93,7 @@ class Streamer::Impl {
   std::unique_ptr<std::atomic<int64_t>[]> frames_encoded;
   std::unique_ptr<std::atomic<int64_t>[]> bytes_encoded;
   std::atomic<int64_t> upload_ns{0}, scale_ns{0}, encode_ns{0}, package_ns{0};
+  std::atomic<int64_t> overhead_cpu_ns{0};  // thread CPU of upload, scale and package
 
   // The pipeline's first failure; once set, push() refuses frames with it.
   std::mutex error_mutex;
@@ -117,13 +134,12 @@ class RenditionSink final : public PacketSink {
   Status on_packet(const EncodedPacket& packet) override {
     impl_.frames_encoded[index_]++;
     impl_.bytes_encoded[index_] += static_cast<int64_t>(packet.size);
-    const auto start = std::chrono::steady_clock::now();
+    const int64_t start = steady_ns(), cpu_start = thread_cpu_ns();
     Status s = impl_.packager->write(index_, packet);
-    const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                           std::chrono::steady_clock::now() - start)
-                           .count();
+    const int64_t ns = steady_ns() - start;
     packaged_ns += ns;
     impl_.package_ns += ns;
+    impl_.overhead_cpu_ns += thread_cpu_ns() - cpu_start;
     return s;
   }
 
@@ -233,7 +249,7 @@ void Streamer::Impl::run_scaler() {
 
 bool Streamer::Impl::scale_all(const std::vector<SizeKey>& sizes, const std::vector<int>& from,
                                const PictureJob& job, std::vector<SurfaceRef>& scaled) {
-  StageTimer timer(scale_ns);
+  StageTimer timer(scale_ns, &overhead_cpu_ns);
   for (size_t s = 0; s < sizes.size(); ++s) {
     if (sizes[s].width == width && sizes[s].height == height) {
       scaled[s] = job.surface;
@@ -329,7 +345,7 @@ Status Streamer::push(const FrameView& frame) {
   const bool idr = index == 0 || d.grid.starts_segment(d.clock.seconds_of(d.clock.ticks_of_frame(index - 1)),
                                                        d.clock.seconds_of(pts));
   Result<SurfaceRef> surface = [&] {
-    StageTimer timer(d.upload_ns);
+    StageTimer timer(d.upload_ns, &d.overhead_cpu_ns);
     return d.device->upload(frame);
   }();
   if (!surface) return surface.error();
@@ -360,6 +376,7 @@ StreamStats Streamer::stats() const {
   s.stages.scale = static_cast<double>(d.scale_ns.load()) * 1e-9;
   s.stages.encode = static_cast<double>(d.encode_ns.load()) * 1e-9;
   s.stages.package = static_cast<double>(d.package_ns.load()) * 1e-9;
+  s.cpu_seconds_outside_encoders = static_cast<double>(d.overhead_cpu_ns.load()) * 1e-9;
   if (!d.started) return s;
   std::vector<int64_t> segments = d.packager->segments_written();
   for (size_t i = 0; i < d.ladder.size(); ++i) {

@@ -66,7 +66,7 @@ struct StreamConfig {
   std::string backend = "auto";                 // "auto", "x264", "nvenc", "qsv", "vaapi"
   X264Options x264;
   RateControlOptions rate_control;
-  int queue_depth = 4;  // frames buffered per pipeline stage before push() blocks
+  int queue_depth = 2;  // frames buffered per pipeline stage before push() blocks
   LogCallback log;      // default: warnings and errors to stderr
 };
 

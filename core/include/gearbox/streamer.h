@@ -47,6 +47,9 @@ struct StreamStats {
   int64_t frames_pushed = 0;    // accepted by push()
   int64_t frames_rejected = 0;  // refused by push() (size or format mismatch)
   StageSeconds stages;
+  // CPU time (not wall time) of the threads' work outside the encoders: upload, scale and
+  // package. The cost gearbox adds on top of encoding, measured where it is spent.
+  double cpu_seconds_outside_encoders = 0;
   std::vector<RenditionStats> renditions;  // empty until the first frame
 };
 
