@@ -61,6 +61,7 @@ const char kHelp[] =
     "  --maxrate-factor X      VBV cap = X * bitrate                       [default: 1.0]\n"
     "  --vbv-seconds S         VBV buffer = S * bitrate                    [default: 1.0]\n"
     "  --queue-depth N         frames queued per pipeline stage before push() waits\n"
+    "                                                                    [default: 2]\n"
     "\n"
     "watch:\n"
     "  --serve                 serve the output folder and the player page over HTTP while\n"
