@@ -152,32 +152,52 @@ Status Fmp4Segmenter::write(const EncodedPacket& packet) {
     // The mp4 muxer refuses a negative dts; shift both clocks by the decode delay instead.
     shift_ = packet.pts - packet.dts;
     segment_start_ = packet.pts + shift_;
-  } else if (packet.keyframe) {
-    GEARBOX_RETURN_IF_ERROR(cut_segment(packet.pts + shift_));
+  } else {
+    // The held packet's duration is now known: up to this packet's decode time. The muxer
+    // takes the last sample of a fragment at its word, so a guess there would shift every
+    // later timestamp of a rendition whose frames are not evenly spaced.
+    GEARBOX_RETURN_IF_ERROR(write_held(packet.dts + shift_ - held_.dts));
+    if (packet.keyframe) GEARBOX_RETURN_IF_ERROR(cut_segment(packet.pts + shift_));
   }
+  // Hold a copy: the encoder's buffer is only valid until its next call. The buffer keeps its
+  // capacity, so this allocates only while packets grow.
+  held_data_.assign(packet.data, packet.data + packet.size);
+  held_.pts = packet.pts + shift_;
+  held_.dts = packet.dts + shift_;
+  held_.keyframe = packet.keyframe;
+  has_held_ = true;
+  end_pts_ = std::max(end_pts_, held_.pts + track_.frame_ticks);
+  return {};
+}
+
+Status Fmp4Segmenter::write_held(int64_t duration) {
+  if (!has_held_) return {};
+  has_held_ = false;
   av_packet_unref(packet_);
-  // The muxer copies the payload into its fragment buffer, so pointing at the encoder's
-  // memory (no AVBuffer) is safe and avoids a copy here.
-  packet_->data = const_cast<uint8_t*>(packet.data);
-  packet_->size = static_cast<int>(packet.size);
-  packet_->pts = packet.pts + shift_;
-  packet_->dts = packet.dts + shift_;
-  packet_->duration = track_.frame_ticks;
-  packet_->flags = packet.keyframe ? AV_PKT_FLAG_KEY : 0;
+  // The muxer copies the payload into its fragment buffer, so no AVBuffer is needed.
+  packet_->data = held_data_.data();
+  packet_->size = static_cast<int>(held_data_.size());
+  packet_->pts = held_.pts;
+  packet_->dts = held_.dts;
+  packet_->duration = duration;
+  packet_->flags = held_.keyframe ? AV_PKT_FLAG_KEY : 0;
   packet_->stream_index = 0;
   int rc = av_write_frame(mux_, packet_);
   packet_->data = nullptr;
   packet_->size = 0;
   if (rc < 0) return av_failure("av_write_frame for " + track_.id, rc);
   ++segment_frames_;
-  end_pts_ = std::max(end_pts_, packet.pts + shift_ + track_.frame_ticks);
   return {};
 }
 
 Status Fmp4Segmenter::finish() {
   if (finished_) return {};
   finished_ = true;
-  if (started_) GEARBOX_RETURN_IF_ERROR(cut_segment(end_pts_));
+  if (started_) {
+    // The last frame lasts one frame of the rendition's rate.
+    GEARBOX_RETURN_IF_ERROR(write_held(end_pts_ - held_.pts));
+    GEARBOX_RETURN_IF_ERROR(cut_segment(end_pts_));
+  }
   int rc = av_write_trailer(mux_);
   if (rc < 0) return av_failure("av_write_trailer for " + track_.id, rc);
   avio_flush(io_);

@@ -56,6 +56,15 @@ class Fmp4Segmenter {
   std::optional<AtomicFileWriter> out_;
   Status out_status_;  // the first write failure inside the muxer's callback
 
+  // The last packet, written once the next one tells its duration.
+  Status write_held(int64_t duration);
+  struct Held {
+    int64_t pts = 0, dts = 0;
+    bool keyframe = false;
+  } held_;
+  std::vector<uint8_t> held_data_;
+  bool has_held_ = false;
+
   bool started_ = false;
   bool finished_ = false;
   int64_t shift_ = 0;  // added to pts and dts so the first dts is 0 (B-frame delay)

@@ -253,6 +253,11 @@ Status validate(const StreamConfig& c) {
     if (r.frame_rate && !r.frame_rate->valid_positive()) {
       return invalid(field + ".framerate", r.frame_rate->to_string() + " must be positive");
     }
+    if (r.frame_rate && c.input_frame_rate < *r.frame_rate) {
+      return invalid(field + ".framerate", r.frame_rate->to_string() + " fps is above the input frame rate " +
+                                               c.input_frame_rate.to_string() +
+                                               " fps; a rendition can only drop frames, not invent them");
+    }
     if (!r.bitrate_kbps && !r.frame_rate) {
       return invalid(field, "has neither a bitrate nor a framerate; give one of them");
     }

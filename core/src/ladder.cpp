@@ -33,9 +33,7 @@ Result<std::vector<RenditionPlan>> plan_ladder(const StreamConfig& config, int s
     RenditionPlan r;
     r.width = spec.width;
     r.height = spec.height;
-    // Every rendition is output at the input rate; a rendition's own frame rate feeds the
-    // bitrate rule only, as in StreamGear.
-    r.frame_rate = config.input_frame_rate;
+    r.frame_rate = spec.frame_rate.value_or(config.input_frame_rate);
     r.bitrate_kbps = spec.bitrate_kbps
                          ? *spec.bitrate_kbps
                          : bitrate_from_bpp(spec.width, spec.height, config.bpp, *spec.frame_rate);
@@ -48,7 +46,7 @@ Result<std::vector<RenditionPlan>> plan_ladder(const StreamConfig& config, int s
     ladder[i].id = "v" + std::to_string(i);
     for (size_t j = 0; j < i; ++j) {
       if (ladder[j].width == ladder[i].width && ladder[j].height == ladder[i].height &&
-          ladder[j].bitrate_kbps == ladder[i].bitrate_kbps) {
+          ladder[j].bitrate_kbps == ladder[i].bitrate_kbps && ladder[j].frame_rate == ladder[i].frame_rate) {
         return make_error(ErrorCode::kInvalidArgument,
                           "renditions[" + std::to_string(i) + "]: duplicates " +
                               (j == 0 ? std::string("the primary rendition")

@@ -12,6 +12,28 @@ bool SegmentGrid::starts_segment(std::optional<Rational> previous_pts, Rational 
   return cell_of(pts) > cell_of(*previous_pts);
 }
 
+bool RateDecimator::take(Rational pts, bool starts_segment) {
+  // Slot index of pts since the anchor: floor((pts - anchor) * rate).
+  auto slot_of = [&](Rational t) {
+    const __int128 num = static_cast<__int128>(t.num) * anchor_.den - static_cast<__int128>(anchor_.num) * t.den;
+    const __int128 den = static_cast<__int128>(t.den) * anchor_.den;
+    const __int128 n = num * rate_.num, d = den * rate_.den;
+    __int128 q = n / d;
+    if ((n % d != 0) && ((n < 0) != (d < 0))) --q;
+    return static_cast<int64_t>(q);
+  };
+  if (starts_segment || !started_) {
+    started_ = true;
+    anchor_ = pts;
+    next_slot_ = 1;
+    return true;
+  }
+  const int64_t slot = slot_of(pts);
+  if (slot < next_slot_) return false;
+  next_slot_ = slot + 1;
+  return true;
+}
+
 MediaClock MediaClock::for_frame_rate(Rational fps) {
   Rational r = Rational::make(fps.num, fps.den);
   // timescale = r.num * k with k chosen so the timescale is close to (at least) 90 kHz.

@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -120,9 +121,10 @@ class Streamer::Impl {
 
   Status start(const FrameView& frame);
   void run_scaler();
-  // Scales the job's surface to every distinct size; false (after fail()) on an error.
+  // Scales the job's surface to every needed distinct size; false (after fail()) on an error.
   bool scale_all(const std::vector<SizeKey>& sizes, const std::vector<int>& from,
-                 const PictureJob& job, std::vector<SurfaceRef>& scaled);
+                 const std::vector<char>& needed, const PictureJob& job,
+                 std::vector<SurfaceRef>& scaled);
   void run_encoder(size_t index);
   Status finish();
 };
@@ -187,7 +189,10 @@ Status Streamer::Impl::start(const FrameView& frame) {
     t.height = r.height;
     t.frame_rate = r.frame_rate;
     t.timescale = clock.timescale;
-    t.frame_ticks = clock.frame_ticks;
+    // One output frame in media ticks, to the nearest tick for rates that do not divide the
+    // timescale (only the last frame of a segment takes its duration from it).
+    t.frame_ticks = std::max<int64_t>(
+        1, (clock.timescale * r.frame_rate.den + r.frame_rate.num / 2) / r.frame_rate.num);
     t.target_bitrate_bps = r.bitrate_kbps * 1000;
     t.max_bitrate_bps = static_cast<int64_t>(static_cast<double>(t.target_bitrate_bps) *
                                              config.rate_control.vbv_maxrate_factor);
@@ -235,12 +240,27 @@ void Streamer::Impl::run_scaler() {
     }
   }
   const std::vector<int> from = scale_sources(sizes, SizeKey{width, height});
+  std::vector<RateDecimator> decimators;
+  for (const RenditionPlan& r : ladder) decimators.emplace_back(r.frame_rate);
   std::vector<SurfaceRef> scaled(sizes.size());
+  std::vector<char> takes(ladder.size());
+  std::vector<char> needed(sizes.size());
   while (std::optional<PictureJob> job = source_queue->pop()) {
     if (failed) continue;  // keep draining so push() never blocks on a dead pipeline
-    if (!scale_all(sizes, from, *job, scaled)) continue;
+    // Which renditions take this frame on their own rate grid, and so which sizes (and the
+    // larger pictures those are scaled from) must be made.
+    const Rational pts = clock.seconds_of(job->pts);
+    std::fill(needed.begin(), needed.end(), 0);
     for (size_t r = 0; r < ladder.size(); ++r) {
-      encode_queues[r]->push(PictureJob{scaled[size_of_rendition[r]], job->pts, job->idr});
+      takes[r] = decimators[r].take(pts, job->idr);
+      if (takes[r]) needed[size_of_rendition[r]] = 1;
+    }
+    for (size_t k = sizes.size(); k-- > 0;) {
+      if (needed[k] && from[k] >= 0) needed[from[k]] = 1;
+    }
+    if (!scale_all(sizes, from, needed, *job, scaled)) continue;
+    for (size_t r = 0; r < ladder.size(); ++r) {
+      if (takes[r]) encode_queues[r]->push(PictureJob{scaled[size_of_rendition[r]], job->pts, job->idr});
     }
     for (SurfaceRef& ref : scaled) ref.reset();  // back to the pools as soon as encoders are done
   }
@@ -248,9 +268,11 @@ void Streamer::Impl::run_scaler() {
 }
 
 bool Streamer::Impl::scale_all(const std::vector<SizeKey>& sizes, const std::vector<int>& from,
-                               const PictureJob& job, std::vector<SurfaceRef>& scaled) {
+                               const std::vector<char>& needed, const PictureJob& job,
+                               std::vector<SurfaceRef>& scaled) {
   StageTimer timer(scale_ns, &overhead_cpu_ns);
   for (size_t s = 0; s < sizes.size(); ++s) {
+    if (!needed[s]) continue;
     if (sizes[s].width == width && sizes[s].height == height) {
       scaled[s] = job.surface;
       continue;

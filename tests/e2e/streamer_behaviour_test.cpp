@@ -178,6 +178,67 @@ TEST(Streamer, PlayableWhileBeingWrittenThenFinalisedAsVod) {
   fs::remove_all(dir);
 }
 
+// A rendition asked for 15 fps from a 30 fps input really has 15 fps, on the pts grid, and its
+// segments still start where every other rendition's do.
+TEST(Streamer, PerRenditionFrameRatesAreReal) {
+  std::string dir = temp_dir("rates");
+  StreamConfig c = small_config(dir);
+  c.input_frame_rate = {30, 1};
+  c.renditions.push_back({160, 90, {}, Rational{15, 1}});
+  c.renditions.push_back({160, 90, {}, Rational{24, 1}});
+  auto s = Streamer::open(c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  TestPattern pattern(320, 180);
+  const int frames = 75;  // 2.5 s: segments of 30, 30 and 15 input frames
+  for (int i = 0; i < frames; ++i) ASSERT_TRUE((*s)->push(pattern.render(i)).ok());
+  ASSERT_TRUE((*s)->close().ok());
+
+  const int64_t tick = 3000;  // one input frame at 90 kHz
+  auto primary = decode_all(dir + "/v0.m3u8");
+  auto half = decode_all(dir + "/v1.m3u8");
+  auto film = decode_all(dir + "/v2.m3u8");
+  ASSERT_TRUE(primary.ok && half.ok && film.ok) << primary.error << half.error << film.error;
+  EXPECT_EQ(primary.frames.size(), static_cast<size_t>(frames));
+
+  // 15 fps: every other input frame from each segment start (0, 30, 60).
+  std::vector<int64_t> expect_half;
+  for (int i = 0; i < frames; ++i) {
+    if ((i - i / 30 * 30) % 2 == 0) expect_half.push_back(i * tick);
+  }
+  std::vector<int64_t> got_half;
+  for (const auto& f : half.frames) got_half.push_back(f.pts - half.start_time);
+  EXPECT_EQ(got_half, expect_half);
+
+  // 24 fps: 24 frames a second from a 30 fps grid, no gap over two input frames.
+  ASSERT_GE(film.frames.size(), 2u);
+  for (size_t i = 1; i < film.frames.size(); ++i) {
+    int64_t gap = film.frames[i].pts - film.frames[i - 1].pts;
+    EXPECT_TRUE(gap == tick || gap == 2 * tick) << "gap " << gap << " at " << i;
+  }
+  EXPECT_NEAR(static_cast<double>(film.frames.size()), 2.5 * 24, 2.0);
+
+  // Keyframes: the same instants in every rendition.
+  auto keys = [](const testing::DecodedStream& d) {
+    std::vector<int64_t> k;
+    for (int64_t pts : d.keyframe_packet_pts) k.push_back(pts - d.start_time);
+    return k;
+  };
+  const std::vector<int64_t> grid = {0, 30 * tick, 60 * tick};
+  EXPECT_EQ(keys(primary), grid);
+  EXPECT_EQ(keys(half), grid);
+  EXPECT_EQ(keys(film), grid);
+
+  // The manifests announce each rendition's own rate.
+  std::string master = read_file(dir + "/master.m3u8");
+  EXPECT_NE(master.find("RESOLUTION=160x90,FRAME-RATE=15.000"), std::string::npos) << master;
+  EXPECT_NE(master.find("RESOLUTION=160x90,FRAME-RATE=24.000"), std::string::npos) << master;
+  std::string mpd = read_file(dir + "/manifest.mpd");
+  EXPECT_NE(mpd.find("id=\"v1\" bandwidth="), std::string::npos);
+  EXPECT_NE(mpd.find("frameRate=\"15\""), std::string::npos) << mpd;
+  EXPECT_NE(mpd.find("frameRate=\"24\""), std::string::npos) << mpd;
+  fs::remove_all(dir);
+}
+
 TEST(Streamer, OutputFormsAndSingleFormats) {
   TestPattern pattern(320, 180);
   auto run = [&](const StreamConfig& c) -> Status {

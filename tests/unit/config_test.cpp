@@ -105,6 +105,8 @@ TEST(Validate, RejectsEachBadField) {
       {"renditions[1].bitrate", [](StreamConfig& c) { c.renditions.push_back({640, 360, -5, {}}); }},
       {"renditions[1].framerate",
        [](StreamConfig& c) { c.renditions.push_back({640, 360, {}, Rational{0, 1}}); }},
+      {"renditions[1].framerate: 60 fps is above the input frame rate 25 fps",
+       [](StreamConfig& c) { c.renditions.push_back({640, 360, 500, Rational{60, 1}}); }},
       {"renditions[1]: has neither",
        [](StreamConfig& c) { c.renditions.push_back({640, 360, {}, {}}); }},
       {"queue_depth", [](StreamConfig& c) { c.queue_depth = 0; }},
@@ -133,7 +135,7 @@ TEST(Ladder, PrimaryFirstThenSecondariesInOrder) {
   StreamConfig c = base();
   c.input_frame_rate = {30, 1};
   c.renditions.push_back({1280, 720, {}, Rational{30, 1}});  // bitrate from the rule
-  c.renditions.push_back({640, 360, 800, Rational{60, 1}});  // bitrate wins over framerate
+  c.renditions.push_back({640, 360, 800, Rational{15, 1}});  // a bitrate and a real rate
   auto ladder = plan_ladder(c, 1920, 1080);
   ASSERT_TRUE(ladder.ok()) << ladder.error().message;
   ASSERT_EQ(ladder->size(), 3u);
@@ -142,7 +144,9 @@ TEST(Ladder, PrimaryFirstThenSecondariesInOrder) {
   EXPECT_EQ((*ladder)[0].bitrate_kbps, 6221);  // 1920*1080*0.1*30/1000 = 6220.8
   EXPECT_EQ((*ladder)[1].bitrate_kbps, 2765);
   EXPECT_EQ((*ladder)[2].bitrate_kbps, 800);
-  for (const RenditionPlan& r : *ladder) EXPECT_EQ(r.frame_rate, (Rational{30, 1}));
+  EXPECT_EQ((*ladder)[0].frame_rate, (Rational{30, 1}));
+  EXPECT_EQ((*ladder)[1].frame_rate, (Rational{30, 1}));
+  EXPECT_EQ((*ladder)[2].frame_rate, (Rational{15, 1}));
 }
 
 TEST(Ladder, PrimaryBitrateOverride) {

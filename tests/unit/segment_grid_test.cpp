@@ -56,6 +56,38 @@ TEST(SegmentGrid, CallerTimestampsBetweenLines) {
   EXPECT_EQ(grid.cell_of({71, 10}), 3);
 }
 
+// Input frame indices a rendition takes, with segments every `per_segment` input frames.
+std::vector<int64_t> taken(Rational input, Rational rate, int64_t frames, int64_t per_segment) {
+  RateDecimator d(rate);
+  std::vector<int64_t> out;
+  for (int64_t i = 0; i < frames; ++i) {
+    if (d.take(Rational::make(i * input.den, input.num), i % per_segment == 0)) out.push_back(i);
+  }
+  return out;
+}
+
+TEST(RateDecimator, HalfRateTakesEveryOtherFrame) {
+  EXPECT_EQ(taken({30, 1}, {15, 1}, 10, 60), (std::vector<int64_t>{0, 2, 4, 6, 8}));
+  EXPECT_EQ(taken({30000, 1001}, {15000, 1001}, 7, 60), (std::vector<int64_t>{0, 2, 4, 6}));
+}
+
+TEST(RateDecimator, SameRateTakesEveryFrame) {
+  EXPECT_EQ(taken({25, 1}, {25, 1}, 6, 50).size(), 6u);
+}
+
+TEST(RateDecimator, ThirtyToTwentyFourTakesFourInFive) {
+  auto t = taken({30, 1}, {24, 1}, 30, 30);
+  // Slots at k/24 s: frames 0, 2 (0.067 >= 0.042), 3, 4, 5, then 7 ...: 24 of 30 per second.
+  EXPECT_EQ(std::vector<int64_t>(t.begin(), t.begin() + 6), (std::vector<int64_t>{0, 2, 3, 4, 5, 7}));
+  EXPECT_EQ(t.size(), 24u);
+}
+
+TEST(RateDecimator, EverySegmentStartIsTakenAndRestartsTheGrid) {
+  // 30 -> 15 with segments every 5 frames: the odd segment starts (5, 15) are taken too.
+  EXPECT_EQ(taken({30, 1}, {15, 1}, 20, 5),
+            (std::vector<int64_t>{0, 2, 4, 5, 7, 9, 10, 12, 14, 15, 17, 19}));
+}
+
 TEST(MediaClock, WholeTicksPerFrame) {
   MediaClock ntsc = MediaClock::for_frame_rate({30000, 1001});
   EXPECT_EQ(ntsc.timescale, 90000);

@@ -25,8 +25,10 @@ Result<OutputFormat> parse_output_format(std::string_view text);
 struct RenditionSpec {
   int width = 0;
   int height = 0;
-  std::optional<int64_t> bitrate_kbps;  // wins over frame_rate for the bitrate, as in StreamGear
-  std::optional<Rational> frame_rate;   // with no bitrate: feeds the bitrate rule
+  std::optional<int64_t> bitrate_kbps;  // with no bitrate, the rule uses frame_rate
+  // The rendition's real output rate (frames picked on the pts grid; at most the input rate).
+  // Unlike StreamGear, where it only fed the bitrate rule. Default: the input rate.
+  std::optional<Rational> frame_rate;
 };
 
 // x264 settings. Defaults are StreamGear's libx264 defaults (veryfast, zerolatency, high) minus

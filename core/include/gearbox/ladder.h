@@ -14,7 +14,7 @@ struct RenditionPlan {
   int width = 0;
   int height = 0;
   int64_t bitrate_kbps = 0;
-  Rational frame_rate;  // output frame rate (today always the input rate)
+  Rational frame_rate;  // output frame rate: the rendition's own, or the input rate
 };
 
 // StreamGear's rule: round(w * h * bpp * fps / 1000) kbps.

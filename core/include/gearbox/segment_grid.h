@@ -24,6 +24,22 @@ class SegmentGrid {
   Rational duration_;
 };
 
+// Picks a rendition's frames from the input on its own rate grid. Every frame that starts a
+// segment is taken (so every rendition cuts at the same instant); after it, a frame is taken
+// when its pts reaches the next slot anchor + k / rate. 30 fps to 15 takes every other frame,
+// 30 to 24 four frames in five, all computed exactly in rationals.
+class RateDecimator {
+ public:
+  explicit RateDecimator(Rational rate) : rate_(rate) {}
+  bool take(Rational pts, bool starts_segment);
+
+ private:
+  Rational rate_;
+  Rational anchor_{0, 1};
+  int64_t next_slot_ = 0;
+  bool started_ = false;
+};
+
 // Integer media timescale for a frame rate: a multiple of the rate's numerator near 90 kHz, so
 // that one frame is a whole number of ticks (30000/1001 -> 90000 with 3003 per frame,
 // 24000/1001 -> 96000 with 4004, 25 -> 90000 with 3600).
