@@ -180,7 +180,7 @@ void BM_Package(benchmark::State& state) {
       (void)(*segmenter)->write(p);
       bytes += static_cast<int64_t>(p.size);
     }
-    (void)(*segmenter)->finish();
+    (void)(*segmenter)->finish(capture.meta.back().pts + track.frame_ticks);
     packets += static_cast<int64_t>(capture.meta.size());
   }
   std::filesystem::remove_all(dir);

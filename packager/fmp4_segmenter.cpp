@@ -190,10 +190,13 @@ Status Fmp4Segmenter::write_held(int64_t duration) {
   return {};
 }
 
-Status Fmp4Segmenter::finish() {
+Status Fmp4Segmenter::finish(int64_t end) {
   if (finished_) return {};
   finished_ = true;
   if (started_) {
+    // A rendition at a lower rate than the input ends with the input, not a whole frame of its
+    // own rate later, so the last segment has the same duration in every rendition.
+    if (end + shift_ > held_.pts) end_pts_ = end + shift_;
     // The last frame lasts one frame of the rendition's rate.
     GEARBOX_RETURN_IF_ERROR(write_held(end_pts_ - held_.pts));
     GEARBOX_RETURN_IF_ERROR(cut_segment(end_pts_));

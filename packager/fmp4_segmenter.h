@@ -31,8 +31,9 @@ class Fmp4Segmenter {
 
   // Packets in decode order. The first must be a keyframe; every later keyframe starts a segment.
   Status write(const EncodedPacket& packet);
-  // Writes the last segment. No write() afterwards.
-  Status finish();
+  // Writes the last segment, which ends at media time `end` (before the decode-delay shift) or
+  // one frame after the last frame if that is later. No write() afterwards.
+  Status finish(int64_t end);
   // Media time of the first frame in the files (0 without B-frames, their decode delay with
   // them): manifests subtract it (DASH presentationTimeOffset) so the stream starts at 0.
   int64_t presentation_offset() const { return shift_; }

@@ -25,8 +25,10 @@ Packager::Packager(const OutputPaths& paths, Rational segment_duration) : paths_
 
 Result<std::unique_ptr<Packager>> Packager::open(const OutputPaths& paths,
                                                  Rational segment_duration,
-                                                 std::vector<TrackDescription> tracks) {
+                                                 std::vector<TrackDescription> tracks,
+                                                 SegmentListener listener) {
   std::unique_ptr<Packager> p(new Packager(paths, segment_duration));
+  p->listener_ = std::move(listener);
   p->model_.tracks = tracks;
   p->model_.segments.resize(tracks.size());
   p->model_.presentation_offsets.resize(tracks.size());
@@ -46,20 +48,26 @@ Status Packager::write(size_t track, const EncodedPacket& packet) {
 }
 
 Status Packager::on_segment(size_t track, const SegmentRecord& record) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  model_.segments[track].push_back(record);
-  model_.presentation_offsets[track] = segmenters_[track]->presentation_offset();
-  size_t ready = model_.segments[0].size();
-  for (const auto& s : model_.segments) ready = std::min(ready, s.size());
-  if (ready <= model_.published) return {};
-  model_.published = ready;
-  return publish_locked();
+  Status s;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    model_.segments[track].push_back(record);
+    model_.presentation_offsets[track] = segmenters_[track]->presentation_offset();
+    size_t ready = model_.segments[0].size();
+    for (const auto& segs : model_.segments) ready = std::min(ready, segs.size());
+    if (ready > model_.published) {
+      model_.published = ready;
+      s = publish_locked();
+    }
+  }
+  if (listener_) listener_(track, record);
+  return s;
 }
 
-Status Packager::finish() {
+Status Packager::finish(int64_t end) {
   Status first_error;
   for (auto& segmenter : segmenters_) {
-    Status s = segmenter->finish();
+    Status s = segmenter->finish(end);
     if (!s && first_error) first_error = s;
   }
   std::lock_guard<std::mutex> lock(mutex_);

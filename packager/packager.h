@@ -4,6 +4,7 @@
 // reads a complete file that names only segments already on disk.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -16,20 +17,21 @@
 
 namespace gearbox::packager {
 
-struct SegmentEvent {
-  size_t track;
-  SegmentRecord record;
-};
-
 class Packager {
  public:
+  // Told of every segment file once it is on disk, outside the packager's lock.
+  using SegmentListener = std::function<void(size_t track, const SegmentRecord& record)>;
+
   static Result<std::unique_ptr<Packager>> open(const OutputPaths& paths, Rational segment_duration,
-                                                std::vector<TrackDescription> tracks);
+                                                std::vector<TrackDescription> tracks,
+                                                SegmentListener listener = {});
 
   // Thread-safe across tracks; packets of one track must come from one thread, in decode order.
   Status write(size_t track, const EncodedPacket& packet);
-  // Completes every track's last segment and writes the final (static / VOD) manifests.
-  Status finish();
+  // Completes every track's last segment, ending at `end` (media ticks: the end of the last
+  // input frame, the same instant in every rendition whatever its rate), and writes the final
+  // (static / VOD) manifests.
+  Status finish(int64_t end);
 
   // Segments completed so far per track.
   std::vector<int64_t> segments_written() const;
@@ -40,6 +42,7 @@ class Packager {
   Status publish_locked();  // renders and atomically replaces every manifest
 
   OutputPaths paths_;
+  SegmentListener listener_;
   std::vector<std::unique_ptr<Fmp4Segmenter>> segmenters_;
   mutable std::mutex mutex_;  // guards model_
   ManifestModel model_;

@@ -90,6 +90,7 @@ class Streamer::Impl {
 
   // Counters read by stats() from any thread.
   std::atomic<int64_t> frames_pushed{0};
+  std::chrono::steady_clock::time_point first_frame_at;
   std::atomic<int64_t> frames_rejected{0};
   std::unique_ptr<std::atomic<int64_t>[]> frames_encoded;
   std::unique_ptr<std::atomic<int64_t>[]> bytes_encoded;
@@ -200,7 +201,24 @@ Status Streamer::Impl::start(const FrameView& frame) {
     tracks.push_back(t);
     encs.push_back(std::move(enc.value()));
   }
-  auto pk = packager::Packager::open(paths, config.segment_duration, std::move(tracks));
+  // Segment events for the caller, in seconds and rendition ids.
+  packager::Packager::SegmentListener listener;
+  if (config.on_segment) {
+    std::vector<std::string> ids;
+    for (const RenditionPlan& r : plan) ids.push_back(r.id);
+    listener = [cb = config.on_segment, ids, ts = clock.timescale](size_t track,
+                                                                   const packager::SegmentRecord& rec) {
+      SegmentEvent e;
+      e.rendition = ids[track];
+      e.number = rec.number;
+      e.start = static_cast<double>(rec.start) / static_cast<double>(ts);
+      e.duration = static_cast<double>(rec.duration) / static_cast<double>(ts);
+      e.bytes = rec.bytes;
+      e.frames = rec.frames;
+      cb(e);
+    };
+  }
+  auto pk = packager::Packager::open(paths, config.segment_duration, std::move(tracks), std::move(listener));
   if (!pk) return pk.error();
 
   // Everything opened: commit.
@@ -221,6 +239,7 @@ Status Streamer::Impl::start(const FrameView& frame) {
   }
   for (size_t i = 0; i < ladder.size(); ++i) encoder_threads.emplace_back([this, i] { run_encoder(i); });
   scaler = std::thread([this] { run_scaler(); });
+  first_frame_at = std::chrono::steady_clock::now();
   started = true;
   std::string summary;
   for (const RenditionPlan& r : ladder) {
@@ -312,7 +331,7 @@ Status Streamer::Impl::finish() {
   scaler.join();
   for (std::thread& t : encoder_threads) t.join();
   // Whatever was accepted and encoded is packaged and listed, even after a failure.
-  Status s = packager->finish();
+  Status s = packager->finish(clock.ticks_of_frame(frames_pushed.load()));
   if (!s) fail(s);
   return current_error();
 }
@@ -401,6 +420,9 @@ StreamStats Streamer::stats() const {
   s.cpu_seconds_outside_encoders = static_cast<double>(d.overhead_cpu_ns.load()) * 1e-9;
   if (!d.started) return s;
   std::vector<int64_t> segments = d.packager->segments_written();
+  s.source_queue_depth = static_cast<int64_t>(d.source_queue->size());
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - d.first_frame_at).count();
   for (size_t i = 0; i < d.ladder.size(); ++i) {
     RenditionStats r;
     r.id = d.ladder[i].id;
@@ -410,6 +432,11 @@ StreamStats Streamer::stats() const {
     r.frames_encoded = d.frames_encoded[i];
     r.bytes_written = d.bytes_encoded[i];
     r.segments_written = segments[i];
+    r.frame_rate = d.ladder[i].frame_rate.to_double();
+    r.encode_fps = elapsed > 0 ? static_cast<double>(r.frames_encoded) / elapsed : 0;
+    const double media_seconds = static_cast<double>(r.frames_encoded) / r.frame_rate;
+    r.produced_bps = media_seconds > 0 ? static_cast<int64_t>(static_cast<double>(r.bytes_written) * 8 / media_seconds) : 0;
+    r.queue_depth = static_cast<int64_t>(d.encode_queues[i]->size());
     s.renditions.push_back(r);
   }
   return s;

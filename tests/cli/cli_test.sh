@@ -87,5 +87,16 @@ out=$("$gearbox" serve "$work/tp" --port "$port" 2>&1); rc=$?
 [ $rc -eq 1 ] || fail "serve on a busy port: exit $rc"
 expect_contains "$out" "port $port on 127.0.0.1 is already in use" "serve on a busy port"
 
+# --json: one object per line, a segment event per file and a final summary.
+json=$("$gearbox" stream --size 320x180 --rate 25 --frames 50 --segment 1 --rendition 160x90@12.5fps \
+  --json -q -o "$work/json") || fail "--json stream failed"
+[ "$(printf '%s\n' "$json" | grep -c '"type":"segment"')" = 4 ] || fail "--json: expected 4 segment events, got: $json"
+expect_contains "$json" '"type":"segment","rendition":"v1","number":2,"start":1.000000,"duration":1.000000' "--json segment"
+expect_contains "$(printf '%s\n' "$json" | tail -n 1)" '"type":"done"' "--json summary"
+expect_contains "$json" '"frame_rate":12.500,"frames":26' "--json 12.5 fps rendition"
+out=$("$gearbox" stream --rendition 640x360@60fps --rate 30 -o "$work/x" 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "rendition above the input rate: exit $rc"
+expect_contains "$out" "above the input frame rate 30" "rendition above the input rate"
+
 if [ $failures -ne 0 ]; then echo "$failures CLI check(s) failed"; exit 1; fi
 echo "all CLI checks passed"

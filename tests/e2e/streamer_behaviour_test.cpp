@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 extern "C" {
@@ -236,6 +237,50 @@ TEST(Streamer, PerRenditionFrameRatesAreReal) {
   EXPECT_NE(mpd.find("id=\"v1\" bandwidth="), std::string::npos);
   EXPECT_NE(mpd.find("frameRate=\"15\""), std::string::npos) << mpd;
   EXPECT_NE(mpd.find("frameRate=\"24\""), std::string::npos) << mpd;
+  fs::remove_all(dir);
+}
+
+// Every segment file is reported once it is on disk, with what a monitoring system needs.
+TEST(Streamer, SegmentEventsDescribeEveryFileWritten) {
+  std::string dir = temp_dir("events");
+  StreamConfig c = small_config(dir);
+  c.renditions.push_back({160, 90, 100, {}});
+  std::mutex mutex;
+  std::vector<SegmentEvent> events;
+  c.on_segment = [&](const SegmentEvent& e) {
+    std::lock_guard<std::mutex> lock(mutex);
+    events.push_back(e);
+  };
+  auto s = Streamer::open(c);
+  ASSERT_TRUE(s.ok());
+  TestPattern pattern(320, 180);
+  for (int i = 0; i < 60; ++i) ASSERT_TRUE((*s)->push(pattern.render(i)).ok());  // 2.4 s at 25 fps
+  ASSERT_TRUE((*s)->close().ok());
+  StreamStats st = (*s)->stats();
+  for (const std::string id : {"v0", "v1"}) {
+    SCOPED_TRACE(id);
+    std::vector<SegmentEvent> mine;
+    for (const SegmentEvent& e : events) {
+      if (e.rendition == id) mine.push_back(e);
+    }
+    ASSERT_EQ(mine.size(), 3u);
+    double next_start = 0;
+    int64_t frames = 0;
+    for (size_t k = 0; k < mine.size(); ++k) {
+      EXPECT_EQ(mine[k].number, static_cast<int64_t>(k + 1));
+      EXPECT_DOUBLE_EQ(mine[k].start, next_start);
+      next_start += mine[k].duration;
+      frames += mine[k].frames;
+      EXPECT_EQ(mine[k].bytes, static_cast<int64_t>(fs::file_size(dir + "/" + id + "-" + std::to_string(k + 1) + ".m4s")));
+    }
+    EXPECT_DOUBLE_EQ(next_start, 2.4);
+    EXPECT_EQ(frames, 60);
+  }
+  ASSERT_EQ(st.renditions.size(), 2u);
+  EXPECT_EQ(st.renditions[1].frames_encoded, 60);
+  EXPECT_EQ(st.renditions[1].segments_written, 3);
+  EXPECT_GT(st.renditions[1].produced_bps, 0);
+  EXPECT_EQ(st.renditions[1].queue_depth, 0);
   fs::remove_all(dir);
 }
 

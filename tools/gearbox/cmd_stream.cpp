@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -72,6 +73,10 @@ const char kHelp[] =
     "  --host ADDR             the --serve address                    [default: 127.0.0.1]\n"
     "\n"
     "  -q, --quiet             no progress line\n"
+    "  --json                  JSON lines on stdout: a progress object every 2 s (frames,\n"
+    "                          per-rendition fps, produced kb/s, queue, segments), one per\n"
+    "                          segment written (rendition, number, start, duration, bytes),\n"
+    "                          and a final summary\n"
     "  -h, --help              this text\n"
     "\n"
     "Ctrl-C stops reading input and closes the stream cleanly: everything pushed is packaged.\n"
@@ -80,15 +85,20 @@ const char kHelp[] =
 std::atomic<bool> g_interrupted{false};
 void on_signal(int) { g_interrupted = true; }
 
-// stream's own flags: --serve and its address.
-struct ServeFlags {
+// stream's own flags: --json, --serve and its address.
+struct StreamFlags {
+  bool json = false;
   bool serve = false;
   std::string given;     // --port or --host when given, which only go with --serve
   ServeOptions options;  // dir: the stream's output folder, once it is open
 };
 
-ExtraFlag serve_flags(ServeFlags& f) {
+ExtraFlag stream_flags(StreamFlags& f) {
   return [&f](const std::string& arg, int& i, int argc, char** argv) {
+    if (arg == "--json") {
+      f.json = true;
+      return 0;
+    }
     if (arg == "--serve") {
       f.serve = true;
       return 0;
@@ -127,10 +137,49 @@ std::unique_ptr<StreamServer> start_serving(ServeOptions& options, const OutputP
   return std::move(server.value());
 }
 
-std::string megabytes(int64_t bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
-  return buf;
+// One JSON object per line on stdout (--json): progress, segments and the final summary.
+std::mutex g_stdout_mutex;
+void print_json_line(const std::string& line) {
+  std::lock_guard<std::mutex> lock(g_stdout_mutex);
+  std::fputs(line.c_str(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+std::string json_string(const std::string& v) {
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string stats_json(const char* type, const StreamStats& st, double elapsed) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "{\"type\":\"%s\",\"elapsed\":%.3f,\"frames_pushed\":%lld,\"frames_rejected\":%lld,"
+                "\"push_fps\":%.2f,\"source_queue\":%lld,\"renditions\":[",
+                type, elapsed, static_cast<long long>(st.frames_pushed),
+                static_cast<long long>(st.frames_rejected),
+                elapsed > 0 ? static_cast<double>(st.frames_pushed) / elapsed : 0.0,
+                static_cast<long long>(st.source_queue_depth));
+  std::string out = buf;
+  for (size_t i = 0; i < st.renditions.size(); ++i) {
+    const RenditionStats& r = st.renditions[i];
+    std::snprintf(buf, sizeof buf,
+                  "%s{\"id\":%s,\"width\":%d,\"height\":%d,\"frame_rate\":%.3f,\"frames\":%lld,"
+                  "\"fps\":%.2f,\"target_kbps\":%lld,\"produced_kbps\":%lld,\"bytes\":%lld,"
+                  "\"segments\":%lld,\"queue\":%lld}",
+                  i ? "," : "", json_string(r.id).c_str(), r.width, r.height, r.frame_rate,
+                  static_cast<long long>(r.frames_encoded), r.encode_fps,
+                  static_cast<long long>(r.target_kbps), static_cast<long long>(r.produced_bps / 1000),
+                  static_cast<long long>(r.bytes_written), static_cast<long long>(r.segments_written),
+                  static_cast<long long>(r.queue_depth));
+    out += buf;
+  }
+  return out + "]}";
 }
 
 void print_progress(const Streamer& s, int64_t total, double elapsed, Rational fps, bool tty) {
@@ -142,9 +191,10 @@ void print_progress(const Streamer& s, int64_t total, double elapsed, Rational f
   std::snprintf(buf, sizeof buf, "  %.1f fps  %.2fx realtime", rate, rate / fps.to_double());
   line += buf;
   for (const RenditionStats& r : st.renditions) {
-    std::snprintf(buf, sizeof buf, "  %s %dp: %lld enc, %lld seg, %s", r.id.c_str(), r.height,
-                  static_cast<long long>(r.frames_encoded), static_cast<long long>(r.segments_written),
-                  megabytes(r.bytes_written).c_str());
+    std::snprintf(buf, sizeof buf, "  %s %dp: %lld enc %.0f fps %lld kb/s q%lld %lld seg", r.id.c_str(),
+                  r.height, static_cast<long long>(r.frames_encoded), r.encode_fps,
+                  static_cast<long long>(r.produced_bps / 1000), static_cast<long long>(r.queue_depth),
+                  static_cast<long long>(r.segments_written));
     line += buf;
   }
   if (tty) {
@@ -160,8 +210,8 @@ int run_stream(int argc, char** argv) {
   StreamOptions o;
   o.config.output = "gearbox-out";
   o.config.format = OutputFormat::kBoth;
-  ServeFlags serve;
-  if (int rc = parse_stream_options("stream", kHelp, argc, argv, o, serve_flags(serve))) return rc == 1 ? 0 : rc;
+  StreamFlags serve;
+  if (int rc = parse_stream_options("stream", kHelp, argc, argv, o, stream_flags(serve))) return rc == 1 ? 0 : rc;
   if (o.input == "testsrc" && !o.duration && o.max_frames < 0) o.duration = Rational{10, 1};
   auto bad_usage = [](const std::string& message) { return usage_error("stream", message); };
   if (!serve.serve && !serve.given.empty()) return bad_usage(serve.given + " goes with --serve");
@@ -198,6 +248,17 @@ int run_stream(int argc, char** argv) {
     std::fprintf(stderr, "%sgearbox: %s\n", isatty(2) && !o.quiet ? "\r\033[K" : "",
                  message.c_str());
   };
+  if (serve.json) {
+    o.config.on_segment = [](const SegmentEvent& e) {
+      char buf[256];
+      std::snprintf(buf, sizeof buf,
+                    "{\"type\":\"segment\",\"rendition\":%s,\"number\":%lld,\"start\":%.6f,"
+                    "\"duration\":%.6f,\"bytes\":%lld,\"frames\":%lld}",
+                    json_string(e.rendition).c_str(), static_cast<long long>(e.number), e.start,
+                    e.duration, static_cast<long long>(e.bytes), static_cast<long long>(e.frames));
+      print_json_line(buf);
+    };
+  }
   auto opened = Streamer::open(o.config);
   if (!opened) {
     std::fprintf(stderr, "gearbox stream: %s\n", opened.error().message.c_str());
@@ -242,10 +303,11 @@ int run_stream(int argc, char** argv) {
       }
     }
     auto now = std::chrono::steady_clock::now();
-    if (!o.quiet && now - last_progress >= progress_every) {
+    if (now - last_progress >= progress_every) {
       last_progress = now;
-      print_progress(streamer, total, std::chrono::duration<double>(now - start).count(),
-                     o.config.input_frame_rate, tty);
+      const double elapsed = std::chrono::duration<double>(now - start).count();
+      if (!o.quiet) print_progress(streamer, total, elapsed, o.config.input_frame_rate, tty);
+      if (serve.json) print_json_line(stats_json("progress", streamer.stats(), elapsed));
     }
   }
   if (g_interrupted) std::fprintf(stderr, "\ngearbox stream: interrupted; closing the stream\n");
@@ -260,9 +322,17 @@ int run_stream(int argc, char** argv) {
     return 1;
   }
   const OutputPaths& out = streamer.outputs();
-  std::printf("backend: %s\n", streamer.backend_name().c_str());
-  if (!out.dash_manifest.empty()) std::printf("dash: %s\n", out.dash_manifest.c_str());
-  if (!out.hls_master.empty()) std::printf("hls:  %s\n", out.hls_master.c_str());
+  if (serve.json) {
+    std::string done = stats_json("done", streamer.stats(), elapsed);
+    done.pop_back();  // the closing brace: add where the output went
+    done += ",\"backend\":" + json_string(streamer.backend_name()) +
+            ",\"dash\":" + json_string(out.dash_manifest) + ",\"hls\":" + json_string(out.hls_master) + "}";
+    print_json_line(done);
+  } else {
+    std::printf("backend: %s\n", streamer.backend_name().c_str());
+    if (!out.dash_manifest.empty()) std::printf("dash: %s\n", out.dash_manifest.c_str());
+    if (!out.hls_master.empty()) std::printf("hls:  %s\n", out.hls_master.c_str());
+  }
   if (server) {
     std::fflush(stdout);
     wait_for_interrupt("stream closed; still serving at " + server->url() + " (Ctrl-C to stop)\n");

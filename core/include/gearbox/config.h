@@ -54,6 +54,19 @@ struct RateControlOptions {
 enum class LogLevel { kInfo, kWarning, kError };
 using LogCallback = std::function<void(LogLevel, const std::string&)>;
 
+// A segment file is complete on disk (the manifests list it once every rendition has it).
+struct SegmentEvent {
+  std::string rendition;  // "v0", "v1", ...
+  int64_t number = 0;     // 1-based; the same number is the same instant in every rendition
+  double start = 0;       // seconds of media time
+  double duration = 0;    // seconds
+  int64_t bytes = 0;
+  int64_t frames = 0;
+};
+// Called on a pipeline thread (several renditions' events may arrive concurrently): keep it
+// short and thread-safe.
+using SegmentCallback = std::function<void(const SegmentEvent&)>;
+
 struct StreamConfig {
   // Where to write: an existing or new directory (manifests get the fixed names manifest.mpd
   // and master.m3u8 inside), or a manifest path whose extension matches the format
@@ -70,6 +83,7 @@ struct StreamConfig {
   RateControlOptions rate_control;
   int queue_depth = 2;  // frames buffered per pipeline stage before push() blocks
   LogCallback log;      // default: warnings and errors to stderr
+  SegmentCallback on_segment;  // optional: every segment written
 };
 
 // Checks every field that can be checked before the first frame. Errors name the field, e.g.

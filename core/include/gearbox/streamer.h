@@ -28,9 +28,13 @@ struct RenditionStats {
   int width = 0;
   int height = 0;
   int64_t target_kbps = 0;
+  double frame_rate = 0;          // the rendition's output rate
   int64_t frames_encoded = 0;
-  int64_t bytes_written = 0;
+  int64_t bytes_written = 0;       // encoded bytes (the segments add a little container)
   int64_t segments_written = 0;
+  double encode_fps = 0;           // frames encoded per second of wall time since the first frame
+  int64_t produced_bps = 0;        // bytes_written over the media duration encoded so far
+  int64_t queue_depth = 0;         // frames waiting for this rendition's encoder now
 };
 
 // Wall time spent inside each pipeline stage, summed over the threads that run it. Divided
@@ -46,6 +50,7 @@ struct StageSeconds {
 struct StreamStats {
   int64_t frames_pushed = 0;    // accepted by push()
   int64_t frames_rejected = 0;  // refused by push() (size or format mismatch)
+  int64_t source_queue_depth = 0;  // frames uploaded and waiting for the scaler now
   StageSeconds stages;
   // CPU time (not wall time) of the threads' work outside the encoders: upload, scale and
   // package. The cost gearbox adds on top of encoding, measured where it is spent.
