@@ -6,6 +6,55 @@
 namespace gearbox::packager {
 namespace fs = std::filesystem;
 
+namespace {
+
+bool all_digits(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// "v12" -> true
+bool is_track_id(const std::string& s) { return s.size() > 1 && s[0] == 'v' && all_digits(s.substr(1)); }
+
+bool is_gearbox_asset(std::string name, const OutputPaths& paths) {
+  const std::string tmp = ".tmp";
+  if (name.size() > tmp.size() && name.compare(name.size() - tmp.size(), tmp.size(), tmp) == 0) {
+    name.resize(name.size() - tmp.size());
+  }
+  for (const std::string& manifest : {paths.dash_manifest, paths.hls_master}) {
+    if (!manifest.empty() && fs::path(manifest).filename() == name) return true;
+  }
+  auto ends = [&](const std::string& suffix) {
+    return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (ends(".m3u8")) return is_track_id(name.substr(0, name.size() - 5));
+  if (ends("-init.mp4")) return is_track_id(name.substr(0, name.size() - 9));
+  if (ends(".m4s")) {
+    std::string stem = name.substr(0, name.size() - 4);
+    size_t dash = stem.find('-');
+    return dash != std::string::npos && is_track_id(stem.substr(0, dash)) && all_digits(stem.substr(dash + 1));
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<int> clear_previous_assets(const OutputPaths& paths) {
+  int removed = 0;
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator(paths.directory, ec)) {
+    if (!entry.is_regular_file() || !is_gearbox_asset(entry.path().filename().string(), paths)) continue;
+    if (!fs::remove(entry.path(), ec) || ec) {
+      return make_error(ErrorCode::kIo, "clear_previous_assets: cannot delete \"" + entry.path().string() +
+                                            "\": " + ec.message());
+    }
+    ++removed;
+  }
+  if (ec) {
+    return make_error(ErrorCode::kIo, "clear_previous_assets: cannot list \"" + paths.directory + "\": " + ec.message());
+  }
+  return removed;
+}
+
 Result<OutputPaths> resolve_output(const std::string& output, OutputFormat format) {
   auto invalid = [&](const std::string& why) {
     return make_error(ErrorCode::kInvalidArgument, "output: \"" + output + "\" " + why);

@@ -351,6 +351,13 @@ Result<std::unique_ptr<Streamer>> Streamer::open(StreamConfig config) {
   if (!paths) return paths.error();
   auto selection = select_backend(config.backend);
   if (!selection) return selection.error();
+  if (config.clear_previous_assets) {
+    auto removed = packager::clear_previous_assets(paths.value());
+    if (!removed) return removed.error();
+    if (*removed > 0 && config.log) {
+      config.log(LogLevel::kInfo, "cleared " + std::to_string(*removed) + " files of an earlier stream");
+    }
+  }
 
   auto impl = std::make_unique<Impl>();
   impl->config = std::move(config);

@@ -284,6 +284,28 @@ TEST(Streamer, SegmentEventsDescribeEveryFileWritten) {
   fs::remove_all(dir);
 }
 
+// StreamGear's -clear_prev_assets: an earlier stream's files go, other files stay.
+TEST(Streamer, ClearPreviousAssetsDeletesOnlyGearboxFiles) {
+  std::string dir = temp_dir("clear");
+  fs::create_directories(dir);
+  const std::vector<std::string> old_files = {"v0-41.m4s", "v3-2.m4s", "v0-init.mp4", "v7.m3u8",
+                                              "manifest.mpd", "master.m3u8", "v1-9.m4s.tmp"};
+  const std::vector<std::string> user_files = {"notes.txt", "intro.mp4", "v0-x.m4s", "other.m3u8"};
+  for (const auto& f : old_files) testing::write_file(dir + "/" + f, "old");
+  for (const auto& f : user_files) testing::write_file(dir + "/" + f, "mine");
+  StreamConfig c = small_config(dir);
+  c.clear_previous_assets = true;
+  auto s = Streamer::open(c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  for (const auto& f : old_files) EXPECT_FALSE(fs::exists(dir + "/" + f)) << f;
+  for (const auto& f : user_files) EXPECT_TRUE(fs::exists(dir + "/" + f)) << f;
+  TestPattern pattern(320, 180);
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE((*s)->push(pattern.render(i)).ok());
+  ASSERT_TRUE((*s)->close().ok());
+  EXPECT_EQ(decode_all(dir + "/manifest.mpd").frames.size(), 30u);
+  fs::remove_all(dir);
+}
+
 TEST(Streamer, OutputFormsAndSingleFormats) {
   TestPattern pattern(320, 180);
   auto run = [&](const StreamConfig& c) -> Status {

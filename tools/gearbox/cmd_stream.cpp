@@ -34,6 +34,8 @@ const char kHelp[] =
     "                          .mpd / .m3u8 path                   [default: gearbox-out]\n"
     "  --format dash|hls|both  manifests to write over the same fMP4 segments [default: both]\n"
     "  --segment SECONDS       segment duration; IDRs are forced on this grid  [default: 2]\n"
+    "  --clear-prev-assets     first delete the segments, init segments, playlists and\n"
+    "                          manifests an earlier stream left in the output folder\n"
     "\n"
     "ladder:\n"
     "  --rendition SPEC        add a rendition (repeatable): WxH@BITRATE (1280x720@2500k),\n"

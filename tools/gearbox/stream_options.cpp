@@ -39,6 +39,8 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
       return 1;
     } else if (arg == "-q" || arg == "--quiet") {
       o.quiet = true;
+    } else if (arg == "--clear-prev-assets") {
+      o.config.clear_previous_assets = true;
     } else if (arg == "--realtime") {
       o.realtime = true;
     } else if (arg == "-o" || arg == "--output") {

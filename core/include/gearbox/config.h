@@ -78,6 +78,10 @@ struct StreamConfig {
   std::optional<int64_t> primary_bitrate_kbps;  // default: the bitrate rule at source size
   std::vector<RenditionSpec> renditions;        // secondary renditions, in manifest order
   Rational segment_duration{2, 1};              // seconds; every rendition cuts on this grid
+  // StreamGear's -clear_prev_assets: at open(), delete what an earlier stream left in the
+  // output directory (segments, init segments, media playlists, manifests, temporary files),
+  // by gearbox's own file names only; other files are left alone.
+  bool clear_previous_assets = false;
   std::string backend = "auto";                 // "auto", "x264", "nvenc", "qsv", "vaapi"
   X264Options x264;
   RateControlOptions rate_control;
