@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "stream_options.h"
 #include "http_server.h"
 
 namespace gearbox::cli {
@@ -35,10 +36,7 @@ const char kHelp[] =
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop = true; }
 
-int bad_usage(const std::string& message) {
-  std::fprintf(stderr, "gearbox serve: %s (see --help)\n", message.c_str());
-  return 2;
-}
+int bad_usage(const std::string& message) { return usage_error("serve", message); }
 
 }  // namespace
 

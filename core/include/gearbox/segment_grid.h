@@ -18,7 +18,6 @@ class SegmentGrid {
   int64_t cell_of(Rational pts) const;
   // True for the first frame, and for a frame whose cell is later than the previous frame's.
   bool starts_segment(std::optional<Rational> previous_pts, Rational pts) const;
-  Rational duration() const { return duration_; }
 
  private:
   Rational duration_;

@@ -47,11 +47,6 @@ class SurfacePool {
     });
   }
 
-  size_t created() const {
-    std::lock_guard<std::mutex> guard(state_->mutex);
-    return state_->created;
-  }
-
  private:
   struct State {
     std::mutex mutex;
