@@ -4,12 +4,16 @@
 #include <numeric>
 #include <sstream>
 
+#include "audio_manifest.h"
+
 namespace gearbox::packager {
 namespace {
 
 std::string frame_rate_attr(Rational r) {
   return r.den == 1 ? std::to_string(r.num) : std::to_string(r.num) + "/" + std::to_string(r.den);
 }
+
+}  // namespace
 
 void render_timeline(std::ostringstream& out, const std::vector<SegmentRecord>& segs, size_t n) {
   out << "          <SegmentTimeline>\n";
@@ -28,8 +32,6 @@ void render_timeline(std::ostringstream& out, const std::vector<SegmentRecord>& 
   out << "          </SegmentTimeline>\n";
 }
 
-}  // namespace
-
 std::string render_mpd(const ManifestModel& m) {
   std::ostringstream out;
   const double grid = m.segment_duration.to_double();
@@ -37,6 +39,7 @@ std::string render_mpd(const ManifestModel& m) {
   Rational max_fps{0, 1};
   bool same_aspect = true;
   for (const TrackDescription& t : m.tracks) {
+    if (t.is_audio()) continue;  // in its own AdaptationSet
     max_w = std::max(max_w, t.width);
     max_h = std::max(max_h, t.height);
     if (max_fps < t.frame_rate) max_fps = t.frame_rate;
@@ -79,6 +82,7 @@ std::string render_mpd(const ManifestModel& m) {
   out << ">\n";
   for (size_t t = 0; t < m.tracks.size(); ++t) {
     const TrackDescription& tr = m.tracks[t];
+    if (tr.is_audio()) continue;
     out << "      <Representation id=\"" << tr.id << "\" bandwidth=\""
         << m.peak_bitrate_bps(t, m.target_duration_seconds()) << "\" codecs=\""
         << tr.codec.codec_string << "\" width=\"" << tr.width << "\" height=\"" << tr.height
@@ -95,6 +99,7 @@ std::string render_mpd(const ManifestModel& m) {
     out << "      </Representation>\n";
   }
   out << "    </AdaptationSet>\n";
+  out << render_dash_audio_adaptation_set(m);
   out << "  </Period>\n";
   if (!m.final) {
     out << "  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:direct:2014\" value=\""

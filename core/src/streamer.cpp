@@ -10,6 +10,7 @@
 
 #include "../../packager/output_layout.h"
 #include "../../packager/packager.h"
+#include "audio_pipeline.h"
 #include "bounded_queue.h"
 #include "gearbox/backend.h"
 #include "gearbox/ladder.h"
@@ -81,6 +82,10 @@ class Streamer::Impl {
   std::unique_ptr<Device> device;
   std::vector<std::unique_ptr<Encoder>> encoders;
   std::unique_ptr<packager::Packager> packager;
+  // The audio track (config.audio), opened by open(), started by the first frame; its track in
+  // the packager follows the renditions'.
+  std::unique_ptr<AudioPipeline> audio;
+  size_t audio_track = 0;
 
   // Pipeline: push() -> source queue -> scaler thread -> one queue per rendition -> encoders.
   std::unique_ptr<BoundedQueue<PictureJob>> source_queue;
@@ -127,6 +132,7 @@ class Streamer::Impl {
                  const std::vector<char>& needed, const PictureJob& job,
                  std::vector<SurfaceRef>& scaled);
   void run_encoder(size_t index);
+  packager::TrackDescription audio_track_description() const;
   Status finish();
 };
 
@@ -152,6 +158,22 @@ class RenditionSink final : public PacketSink {
   Streamer::Impl& impl_;
   size_t index_;
 };
+
+constexpr const char* kAudioTrackId = "a0";
+
+packager::TrackDescription Streamer::Impl::audio_track_description() const {
+  packager::TrackDescription t;
+  t.id = kAudioTrackId;
+  t.kind = packager::TrackKind::kAudio;
+  t.sample_rate = config.audio.sample_rate;
+  t.channels = config.audio.channels;
+  t.timescale = config.audio.sample_rate;
+  t.frame_ticks = audio->frame_size();
+  t.target_bitrate_bps = config.audio.bitrate_kbps * 1000;
+  t.max_bitrate_bps = t.target_bitrate_bps;  // AAC at a target rate: no separate cap
+  t.codec = audio->codec_config();
+  return t;
+}
 
 Status Streamer::Impl::start(const FrameView& frame) {
   auto planned = plan_ladder(config, frame.width, frame.height);
@@ -201,11 +223,13 @@ Status Streamer::Impl::start(const FrameView& frame) {
     tracks.push_back(t);
     encs.push_back(std::move(enc.value()));
   }
+  if (audio) tracks.push_back(audio_track_description());
   // Segment events for the caller, in seconds and rendition ids.
   packager::Packager::SegmentListener listener;
   if (config.on_segment) {
     std::vector<std::string> ids;
     for (const RenditionPlan& r : plan) ids.push_back(r.id);
+    if (audio) ids.push_back(kAudioTrackId);
     listener = [cb = config.on_segment, ids, ts = clock.timescale](size_t track,
                                                                    const packager::SegmentRecord& rec) {
       SegmentEvent e;
@@ -239,6 +263,10 @@ Status Streamer::Impl::start(const FrameView& frame) {
   }
   for (size_t i = 0; i < ladder.size(); ++i) encoder_threads.emplace_back([this, i] { run_encoder(i); });
   scaler = std::thread([this] { run_scaler(); });
+  if (audio) {
+    audio_track = ladder.size();
+    audio->start([this](const EncodedPacket& p) { return packager->write(audio_track, p); });
+  }
   first_frame_at = std::chrono::steady_clock::now();
   started = true;
   std::string summary;
@@ -330,6 +358,10 @@ Status Streamer::Impl::finish() {
   source_queue->close();
   scaler.join();
   for (std::thread& t : encoder_threads) t.join();
+  if (audio) {
+    Status a = audio->finish(frames_pushed.load());
+    if (!a) fail(a);
+  }
   // Whatever was accepted and encoded is packaged and listed, even after a failure.
   Status s = packager->finish(clock.ticks_of_frame(frames_pushed.load()));
   if (!s) fail(s);
@@ -366,6 +398,14 @@ Result<std::unique_ptr<Streamer>> Streamer::open(StreamConfig config) {
   impl->backend_name = impl->selection.backend->name();
   impl->clock = MediaClock::for_frame_rate(impl->config.input_frame_rate);
   impl->grid = SegmentGrid(impl->config.segment_duration);
+  if (!impl->config.audio.source.empty()) {
+    const Impl* self = impl.get();
+    auto audio = AudioPipeline::open(impl->config.audio, impl->config.input_frame_rate,
+                                     impl->config.segment_duration,
+                                     [self](LogLevel level, const std::string& m) { self->log(level, m); });
+    if (!audio) return audio.error();
+    impl->audio = std::move(audio.value());
+  }
   for (const std::string& why : impl->selection.passed_over) {
     impl->log(LogLevel::kInfo, "backend passed over: " + why);
   }
@@ -401,6 +441,7 @@ Status Streamer::push(const FrameView& frame) {
     return make_error(ErrorCode::kClosed, "push: the pipeline is shut down");
   }
   d.frames_pushed++;
+  if (d.audio) d.audio->video_advanced(d.frames_pushed.load());
   return {};
 }
 
@@ -425,8 +466,10 @@ StreamStats Streamer::stats() const {
   s.stages.encode = static_cast<double>(d.encode_ns.load()) * 1e-9;
   s.stages.package = static_cast<double>(d.package_ns.load()) * 1e-9;
   s.cpu_seconds_outside_encoders = static_cast<double>(d.overhead_cpu_ns.load()) * 1e-9;
+  if (d.audio) s.audio = d.audio->stats();
   if (!d.started) return s;
   std::vector<int64_t> segments = d.packager->segments_written();
+  if (d.audio) s.audio.segments_written = segments[d.audio_track];
   s.source_queue_depth = static_cast<int64_t>(d.source_queue->size());
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - d.first_frame_at).count();

@@ -46,7 +46,7 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
         "-o", "--output", "-i", "--input", "--size", "--pix-fmt", "--backend", "--preset",
         "--tune", "--profile", "--format", "--segment", "--rate", "--duration", "--bitrate",
         "--rendition", "--bpp", "--frames", "--bframes", "--maxrate-factor", "--vbv-seconds",
-        "--queue-depth"};
+        "--queue-depth", "--audio", "--audio-bitrate", "--audio-rate", "--audio-channels"};
     if (std::find(std::begin(kWithValue), std::end(kWithValue), arg) == std::end(kWithValue)) {
       return bad_usage("unknown option \"" + arg + "\"");
     }
@@ -97,6 +97,10 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
     else if (arg == "--maxrate-factor") rc = number(o.config.rate_control.vbv_maxrate_factor, 0);
     else if (arg == "--vbv-seconds") rc = number(o.config.rate_control.vbv_buffer_seconds, 0);
     else if (arg == "--queue-depth") rc = number(o.config.queue_depth, 1);
+    else if (arg == "--audio") o.config.audio.source = v;
+    else if (arg == "--audio-bitrate") rc = parsed(parse_bitrate_kbps, o.config.audio.bitrate_kbps);
+    else if (arg == "--audio-rate") rc = number(o.config.audio.sample_rate, 1);
+    else if (arg == "--audio-channels") rc = number(o.config.audio.channels, 1);
     if (rc) return rc;
   }
   return 0;

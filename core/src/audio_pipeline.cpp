@@ -1,0 +1,250 @@
+#include "audio_pipeline.h"
+
+#include <algorithm>
+#include <cmath>
+
+extern "C" {
+#include <libavutil/time.h>
+}
+
+namespace gearbox {
+namespace {
+
+std::string seconds_text(double s) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f s", s);
+  return text;
+}
+
+}  // namespace
+
+AudioPipeline::AudioPipeline(const AudioOptions& options, Rational frame_rate,
+                             Rational segment_duration, LogFn log)
+    : options_(options),
+      fps_(Rational::make(frame_rate.num, frame_rate.den)),
+      segment_duration_(segment_duration),
+      grid_(segment_duration),
+      log_(std::move(log)),
+      rate_(options.sample_rate) {}
+
+Result<std::unique_ptr<AudioPipeline>> AudioPipeline::open(const AudioOptions& options,
+                                                           Rational frame_rate,
+                                                           Rational segment_duration, LogFn log) {
+  std::unique_ptr<AudioPipeline> p(new AudioPipeline(options, frame_rate, segment_duration, std::move(log)));
+  auto source = AudioSource::open(options);
+  if (!source) return source.error();
+  p->source_ = std::move(source.value());
+  auto encoder = AacEncoder::open(options.sample_rate, options.channels, options.bitrate_kbps * 1000);
+  if (!encoder) return encoder.error();
+  p->encoder_ = std::move(encoder.value());
+  p->next_cut_ = p->cut_of_cell(1);
+  p->stats_.enabled = true;
+  p->stats_.source = p->source_->description();
+  p->stats_.live_clock = p->source_->live();
+  return p;
+}
+
+AudioPipeline::~AudioPipeline() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  source_->interrupt();
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void AudioPipeline::start(PacketFn out) {
+  out_ = std::move(out);
+  wall_origin_us_ = av_gettime();  // the clock capture devices stamp their packets with
+  thread_ = std::thread([this] { run(); });
+}
+
+void AudioPipeline::video_advanced(int64_t frames) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    video_frames_ = frames;
+  }
+  wake_.notify_one();
+}
+
+Status AudioPipeline::finish(int64_t frames) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    final_frames_ = frames;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard<std::mutex> lock(mutex_);
+  return error_;
+}
+
+AudioStats AudioPipeline::stats() const {
+  std::lock_guard<std::mutex> lock(stats_mutex_);
+  return stats_;
+}
+
+int64_t AudioPipeline::samples_at_frame(int64_t frame) const {
+  return mul_div_floor(frame, fps_.den * rate_, fps_.num);
+}
+
+int64_t AudioPipeline::cut_of_cell(int64_t cell) const {
+  // Nearest AAC frame to the cell's first video frame: round(frame / fps * rate / 1024).
+  const int64_t frame = grid_.first_frame_of_cell(cell, fps_);
+  const int64_t size = encoder_->frame_size();
+  const int64_t aac_frame = mul_div_floor(2 * frame, fps_.den * rate_, fps_.num * size);
+  return (aac_frame + 1) / 2 * size;
+}
+
+void AudioPipeline::run() {
+  const int64_t lead = std::max<int64_t>(encoder_->frame_size(),
+                                         mul_div_floor(rate_, segment_duration_.num, segment_duration_.den));
+  int64_t frames_seen = -1;
+  while (true) {
+    int64_t frames = 0;
+    bool final = false;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] {
+        return stop_ || final_frames_ >= 0 || video_frames_ != frames_seen ||
+               (source_->live() && !source_done_);  // a device is read as it delivers
+      });
+      if (stop_) return;
+      final = final_frames_ >= 0;
+      frames = final ? final_frames_ : video_frames_;
+      frames_seen = frames;
+    }
+    const int64_t video_end = samples_at_frame(frames);
+    Status s = produce(final ? video_end : video_end + lead, final);
+    if (s && final) {
+      if (source_done_ && source_stopped_at_ >= video_end) {
+        std::lock_guard<std::mutex> lock(stats_mutex_);
+        stats_.source_ended = false;  // it ended, but not before the video did
+      }
+      if (!source_done_) {
+        log_(LogLevel::kInfo, "audio: source " + source_->description() +
+                                  " is longer than the video; cut at the video's end, " +
+                                  seconds_text(seconds(video_end)));
+      }
+      s = encoder_->drain([this](const EncodedPacket& p) { return keep(p); });
+    }
+    if (s) s = send_ready(frames, final);
+    if (!s) {
+      log_(LogLevel::kError, "audio: " + s.message());
+      std::lock_guard<std::mutex> lock(mutex_);
+      error_ = s;
+      return;
+    }
+    if (final) return;
+  }
+}
+
+Status AudioPipeline::produce(int64_t want, bool final) {
+  const bool live = source_->live();
+  // A device is drained as it delivers (one chunk per turn, blocking); at the end it has until
+  // one second after the video's end in wall time to deliver the rest.
+  const int64_t give_up_us = wall_origin_us_ + static_cast<int64_t>((seconds(want) + 1.0) * 1e6);
+  while (!source_done_ && (encoder_->position() < want || (live && !final))) {
+    if (live && final && av_gettime() > give_up_us) {
+      source_stopped("delivered nothing for the video's last samples", false);
+      break;
+    }
+    AudioChunk chunk;
+    Result<bool> got = source_->read(chunk);
+    if (!got) {
+      source_stopped(got.error().message, true);
+    } else if (!*got) {
+      source_stopped("ended", false);
+    } else {
+      GEARBOX_RETURN_IF_ERROR(place(chunk));
+    }
+    if (live && !final) break;
+  }
+  const int64_t missing = want - encoder_->position();
+  if (source_done_ && missing > 0) {
+    GEARBOX_RETURN_IF_ERROR(encoder_->write(nullptr, missing, [this](const EncodedPacket& p) { return keep(p); }));
+    std::lock_guard<std::mutex> lock(stats_mutex_);
+    stats_.seconds_of_silence += seconds(missing);
+  }
+  return {};
+}
+
+Status AudioPipeline::place(const AudioChunk& chunk) {
+  if (!origin_set_) {
+    origin_us_ = source_->live() ? wall_origin_us_ : chunk.start_us;
+    origin_set_ = true;
+  }
+  const int64_t at = encoder_->position();
+  const int64_t position = std::llround(static_cast<double>(chunk.start_us - origin_us_) * rate_ / 1e6);
+  const int64_t tolerance = std::llround(kToleranceSeconds * rate_);
+  auto keep_packet = [this](const EncodedPacket& p) { return keep(p); };
+  int64_t silence = 0, skip = 0;
+  if (position > at + tolerance) silence = position - at;
+  if (position < at - tolerance) skip = std::min<int64_t>(at - position, chunk.samples);
+  if (silence > 0) GEARBOX_RETURN_IF_ERROR(encoder_->write(nullptr, silence, keep_packet));
+  std::vector<const float*> planes;
+  for (const auto& plane : chunk.planes) planes.push_back(plane.data() + skip);
+  const int64_t used = chunk.samples - skip;
+  if (used > 0) GEARBOX_RETURN_IF_ERROR(encoder_->write(planes.data(), used, keep_packet));
+  std::lock_guard<std::mutex> lock(stats_mutex_);
+  stats_.seconds_of_silence += seconds(silence);
+  stats_.seconds_dropped += seconds(skip);
+  stats_.seconds_from_source += seconds(used);
+  return {};
+}
+
+Status AudioPipeline::keep(const EncodedPacket& packet) {
+  held_.push_back(Held{packet.pts, std::vector<uint8_t>(packet.data, packet.data + packet.size)});
+  return {};
+}
+
+Status AudioPipeline::send_ready(int64_t frames, bool final) {
+  const int64_t size = encoder_->frame_size();
+  // pts (samples) against the video's end frames / fps, exactly: pts * fps.num vs frames * fps.den * rate.
+  auto before_video_end = [&](int64_t pts) {
+    return static_cast<__int128>(pts) * fps_.num < static_cast<__int128>(frames) * fps_.den * rate_;
+  };
+  while (!held_.empty()) {
+    const Held& h = held_.front();
+    // While the video goes on, a packet waits until the video covers all of it; at the end,
+    // one that starts before the video's end is the last (the packager cuts it short there).
+    if (!(final ? before_video_end(h.pts) : before_video_end(h.pts + size - 1))) break;
+    bool starts = h.pts == 0;
+    while (h.pts >= next_cut_) {
+      // Only where the video really starts a segment: its first frame of the cell exists.
+      if (grid_.first_frame_of_cell(next_cell_, fps_) < frames) starts = true;
+      next_cut_ = cut_of_cell(++next_cell_);
+    }
+    EncodedPacket p;
+    p.data = h.data.data();
+    p.size = h.data.size();
+    p.pts = p.dts = h.pts;
+    p.keyframe = starts;
+    GEARBOX_RETURN_IF_ERROR(out_(p));
+    {
+      std::lock_guard<std::mutex> lock(stats_mutex_);
+      stats_.packets++;
+      stats_.bytes_written += static_cast<int64_t>(p.size);
+    }
+    held_.pop_front();
+  }
+  if (final) held_.clear();  // past the video's end
+  return {};
+}
+
+void AudioPipeline::source_stopped(const std::string& why, bool failed) {
+  source_done_ = true;
+  source_stopped_at_ = encoder_->position();
+  const double at = seconds(source_stopped_at_);
+  {
+    std::lock_guard<std::mutex> lock(stats_mutex_);
+    stats_.source_ended = !failed;
+    if (failed) stats_.source_error = why;
+  }
+  log_(failed ? LogLevel::kWarning : LogLevel::kInfo,
+       "audio: source " + source_->description() + (failed ? " failed" : " " + why) + " at " +
+           seconds_text(at) + " of media time" + (failed ? " (" + why + ")" : "") +
+           "; the video goes on, the audio is silent from there");
+}
+
+}  // namespace gearbox
