@@ -49,7 +49,7 @@ AudioPipeline::~AudioPipeline() {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = true;
   }
-  source_->interrupt();
+  if (source_) source_->interrupt();
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
@@ -117,6 +117,7 @@ void AudioPipeline::run() {
     const int64_t video_end = samples_at_frame(frames);
     Status s = produce(final ? video_end : video_end + lead, final);
     if (s && final) {
+      trim_stats_to(video_end);
       if (source_done_ && source_stopped_at_ >= video_end) {
         std::lock_guard<std::mutex> lock(stats_mutex_);
         stats_.source_ended = false;  // it ended, but not before the video did
@@ -163,8 +164,7 @@ Status AudioPipeline::produce(int64_t want, bool final) {
   const int64_t missing = want - encoder_->position();
   if (source_done_ && missing > 0) {
     GEARBOX_RETURN_IF_ERROR(encoder_->write(nullptr, missing, [this](const EncodedPacket& p) { return keep(p); }));
-    std::lock_guard<std::mutex> lock(stats_mutex_);
-    stats_.seconds_of_silence += seconds(missing);
+    count_written(missing, 0, 0);
   }
   return {};
 }
@@ -186,11 +186,25 @@ Status AudioPipeline::place(const AudioChunk& chunk) {
   for (const auto& plane : chunk.planes) planes.push_back(plane.data() + skip);
   const int64_t used = chunk.samples - skip;
   if (used > 0) GEARBOX_RETURN_IF_ERROR(encoder_->write(planes.data(), used, keep_packet));
+  count_written(silence, std::max<int64_t>(used, 0), skip);
+  return {};
+}
+
+void AudioPipeline::count_written(int64_t silence, int64_t from_source, int64_t dropped) {
+  trailing_silence_ = from_source > 0 ? 0 : trailing_silence_ + silence;
   std::lock_guard<std::mutex> lock(stats_mutex_);
   stats_.seconds_of_silence += seconds(silence);
-  stats_.seconds_dropped += seconds(skip);
-  stats_.seconds_from_source += seconds(used);
-  return {};
+  stats_.seconds_from_source += seconds(from_source);
+  stats_.seconds_dropped += seconds(dropped);
+}
+
+void AudioPipeline::trim_stats_to(int64_t end) {
+  // What was written past the video's end is cut: first the trailing silence, then source samples.
+  const int64_t excess = std::max<int64_t>(0, encoder_->position() - end);
+  const int64_t silence = std::min(excess, trailing_silence_);
+  std::lock_guard<std::mutex> lock(stats_mutex_);
+  stats_.seconds_of_silence -= seconds(silence);
+  stats_.seconds_from_source -= seconds(excess - silence);
 }
 
 Status AudioPipeline::keep(const EncodedPacket& packet) {

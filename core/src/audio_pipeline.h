@@ -67,6 +67,8 @@ class AudioPipeline {
   Status send_ready(int64_t frames, bool final);  // packets the video covers, to the packager
   Status keep(const EncodedPacket& packet);    // an encoder packet, held until the video covers it
   void source_stopped(const std::string& why, bool failed);
+  void count_written(int64_t silence, int64_t from_source, int64_t dropped);  // samples, for stats
+  void trim_stats_to(int64_t end);  // the stats of a track cut at `end` samples
   int64_t samples_at_frame(int64_t frame) const;  // floor(frame / fps * rate)
   int64_t cut_of_cell(int64_t cell) const;        // the AAC frame nearest the cell's first frame
   double seconds(int64_t samples) const { return static_cast<double>(samples) / rate_; }
@@ -104,7 +106,7 @@ class AudioPipeline {
   int64_t wall_origin_us_ = 0;
   int64_t next_cell_ = 1;  // the next video segment (0-based cell) whose start cuts the audio
   int64_t next_cut_ = 0;   // its AAC frame, in samples
-  bool backlog_reported_ = false;
+  int64_t trailing_silence_ = 0;  // samples of silence written since the last source sample
 };
 
 }  // namespace gearbox

@@ -1,17 +1,16 @@
 // Manifest rendering from a hand-made model, checked with libxml2 (an independent XML parser)
 // and line by line against RFC 8216's rules.
 #include <gtest/gtest.h>
-#include <libxml/parser.h>
-#include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
-
 #include <sstream>
 
 #include "../../packager/dash_manifest.h"
 #include "../../packager/hls_playlists.h"
+#include "../support/mpd_xml.h"
 
 namespace gearbox::packager {
 namespace {
+
+using testing::Xml;
 
 ManifestModel two_tracks(bool final) {
   ManifestModel m;
@@ -115,35 +114,6 @@ TEST(Hls, MasterListsEveryRenditionWithPeakBandwidthAndCodecs) {
   EXPECT_NE(l[5].find("RESOLUTION=640x360"), std::string::npos);
   EXPECT_EQ(l[6], "v1.m3u8");
 }
-
-struct Xml {
-  explicit Xml(const std::string& text) {
-    doc = xmlReadMemory(text.data(), static_cast<int>(text.size()), "mpd.xml", nullptr, XML_PARSE_NONET);
-    if (doc) {
-      ctx = xmlXPathNewContext(doc);
-      xmlXPathRegisterNs(ctx, BAD_CAST "d", BAD_CAST "urn:mpeg:dash:schema:mpd:2011");
-    }
-  }
-  ~Xml() {
-    if (ctx) xmlXPathFreeContext(ctx);
-    if (doc) xmlFreeDoc(doc);
-  }
-  std::vector<std::string> values(const char* xpath) {
-    std::vector<std::string> out;
-    xmlXPathObjectPtr r = xmlXPathEvalExpression(BAD_CAST xpath, ctx);
-    if (r && r->nodesetval) {
-      for (int i = 0; i < r->nodesetval->nodeNr; ++i) {
-        xmlChar* s = xmlNodeGetContent(r->nodesetval->nodeTab[i]);
-        out.emplace_back(reinterpret_cast<char*>(s));
-        xmlFree(s);
-      }
-    }
-    if (r) xmlXPathFreeObject(r);
-    return out;
-  }
-  xmlDocPtr doc = nullptr;
-  xmlXPathContextPtr ctx = nullptr;
-};
 
 TEST(Dash, StaticMpdAtTheEnd) {
   Xml x(render_mpd(two_tracks(true)));

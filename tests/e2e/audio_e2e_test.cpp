@@ -1,0 +1,363 @@
+// The audio track end to end: lavfi sources through the Streamer, the packaged output read back
+// by independent readers (libavformat/libavcodec for media, libxml2 for the MPD, the HLS
+// playlists line by line), and audio/video sync measured on what a player would fetch.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <mutex>
+#include <sstream>
+
+#include "../support/media_reader.h"
+#include "../support/mpd_xml.h"
+#include "gearbox/streamer.h"
+#include "gearbox/test_pattern.h"
+
+namespace gearbox {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::decode_all;
+using testing::decode_audio;
+using testing::read_file;
+
+// The issue's beep: a 1 kHz tone that switches to 4 kHz for 40 ms at the start of every second.
+constexpr const char* kBeepingTone = "lavfi:sine=frequency=1000:beep_factor=4:sample_rate=48000";
+
+std::string temp_dir(const std::string& name) {
+  fs::path p = fs::temp_directory_path() / ("gearbox-audio-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  return p.string();
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+// EXTINF durations of a media playlist.
+std::vector<double> extinf(const std::string& playlist) {
+  std::vector<double> out;
+  for (const std::string& l : lines_of(playlist)) {
+    if (l.rfind("#EXTINF:", 0) == 0) out.push_back(std::stod(l.substr(8)));
+  }
+  return out;
+}
+
+int64_t attribute_number(const std::string& line, const std::string& name) {
+  size_t at = line.find(name + "=");
+  return at == std::string::npos ? -1 : std::stoll(line.substr(at + name.size() + 1));
+}
+
+// Collects log lines (the Streamer logs from its threads).
+struct LogLines {
+  std::mutex mutex;
+  std::vector<std::string> lines;
+  LogCallback callback() {
+    return [this](LogLevel, const std::string& m) {
+      std::lock_guard<std::mutex> lock(mutex);
+      lines.push_back(m);
+    };
+  }
+  bool contains(const std::string& needle) {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (const std::string& l : lines) {
+      if (l.find(needle) != std::string::npos) return true;
+    }
+    return false;
+  }
+};
+
+StreamConfig audio_config(const std::string& dir, const std::string& source, Rational fps) {
+  StreamConfig c;
+  c.output = dir;
+  c.format = OutputFormat::kBoth;
+  c.input_frame_rate = fps;
+  c.segment_duration = {1, 1};
+  c.backend = "x264";
+  c.audio.source = source;
+  c.log = [](LogLevel, const std::string&) {};
+  return c;
+}
+
+// Streams `frames` frames of the moving test pattern; returns the closed streamer's stats.
+StreamStats stream_pattern(const StreamConfig& config, int frames, int width = 320, int height = 180) {
+  auto s = Streamer::open(config);
+  EXPECT_TRUE(s.ok()) << s.error().message;
+  if (!s.ok()) return {};
+  TestPattern pattern(width, height);
+  for (int i = 0; i < frames; ++i) EXPECT_TRUE((*s)->push(pattern.render(i)).ok());
+  EXPECT_TRUE((*s)->close().ok());
+  return (*s)->stats();
+}
+
+TEST(Audio, OneAacTrackSharedByEveryRenditionInDashAndHls) {
+  const std::string dir = temp_dir("shared");
+  StreamConfig c = audio_config(dir, kBeepingTone, {25, 1});
+  c.renditions.push_back(RenditionSpec{160, 90, 100, std::nullopt});
+  const StreamStats st = stream_pattern(c, 100);  // 4 s
+  const double video_seconds = 4.0, frame = 1.0 / 25;
+
+  // The media: AAC-LC, 48 kHz stereo, as long as the video to within a frame, from HLS and DASH.
+  for (const std::string& url : {dir + "/a0.m3u8", dir + "/manifest.mpd", dir + "/master.m3u8"}) {
+    SCOPED_TRACE(url);
+    auto a = decode_audio(url);
+    ASSERT_TRUE(a.ok) << a.error;
+    EXPECT_EQ(a.codec_name, "aac");
+    EXPECT_EQ(a.sample_rate, 48000);
+    EXPECT_EQ(a.channels, 2);
+    EXPECT_EQ(a.first_sample, 0);
+    EXPECT_NEAR(a.seconds(), video_seconds, frame);
+  }
+  auto v = decode_all(dir + "/v1.m3u8");
+  ASSERT_TRUE(v.ok) << v.error;
+  EXPECT_EQ(v.frames.size(), 100u);
+  // What each track carries on average (payload only; the segments add a little container).
+  const int64_t audio_bps = decode_audio(dir + "/a0.m3u8").packet_bytes * 8 / 4;
+  const int64_t video_bps[] = {decode_all(dir + "/v0.m3u8").packet_bytes * 8 / 4, v.packet_bytes * 8 / 4};
+  EXPECT_GT(audio_bps, 100000);
+
+  // HLS: one audio group, named by every variant, whose CODECS and BANDWIDTH include it.
+  const auto master = lines_of(read_file(dir + "/master.m3u8"));
+  int media = 0, variants = 0;
+  for (const std::string& l : master) {
+    if (l.rfind("#EXT-X-MEDIA:", 0) == 0) {
+      ++media;
+      EXPECT_NE(l.find("TYPE=AUDIO"), std::string::npos) << l;
+      EXPECT_NE(l.find("GROUP-ID=\"aac\""), std::string::npos) << l;
+      EXPECT_NE(l.find("CHANNELS=\"2\""), std::string::npos) << l;
+      EXPECT_NE(l.find("URI=\"a0.m3u8\""), std::string::npos) << l;
+    }
+    if (l.rfind("#EXT-X-STREAM-INF:", 0) == 0) {
+      ASSERT_LT(variants, 2);
+      EXPECT_NE(l.find("AUDIO=\"aac\""), std::string::npos) << l;
+      EXPECT_NE(l.find(",mp4a.40.2\""), std::string::npos) << l;
+      // Apple: BANDWIDTH and AVERAGE-BANDWIDTH include the audio.
+      EXPECT_GE(attribute_number(l, "AVERAGE-BANDWIDTH"), audio_bps + video_bps[variants]) << l;
+      EXPECT_GE(attribute_number(l, "BANDWIDTH"), attribute_number(l, "AVERAGE-BANDWIDTH")) << l;
+      ++variants;
+    }
+  }
+  EXPECT_EQ(media, 1);
+  EXPECT_EQ(variants, 2);
+
+  // Segment K of the audio starts within half an AAC frame of segment K of the video.
+  const auto audio_segments = extinf(read_file(dir + "/a0.m3u8"));
+  const auto video_segments = extinf(read_file(dir + "/v0.m3u8"));
+  ASSERT_EQ(audio_segments.size(), video_segments.size());
+  ASSERT_EQ(audio_segments.size(), 4u);
+  double audio_start = 0, video_start = 0;
+  for (size_t k = 0; k < audio_segments.size(); ++k) {
+    EXPECT_NEAR(audio_start, video_start, 512.0 / 48000 + 1e-6) << "segment " << k + 1;
+    audio_start += audio_segments[k];
+    video_start += video_segments[k];
+  }
+  EXPECT_NEAR(audio_start, video_start, 1e-5) << "the audio ends with the video";
+
+  // DASH: an audio AdaptationSet beside the video one, with its own timeline.
+  testing::Xml x(read_file(dir + "/manifest.mpd"));
+  ASSERT_NE(x.doc, nullptr);
+  EXPECT_EQ(x.values("//d:AdaptationSet/@contentType"), (std::vector<std::string>{"video", "audio"}));
+  EXPECT_EQ(x.values("//d:AdaptationSet[@contentType='audio']/@mimeType"), std::vector<std::string>{"audio/mp4"});
+  EXPECT_EQ(x.values("//d:AdaptationSet[@contentType='video']/d:Representation/@id"),
+            (std::vector<std::string>{"v0", "v1"}));
+  const char* audio_rep = "//d:AdaptationSet[@contentType='audio']/d:Representation";
+  EXPECT_EQ(x.values((std::string(audio_rep) + "/@codecs").c_str()), std::vector<std::string>{"mp4a.40.2"});
+  EXPECT_EQ(x.values((std::string(audio_rep) + "/@audioSamplingRate").c_str()), std::vector<std::string>{"48000"});
+  EXPECT_EQ(x.values((std::string(audio_rep) + "/d:AudioChannelConfiguration/@value").c_str()),
+            std::vector<std::string>{"2"});
+  EXPECT_EQ(x.values((std::string(audio_rep) + "/d:AudioChannelConfiguration/@schemeIdUri").c_str()),
+            std::vector<std::string>{"urn:mpeg:mpegB:cicp:ChannelConfiguration"});
+  EXPECT_EQ(x.values((std::string(audio_rep) + "//d:SegmentTemplate/@timescale").c_str()),
+            std::vector<std::string>{"48000"});
+  EXPECT_FALSE(x.values((std::string(audio_rep) + "//d:S/@d").c_str()).empty());
+
+  EXPECT_TRUE(st.audio.enabled);
+  EXPECT_EQ(st.audio.segments_written, 4);
+  EXPECT_FALSE(st.audio.source_ended);
+  EXPECT_TRUE(st.audio.source_error.empty());
+  EXPECT_NEAR(st.audio.seconds_of_silence, 0, 1e-9);
+  fs::remove_all(dir);
+}
+
+// --- Sync, measured on the packaged output --------------------------------------------------
+
+// A frame that is bright exactly when index % fps == 0: a flash once a second.
+class FlashPattern {
+ public:
+  FlashPattern(int width, int height) : width_(width), height_(height), luma_(width * height) {}
+  FrameView render(int64_t index, int fps) {
+    std::fill(luma_.begin(), luma_.end(), index % fps == 0 ? 235 : 16);
+    return FrameView::packed(PixelFormat::kGRAY8, width_, height_, luma_.data());
+  }
+
+ private:
+  int width_, height_;
+  std::vector<uint8_t> luma_;
+};
+
+// Presentation times (seconds) of frames brighter than mid-grey.
+std::vector<double> flash_times(const testing::DecodedStream& v) {
+  std::vector<double> out;
+  const double tb = static_cast<double>(v.time_base_num) / v.time_base_den;
+  for (const auto& f : v.frames) {
+    double sum = 0;
+    for (uint8_t y : f.luma) sum += y;
+    if (!f.luma.empty() && sum / static_cast<double>(f.luma.size()) > 128) out.push_back(static_cast<double>(f.pts) * tb);
+  }
+  return out;
+}
+
+// Beep onsets (seconds): where the tone's sample-to-sample change first exceeds half its largest
+// value (the 4 kHz beep changes four times faster than the 1 kHz tone), at least 0.5 s after
+// the previous onset.
+std::vector<double> beep_onsets(const testing::DecodedAudio& a) {
+  float largest = 0;
+  for (size_t i = 1; i < a.samples.size(); ++i) largest = std::max(largest, std::fabs(a.samples[i] - a.samples[i - 1]));
+  std::vector<double> out;
+  double last = -1e9;
+  for (size_t i = 1; i < a.samples.size(); ++i) {
+    const double t = static_cast<double>(a.first_sample + static_cast<int64_t>(i)) / a.sample_rate;
+    if (std::fabs(a.samples[i] - a.samples[i - 1]) > largest / 2 && t - last > 0.5) {
+      out.push_back(t);
+      last = t;
+    }
+  }
+  return out;
+}
+
+struct SyncMeasure {
+  size_t flashes = 0;
+  size_t paired = 0;      // flashes with a beep within half a second
+  double max_offset = 0;  // largest |beep - flash|, seconds
+  double last_offset = 0;  // beep - flash of the last pair
+};
+
+SyncMeasure measure_sync(const std::string& video_url, const std::string& audio_url) {
+  SyncMeasure m;
+  auto v = decode_all(video_url, 0, true);
+  auto a = decode_audio(audio_url);
+  EXPECT_TRUE(v.ok) << v.error;
+  EXPECT_TRUE(a.ok) << a.error;
+  const std::vector<double> flashes = flash_times(v), beeps = beep_onsets(a);
+  m.flashes = flashes.size();
+  for (double f : flashes) {
+    auto nearest = std::min_element(beeps.begin(), beeps.end(),
+                                    [f](double x, double y) { return std::fabs(x - f) < std::fabs(y - f); });
+    if (nearest == beeps.end() || std::fabs(*nearest - f) > 0.5) continue;
+    ++m.paired;
+    m.last_offset = *nearest - f;
+    m.max_offset = std::max(m.max_offset, std::fabs(m.last_offset));
+  }
+  return m;
+}
+
+void stream_flashes(const std::string& dir, const std::string& audio, int fps, int seconds) {
+  StreamConfig c = audio_config(dir, audio, {fps, 1});
+  c.segment_duration = {2, 1};
+  auto s = Streamer::open(c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  FlashPattern pattern(160, 90);
+  for (int i = 0; i < fps * seconds; ++i) ASSERT_TRUE((*s)->push(pattern.render(i, fps)).ok());
+  ASSERT_TRUE((*s)->close().ok());
+}
+
+TEST(AudioSync, BeepStaysWithTheFlashForAMinuteInDashAndHls) {
+  const std::string dir = temp_dir("sync");
+  const int fps = 30, seconds = 62;
+  stream_flashes(dir, kBeepingTone, fps, seconds);
+  for (const auto& [video, audio] : {std::pair<std::string, std::string>{dir + "/v0.m3u8", dir + "/a0.m3u8"},
+                                     {dir + "/manifest.mpd", dir + "/manifest.mpd"}}) {
+    SCOPED_TRACE(video);
+    SyncMeasure m = measure_sync(video, audio);
+    EXPECT_EQ(m.flashes, static_cast<size_t>(seconds));
+    EXPECT_EQ(m.paired, m.flashes) << "every flash has its beep";
+    EXPECT_LE(m.max_offset, 1.0 / fps) << "largest |beep - flash| over " << seconds << " s";
+    std::printf("[ sync    ] %s: %zu flashes, max |beep - flash| %.2f ms, last %.2f ms\n", video.c_str(),
+                m.paired, m.max_offset * 1e3, m.last_offset * 1e3);
+  }
+  fs::remove_all(dir);
+}
+
+// The negative control: the same measurement on audio delayed by 100 ms (three frames) finds it.
+TEST(AudioSync, MeasurementDetectsAudioThreeFramesLate) {
+  const std::string dir = temp_dir("late");
+  const int fps = 30;
+  stream_flashes(dir, std::string(kBeepingTone) + ",adelay=100", fps, 8);
+  SyncMeasure m = measure_sync(dir + "/v0.m3u8", dir + "/a0.m3u8");
+  EXPECT_EQ(m.paired, 8u);
+  EXPECT_GT(m.max_offset, 1.0 / fps) << "out of sync must be detected";
+  EXPECT_NEAR(m.last_offset, 0.100, 0.005);
+  fs::remove_all(dir);
+}
+
+// --- Sources that end, fail, or cannot be opened ----------------------------------------------
+
+TEST(Audio, ShorterSourceEndsInSilenceAndTheVideoIsComplete) {
+  const std::string dir = temp_dir("short");
+  LogLines log;
+  StreamConfig c = audio_config(dir, "lavfi:sine=frequency=1000:sample_rate=48000:duration=1.5", {25, 1});
+  c.log = log.callback();
+  const StreamStats st = stream_pattern(c, 100);  // 4 s
+  EXPECT_EQ(decode_all(dir + "/v0.m3u8").frames.size(), 100u);
+  auto a = decode_audio(dir + "/a0.m3u8");
+  ASSERT_TRUE(a.ok) << a.error;
+  EXPECT_NEAR(a.seconds(), 4.0, 0.04) << "filled with silence to the video's end";
+  auto peak = [&](double from, double to) {
+    float p = 0;
+    for (size_t i = static_cast<size_t>(from * 48000); i < static_cast<size_t>(to * 48000) && i < a.samples.size(); ++i) {
+      p = std::max(p, std::fabs(a.samples[i]));
+    }
+    return p;
+  };
+  EXPECT_GT(peak(0.1, 1.4), 0.05) << "the tone";
+  EXPECT_LT(peak(1.6, 4.0), 0.001) << "silence after the source's end";
+  EXPECT_TRUE(st.audio.source_ended);
+  EXPECT_NEAR(st.audio.seconds_of_silence, 2.5, 0.03);
+  EXPECT_NEAR(st.audio.seconds_from_source, 1.5, 0.03);
+  EXPECT_TRUE(log.contains("ended at 1.5")) << "reported in the log";
+  EXPECT_EQ(st.audio.segments_written, 4);
+  fs::remove_all(dir);
+}
+
+TEST(Audio, LongerSourceIsCutAtTheVideosEnd) {
+  const std::string dir = temp_dir("long");
+  LogLines log;
+  StreamConfig c = audio_config(dir, "lavfi:sine=frequency=1000:sample_rate=44100:duration=30", {30, 1});
+  c.audio.sample_rate = 44100;
+  c.audio.channels = 1;
+  c.log = log.callback();
+  const StreamStats st = stream_pattern(c, 90);  // 3 s
+  auto a = decode_audio(dir + "/manifest.mpd");
+  ASSERT_TRUE(a.ok) << a.error;
+  EXPECT_EQ(a.sample_rate, 44100);
+  EXPECT_EQ(a.channels, 1);
+  EXPECT_NEAR(a.seconds(), 3.0, 1.0 / 30);
+  EXPECT_FALSE(st.audio.source_ended);
+  EXPECT_TRUE(log.contains("longer than the video; cut at the video's end, 3.000 s"));
+  fs::remove_all(dir);
+}
+
+TEST(Audio, SourceThatCannotBeOpenedIsAnErrorNamingTheFieldAtOpen) {
+  const std::string dir = temp_dir("missing");
+  for (const char* source : {"/nonexistent/tone.wav", "lavfi:nosuchfilter=1", "alsa:hw:77"}) {
+    auto s = Streamer::open(audio_config(dir, source, {25, 1}));
+    ASSERT_FALSE(s.ok()) << source;
+    EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(s.error().message.rfind("audio.source: \"" + std::string(source) + "\" cannot be opened", 0), 0u)
+        << s.error().message;
+  }
+  StreamConfig bad = audio_config(dir, kBeepingTone, {25, 1});
+  bad.audio.sample_rate = 47000;
+  auto s = Streamer::open(bad);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("audio.sample_rate: 47000 Hz"), std::string::npos) << s.error().message;
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace gearbox
