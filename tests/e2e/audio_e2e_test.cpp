@@ -1,7 +1,10 @@
 // The audio track end to end: lavfi sources through the Streamer, the packaged output read back
 // by independent readers (libavformat/libavcodec for media, libxml2 for the MPD, the HLS
 // playlists line by line), and audio/video sync measured on what a player would fetch.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +12,7 @@
 #include <filesystem>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "../support/media_reader.h"
 #include "../support/mpd_xml.h"
@@ -71,6 +75,14 @@ struct LogLines {
     return false;
   }
 };
+
+// Largest |sample| between two instants (seconds).
+float peak_between(const testing::DecodedAudio& a, double from, double to) {
+  float peak = 0;
+  const size_t end = std::min(a.samples.size(), static_cast<size_t>(to * a.sample_rate));
+  for (size_t i = static_cast<size_t>(from * a.sample_rate); i < end; ++i) peak = std::max(peak, std::fabs(a.samples[i]));
+  return peak;
+}
 
 StreamConfig audio_config(const std::string& dir, const std::string& source, Rational fps) {
   StreamConfig c;
@@ -234,6 +246,7 @@ struct SyncMeasure {
   size_t flashes = 0;
   size_t paired = 0;      // flashes with a beep within half a second
   double max_offset = 0;  // largest |beep - flash|, seconds
+  double max_at = 0;      // the flash where it was measured
   double last_offset = 0;  // beep - flash of the last pair
 };
 
@@ -251,7 +264,10 @@ SyncMeasure measure_sync(const std::string& video_url, const std::string& audio_
     if (nearest == beeps.end() || std::fabs(*nearest - f) > 0.5) continue;
     ++m.paired;
     m.last_offset = *nearest - f;
-    m.max_offset = std::max(m.max_offset, std::fabs(m.last_offset));
+    if (std::fabs(m.last_offset) >= m.max_offset) {
+      m.max_offset = std::fabs(m.last_offset);
+      m.max_at = f;
+    }
   }
   return m;
 }
@@ -277,8 +293,8 @@ TEST(AudioSync, BeepStaysWithTheFlashForAMinuteInDashAndHls) {
     EXPECT_EQ(m.flashes, static_cast<size_t>(seconds));
     EXPECT_EQ(m.paired, m.flashes) << "every flash has its beep";
     EXPECT_LE(m.max_offset, 1.0 / fps) << "largest |beep - flash| over " << seconds << " s";
-    std::printf("[ sync    ] %s: %zu flashes, max |beep - flash| %.2f ms, last %.2f ms\n", video.c_str(),
-                m.paired, m.max_offset * 1e3, m.last_offset * 1e3);
+    std::printf("[ sync    ] %s: %zu flashes, max |beep - flash| %.2f ms (at %.0f s), last %.2f ms\n",
+                video.c_str(), m.paired, m.max_offset * 1e3, m.max_at, m.last_offset * 1e3);
   }
   fs::remove_all(dir);
 }
@@ -307,15 +323,8 @@ TEST(Audio, ShorterSourceEndsInSilenceAndTheVideoIsComplete) {
   auto a = decode_audio(dir + "/a0.m3u8");
   ASSERT_TRUE(a.ok) << a.error;
   EXPECT_NEAR(a.seconds(), 4.0, 0.04) << "filled with silence to the video's end";
-  auto peak = [&](double from, double to) {
-    float p = 0;
-    for (size_t i = static_cast<size_t>(from * 48000); i < static_cast<size_t>(to * 48000) && i < a.samples.size(); ++i) {
-      p = std::max(p, std::fabs(a.samples[i]));
-    }
-    return p;
-  };
-  EXPECT_GT(peak(0.1, 1.4), 0.05) << "the tone";
-  EXPECT_LT(peak(1.6, 4.0), 0.001) << "silence after the source's end";
+  EXPECT_GT(peak_between(a, 0.1, 1.4), 0.05) << "the tone";
+  EXPECT_LT(peak_between(a, 1.6, 4.0), 0.001) << "silence after the source's end";
   EXPECT_TRUE(st.audio.source_ended);
   EXPECT_NEAR(st.audio.seconds_of_silence, 2.5, 0.03);
   EXPECT_NEAR(st.audio.seconds_from_source, 1.5, 0.03);
@@ -356,6 +365,77 @@ TEST(Audio, SourceThatCannotBeOpenedIsAnErrorNamingTheFieldAtOpen) {
   auto s = Streamer::open(bad);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("audio.sample_rate: 47000 Hz"), std::string::npos) << s.error().message;
+  fs::remove_all(dir);
+}
+
+// Answers one HTTP request with a WAV file (48 kHz mono, a 1 kHz tone) whose Content-Length
+// promises `promised` seconds, sends `sent` seconds of it and closes the connection: a network
+// source that breaks mid-stream.
+class BrokenWavServer {
+ public:
+  BrokenWavServer(double promised, double sent) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), len);
+    listen(fd_, 1);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this, promised, sent] { serve(promised, sent); });
+  }
+  ~BrokenWavServer() {
+    shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    close(fd_);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/tone.wav"; }
+
+ private:
+  void serve(double promised, double sent) {
+    const int client = accept(fd_, nullptr, nullptr);
+    if (client < 0) return;
+    char request[4096];
+    (void)!recv(client, request, sizeof request, 0);
+    const uint32_t data_bytes = static_cast<uint32_t>(promised * 48000) * 2;
+    std::string wav = "RIFF";
+    auto u32 = [&](uint32_t v) { for (int i = 0; i < 4; ++i) wav += static_cast<char>(v >> (8 * i)); };
+    auto u16 = [&](uint16_t v) { for (int i = 0; i < 2; ++i) wav += static_cast<char>(v >> (8 * i)); };
+    u32(36 + data_bytes);
+    wav += "WAVEfmt ";
+    u32(16), u16(1), u16(1), u32(48000), u32(96000), u16(2), u16(16);
+    wav += "data";
+    u32(data_bytes);
+    for (int i = 0; i < static_cast<int>(sent * 48000); ++i) {
+      u16(static_cast<uint16_t>(static_cast<int16_t>(8000 * std::sin(2 * M_PI * 1000 * i / 48000.0))));
+    }
+    const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: audio/wav\r\nContent-Length: " +
+                             std::to_string(44 + data_bytes) + "\r\nConnection: close\r\n\r\n";
+    (void)!send(client, head.data(), head.size(), MSG_NOSIGNAL);
+    (void)!send(client, wav.data(), wav.size(), MSG_NOSIGNAL);
+    close(client);
+  }
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+TEST(Audio, SourceThatFailsMidStreamIsReportedAndTheVideoGoesOn) {
+  const std::string dir = temp_dir("broken");
+  BrokenWavServer server(10.0, 1.0);
+  LogLines log;
+  StreamConfig c = audio_config(dir, server.url(), {25, 1});
+  c.log = log.callback();
+  const StreamStats st = stream_pattern(c, 100);  // 4 s
+  EXPECT_EQ(decode_all(dir + "/v0.m3u8").frames.size(), 100u) << "the video is complete";
+  auto a = decode_audio(dir + "/a0.m3u8");
+  ASSERT_TRUE(a.ok) << a.error;
+  EXPECT_NEAR(a.seconds(), 4.0, 0.04);
+  EXPECT_GT(peak_between(a, 0.1, 0.9), 0.1) << "the tone up to the break";
+  EXPECT_LT(peak_between(a, 1.1, 4.0), 0.001) << "silence after it";
+  EXPECT_FALSE(st.audio.source_error.empty()) << "reported in the stats";
+  EXPECT_TRUE(log.contains("failed at 1.0")) << "and in the log";
   fs::remove_all(dir);
 }
 
