@@ -40,7 +40,7 @@ Result<std::unique_ptr<AudioPipeline>> AudioPipeline::open(const AudioOptions& o
   p->next_cut_ = p->cut_of_cell(1);
   p->stats_.enabled = true;
   p->stats_.source = p->source_->description();
-  p->stats_.live_clock = p->source_->live();
+  p->stats_.wall_clock = p->source_->wall_clock();
   return p;
 }
 
@@ -61,9 +61,13 @@ void AudioPipeline::start(PacketFn out) {
 }
 
 void AudioPipeline::video_advanced(int64_t frames) {
+  const bool wall = source_->wall_clock();
+  const int64_t now = wall ? av_gettime() : 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     video_frames_ = frames;
+    // The frame just pushed, frames - 1, was captured (at the latest) now.
+    if (wall) push_clock_.add(now, mul_div_floor(frames - 1, fps_.den * 1000000, fps_.num));
   }
   wake_.notify_one();
 }
@@ -107,7 +111,7 @@ void AudioPipeline::run() {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [&] {
         return stop_ || final_frames_ >= 0 || video_frames_ != frames_seen ||
-               (source_->live() && !source_done_);  // a device is read as it delivers
+               (source_->wall_clock() && !source_done_);  // a device is read as it delivers
       });
       if (stop_) return;
       final = final_frames_ >= 0;
@@ -141,10 +145,10 @@ void AudioPipeline::run() {
 }
 
 Status AudioPipeline::produce(int64_t want, bool final) {
-  const bool live = source_->live();
-  // A device is drained as it delivers (one chunk per turn, blocking); at the end it has until
-  // one second after the video's end in wall time to deliver the rest.
-  const int64_t give_up_us = wall_origin_us_ + static_cast<int64_t>((seconds(want) + 1.0) * 1e6);
+  const bool live = source_->wall_clock();
+  // A live source is drained as it delivers (one chunk per turn, blocking); at the end it has
+  // until one second after the video's end in wall time to deliver the rest.
+  const int64_t give_up_us = (live ? wall_minus_media() : 0) + static_cast<int64_t>((seconds(want) + 1.0) * 1e6);
   while (!source_done_ && (encoder_->position() < want || (live && !final))) {
     if (live && final && av_gettime() > give_up_us) {
       source_stopped("delivered nothing for the video's last samples", false);
@@ -169,18 +173,35 @@ Status AudioPipeline::produce(int64_t want, bool final) {
   return {};
 }
 
+int64_t AudioPipeline::wall_minus_media() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const int64_t offset = push_clock_.empty() ? wall_origin_us_ : push_clock_.offset_us();
+  std::lock_guard<std::mutex> stats_lock(stats_mutex_);
+  stats_.video_clock_lag = static_cast<double>(offset - wall_origin_us_) * 1e-6;
+  return offset;
+}
+
 Status AudioPipeline::place(const AudioChunk& chunk) {
-  if (!origin_set_) {
-    origin_us_ = source_->live() ? wall_origin_us_ : chunk.start_us;
-    origin_set_ = true;
-  }
+  const bool wall = source_->wall_clock();
+  if (!origin_set_ && !wall) origin_us_ = chunk.start_us;
+  const int64_t origin = wall ? wall_minus_media() : origin_us_;
   const int64_t at = encoder_->position();
-  const int64_t position = std::llround(static_cast<double>(chunk.start_us - origin_us_) * rate_ / 1e6);
-  const int64_t tolerance = std::llround(kToleranceSeconds * rate_);
-  auto keep_packet = [this](const EncodedPacket& p) { return keep(p); };
+  const int64_t position = std::llround(static_cast<double>(chunk.start_us - origin) * rate_ / 1e6);
+  const int64_t error = position - at;
   int64_t silence = 0, skip = 0;
-  if (position > at + tolerance) silence = position - at;
-  if (position < at - tolerance) skip = std::min<int64_t>(at - position, chunk.samples);
+  if (wall && origin_set_ && std::llabs(error) <= std::llround(kHardCorrectionSeconds * rate_)) {
+    // Follow the video's clock without a jump: the next quarter second is resampled to take
+    // `error` samples more (or fewer), at most kMaxStretch of it.
+    const int distance = rate_ / 4;
+    const int limit = static_cast<int>(distance * kMaxStretch);
+    source_->compensate(static_cast<int>(std::clamp<int64_t>(error, -limit, limit)), distance);
+  } else if (error > std::llround(kToleranceSeconds * rate_)) {
+    silence = error;
+  } else if (error < -std::llround(kToleranceSeconds * rate_)) {
+    skip = std::min<int64_t>(-error, chunk.samples);
+  }
+  origin_set_ = true;
+  auto keep_packet = [this](const EncodedPacket& p) { return keep(p); };
   if (silence > 0) GEARBOX_RETURN_IF_ERROR(encoder_->write(nullptr, silence, keep_packet));
   std::vector<const float*> planes;
   for (const auto& plane : chunk.planes) planes.push_back(plane.data() + skip);

@@ -5,10 +5,13 @@
 //  - A file, URL or lavfi source is placed by its own timestamps from its first sample, so its
 //    sample at t seconds is presented with the video frame at t. It is read as the video is
 //    pushed, at most one segment ahead, and never makes push() wait.
-//  - A capture device (alsa, pulse, ...) is placed by the wall clock: its sample captured at
-//    wall time T is presented at T minus the wall time of the first push().
-//  Gaps in the timestamps are filled with silence and overlaps dropped, so a sample is never more
-//  than kToleranceSeconds away from its place.
+//  - A wall-clock source (a capture device by default) is placed through the times frames are
+//    pushed: its sample recorded at wall time T is presented with the frame pushed at T. The
+//    wall - media offset is the smallest over the last half second of pushes (a late push does not
+//    move it; frames pushed slower or faster than the input rate move it), and the audio
+//    follows it by resampling (at most kMaxStretch), jumping only beyond kHardCorrectionSeconds.
+//  Gaps in a source's timestamps are filled with silence and overlaps dropped, so a sample is
+//  never more than kToleranceSeconds away from its place.
 // Segments: audio segment K starts with the AAC frame nearest to the start of video segment K
 // (within half an AAC frame, 10.7 ms at 48 kHz). A packet is handed to the packager only once
 // the video covers it, so the audio never runs past the video; at finish() the track is
@@ -27,6 +30,7 @@
 
 #include "aac_encoder.h"
 #include "audio_source.h"
+#include "clock_offset.h"
 #include "gearbox/config.h"
 #include "gearbox/segment_grid.h"
 #include "gearbox/streamer.h"
@@ -39,8 +43,8 @@ class AudioPipeline {
   using LogFn = std::function<void(LogLevel, const std::string&)>;
 
   static constexpr double kToleranceSeconds = 0.002;
-  // A capture device may run this far ahead of the video before its oldest samples are dropped.
-  static constexpr double kMaxBacklogSeconds = 10.0;
+  static constexpr double kHardCorrectionSeconds = 0.2;
+  static constexpr double kMaxStretch = 0.05;
 
   // Opens the source and the encoder; errors name the field (audio.source, ...).
   static Result<std::unique_ptr<AudioPipeline>> open(const AudioOptions& options, Rational frame_rate,
@@ -71,6 +75,7 @@ class AudioPipeline {
   void trim_stats_to(int64_t end);  // the stats of a track cut at `end` samples
   int64_t samples_at_frame(int64_t frame) const;  // floor(frame / fps * rate)
   int64_t cut_of_cell(int64_t cell) const;        // the AAC frame nearest the cell's first frame
+  int64_t wall_minus_media();  // wall-clock sources: the wall time of media time 0 now
   double seconds(int64_t samples) const { return static_cast<double>(samples) / rate_; }
 
   AudioOptions options_;
@@ -90,6 +95,9 @@ class AudioPipeline {
   int64_t final_frames_ = -1;  // set by finish()
   bool stop_ = false;
   Status error_;               // the first packager error
+  // wall - media of the pushes (wall-clock sources). Its window is short: when frames come
+  // slower than their rate, the minimum lags the newest push by window x the rate difference.
+  ClockOffset push_clock_{500'000};
   mutable std::mutex stats_mutex_;
   AudioStats stats_;
 
@@ -102,7 +110,7 @@ class AudioPipeline {
   bool source_done_ = false;
   int64_t source_stopped_at_ = 0;  // samples, when source_done_
   bool origin_set_ = false;
-  int64_t origin_us_ = 0;  // source time of media time 0
+  int64_t origin_us_ = 0;  // source time of media time 0 (source clock)
   int64_t wall_origin_us_ = 0;
   int64_t next_cell_ = 1;  // the next video segment (0-based cell) whose start cuts the audio
   int64_t next_cut_ = 0;   // its AAC frame, in samples

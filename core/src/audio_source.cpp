@@ -8,6 +8,7 @@ extern "C" {
 #include <libavdevice/avdevice.h>
 #include <libavformat/avformat.h>
 #include <libavutil/channel_layout.h>
+#include <libavutil/opt.h>
 #include <libavutil/time.h>
 #include <libswresample/swresample.h>
 }
@@ -89,7 +90,8 @@ Result<std::unique_ptr<AudioSource>> AudioSource::open(const AudioOptions& optio
 Status AudioSource::open_input(const AudioOptions& options) {
   const InputSpec spec = parse_input_spec(options.source);
   description_ = spec.description;
-  live_ = is_capture_device(spec.format);
+  device_ = is_capture_device(spec.format);
+  wall_clock_ = options.clock == AudioClock::kWall || (options.clock == AudioClock::kAuto && device_);
   auto invalid = [&](const std::string& why) {
     return make_error(ErrorCode::kInvalidArgument, "audio.source: \"" + options.source + "\" " + why);
   };
@@ -103,7 +105,7 @@ Status AudioSource::open_input(const AudioOptions& options) {
                    ": " + av_text(rc));
   }
   // A capture device already describes its stream; probing it would only wait for samples.
-  if (!live_) rc = avformat_find_stream_info(input_, nullptr);
+  if (!device_) rc = avformat_find_stream_info(input_, nullptr);
   read_deadline_us_ = 0;
   if (rc < 0) return invalid("cannot be read: " + av_text(rc));
   stream_index_ = av_find_best_stream(input_, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
@@ -134,6 +136,7 @@ Result<bool> AudioSource::read(AudioChunk& chunk) {
   while (!finished_) {
     int rc = decoder_ended_ ? AVERROR_EOF : avcodec_receive_frame(decoder_, frame_);
     if (rc == 0) {
+      if (wall_clock_ && !device_) stamp_on_arrival(frame_);
       Status s = resample(frame_, chunk);
       av_frame_unref(frame_);
       if (!s) return s.error();
@@ -148,7 +151,7 @@ Result<bool> AudioSource::read(AudioChunk& chunk) {
     }
     if (rc != AVERROR(EAGAIN)) return failure("decoding", rc);
     if (input_ended_) return failure("decoding", AVERROR_BUG);  // a drained decoder wants input
-    read_deadline_us_ = live_ ? 0 : av_gettime_relative() + kStallSeconds * 1000000LL;
+    read_deadline_us_ = device_ ? 0 : av_gettime_relative() + kStallSeconds * 1000000LL;
     rc = av_read_frame(input_, packet_);
     read_deadline_us_ = 0;
     if (rc == AVERROR_EOF) {
@@ -170,6 +173,20 @@ Result<bool> AudioSource::read(AudioChunk& chunk) {
   return false;
 }
 
+void AudioSource::stamp_on_arrival(AVFrame* frame) {
+  // The source's own samples are counted (not the resampler's output, which compensate()
+  // stretches): a frame arrives once its last sample exists.
+  const int64_t start = arrived_us_;
+  arrived_us_ += av_rescale(frame->nb_samples, AV_TIME_BASE, frame->sample_rate);
+  arrival_clock_.add(av_gettime(), arrived_us_);
+  frame->best_effort_timestamp = av_rescale_q(arrival_clock_.offset_us() + start, AV_TIME_BASE_Q,
+                                              input_->streams[stream_index_]->time_base);
+}
+
+void AudioSource::compensate(int delta, int distance) {
+  if (swr_) swr_set_compensation(swr_, delta, distance);
+}
+
 Status AudioSource::resample(AVFrame* frame, AudioChunk& chunk) {
   chunk.samples = 0;
   int64_t start_us = next_start_us_;
@@ -186,6 +203,8 @@ Status AudioSource::resample(AVFrame* frame, AudioChunk& chunk) {
       int rc = swr_alloc_set_opts2(&swr_, &out_layout, AV_SAMPLE_FMT_FLTP, out_rate_, &in_layout,
                                    static_cast<AVSampleFormat>(frame->format), frame->sample_rate,
                                    0, nullptr);
+      // Wall-clock sources resample from the start, so compensate() never re-initialises it.
+      if (rc >= 0 && wall_clock_) rc = av_opt_set_int(swr_, "flags", SWR_FLAG_RESAMPLE, 0);
       if (rc >= 0) rc = swr_init(swr_);
       av_channel_layout_uninit(&out_layout);
       if (rc < 0) {

@@ -1,8 +1,8 @@
 // An audio input through libavformat/libavdevice: a file, a URL, or "FORMAT:DEVICE" (alsa,
 // pulse, lavfi, ...), decoded and resampled by libswresample to planar float at the output's
-// sample rate and channel count. Each chunk carries the time of its first sample on the
-// source's own clock: the stream's timestamps for files, URLs and lavfi; the wall clock (as
-// libavdevice stamps capture packets) for capture devices.
+// sample rate and channel count. Each chunk carries the time of its first sample: on the
+// source's own clock (AudioClock::kSource), or on the wall clock (kWall): a capture device's
+// packet time, as libavdevice stamps it, or for other sources the time the chunk arrived.
 #pragma once
 
 #include <atomic>
@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "clock_offset.h"
 #include "gearbox/config.h"
 #include "gearbox/error.h"
 
@@ -37,8 +38,9 @@ class AudioSource {
   AudioSource(const AudioSource&) = delete;
   AudioSource& operator=(const AudioSource&) = delete;
 
-  // A capture device: its chunks are stamped with the wall clock (microseconds since the epoch).
-  bool live() const { return live_; }
+  // Chunks are stamped with the wall clock (microseconds since the epoch, av_gettime()); such a
+  // source runs in real time, so it is read as it delivers.
+  bool wall_clock() const { return wall_clock_; }
   // What was opened, for logs: "lavfi \"sine=...\"", "file \"a.wav\"".
   const std::string& description() const { return description_; }
 
@@ -48,6 +50,9 @@ class AudioSource {
   Result<bool> read(AudioChunk& chunk);
   // From another thread: makes a blocked read() give up (it then returns an error).
   void interrupt() { interrupted_ = true; }
+  // Wall-clock sources: resample the next `distance` output samples into `distance + delta`,
+  // to follow the video's clock without a jump (libswresample's compensation).
+  void compensate(int delta, int distance);
 
   static constexpr int kStallSeconds = 5;
 
@@ -60,7 +65,8 @@ class AudioSource {
   static int interrupt_callback(void* opaque);
 
   std::string description_;
-  bool live_ = false;
+  bool device_ = false;      // a capture device: libavdevice stamps packets with the wall clock
+  bool wall_clock_ = false;
   int out_rate_ = 48000;
   int out_channels_ = 2;
   AVFormatContext* input_ = nullptr;
@@ -73,6 +79,11 @@ class AudioSource {
   bool decoder_ended_ = false;  // the decoder is drained; the resampler's tail is next
   bool finished_ = false;
   int64_t next_start_us_ = 0;   // where the next chunk starts when a frame has no timestamp
+  // Wall-clock sources other than devices: when their samples were recorded, from when decoded
+  // frames arrive and how much of the source came before them.
+  void stamp_on_arrival(AVFrame* frame);
+  ClockOffset arrival_clock_{1'000'000};
+  int64_t arrived_us_ = 0;
   std::atomic<bool> interrupted_{false};
   std::atomic<int64_t> read_deadline_us_{0};  // monotonic; 0 = no deadline
 };

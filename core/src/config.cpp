@@ -91,6 +91,23 @@ Status validate_audio(const AudioOptions& a) {
 
 }  // namespace
 
+const char* to_string(AudioClock clock) {
+  switch (clock) {
+    case AudioClock::kAuto: return "auto";
+    case AudioClock::kSource: return "source";
+    case AudioClock::kWall: return "wall";
+  }
+  return "unknown";
+}
+
+Result<AudioClock> parse_audio_clock(std::string_view text) {
+  const std::string t = trim(text);
+  for (AudioClock c : {AudioClock::kAuto, AudioClock::kSource, AudioClock::kWall}) {
+    if (t == to_string(c)) return c;
+  }
+  return invalid("audio.clock", quoted(text) + " is not auto, source or wall");
+}
+
 const char* to_string(OutputFormat format) {
   switch (format) {
     case OutputFormat::kDash: return "dash";

@@ -115,6 +115,9 @@ expect_contains "$out" "audio.source: \"$work/none.wav\" cannot be opened" "--au
 out=$("$gearbox" stream --audio "lavfi:sine" --audio-bitrate 2k -o "$work/x" 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "--audio-bitrate 2k: exit $rc"
 expect_contains "$out" "audio.bitrate: 2 kbps must be within 8..512" "--audio-bitrate 2k"
+out=$("$gearbox" stream --audio "lavfi:sine" --audio-clock fast -o "$work/x" 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "--audio-clock fast: exit $rc"
+expect_contains "$out" 'audio.clock: "fast" is not auto, source or wall' "--audio-clock fast"
 
 if [ $failures -ne 0 ]; then echo "$failures CLI check(s) failed"; exit 1; fi
 echo "all CLI checks passed"

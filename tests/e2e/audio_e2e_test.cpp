@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <mutex>
@@ -224,17 +225,23 @@ std::vector<double> flash_times(const testing::DecodedStream& v) {
   return out;
 }
 
-// Beep onsets (seconds): where the tone's sample-to-sample change first exceeds half its largest
-// value (the 4 kHz beep changes four times faster than the 1 kHz tone), at least 0.5 s after
-// the previous onset.
+// Beep onsets (seconds): where the tone's sample-to-sample change first exceeds half its usual
+// size during beeps (the 4 kHz beep changes four times faster than the 1 kHz tone; beeps are 4 %
+// of the time, so the 99th percentile is a beep's, and a lone click does not move it), at least
+// 0.5 s after the previous onset.
 std::vector<double> beep_onsets(const testing::DecodedAudio& a) {
-  float largest = 0;
-  for (size_t i = 1; i < a.samples.size(); ++i) largest = std::max(largest, std::fabs(a.samples[i] - a.samples[i - 1]));
+  std::vector<float> change;
+  for (size_t i = 1; i < a.samples.size(); ++i) change.push_back(std::fabs(a.samples[i] - a.samples[i - 1]));
+  if (change.empty()) return {};
+  std::vector<float> sorted = change;
+  auto p99 = sorted.begin() + static_cast<ptrdiff_t>(sorted.size() * 99 / 100);
+  std::nth_element(sorted.begin(), p99, sorted.end());
+  const float threshold = *p99 / 2;
   std::vector<double> out;
   double last = -1e9;
   for (size_t i = 1; i < a.samples.size(); ++i) {
     const double t = static_cast<double>(a.first_sample + static_cast<int64_t>(i)) / a.sample_rate;
-    if (std::fabs(a.samples[i] - a.samples[i - 1]) > largest / 2 && t - last > 0.5) {
+    if (change[i - 1] > threshold && t - last > 0.5) {
       out.push_back(t);
       last = t;
     }
@@ -248,6 +255,7 @@ struct SyncMeasure {
   double max_offset = 0;  // largest |beep - flash|, seconds
   double max_at = 0;      // the flash where it was measured
   double last_offset = 0;  // beep - flash of the last pair
+  std::vector<double> offsets;  // beep - flash of every pair
 };
 
 SyncMeasure measure_sync(const std::string& video_url, const std::string& audio_url) {
@@ -264,6 +272,7 @@ SyncMeasure measure_sync(const std::string& video_url, const std::string& audio_
     if (nearest == beeps.end() || std::fabs(*nearest - f) > 0.5) continue;
     ++m.paired;
     m.last_offset = *nearest - f;
+    m.offsets.push_back(m.last_offset);
     if (std::fabs(m.last_offset) >= m.max_offset) {
       m.max_offset = std::fabs(m.last_offset);
       m.max_at = f;
@@ -309,6 +318,47 @@ TEST(AudioSync, MeasurementDetectsAudioThreeFramesLate) {
   EXPECT_GT(m.max_offset, 1.0 / fps) << "out of sync must be detected";
   EXPECT_NEAR(m.last_offset, 0.100, 0.005);
   fs::remove_all(dir);
+}
+
+// A live source on the wall clock, with frames pushed in real time at 29 fps while the stream
+// says 30 fps (a camera slower than its nominal rate): both come from the same instants, a flash
+// pushed every wall-clock second and a beep every wall-clock second (lavfi's arealtime releases
+// them in real time). The video's media clock runs 1/30 slower than the wall clock, so audio
+// placed by the wall clock alone would drift 33 ms a second (StreamGear's flaw); gearbox maps
+// the wall clock through the times frames are pushed, so the beeps stay with the flashes.
+TEST(AudioSync, WallClockSourceStaysWithFramesPushedSlowerThanTheirRate) {
+  const std::string dir = temp_dir("wall");
+  const int nominal = 30, real = 29, seconds = 20;
+  StreamConfig c = audio_config(dir, std::string(kBeepingTone) + ":samples_per_frame=480,arealtime", {nominal, 1});
+  c.segment_duration = {2, 1};
+  c.audio.clock = AudioClock::kWall;
+  auto s = Streamer::open(c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  FlashPattern pattern(160, 90);
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < real * seconds; ++i) {
+    std::this_thread::sleep_until(start + std::chrono::microseconds(int64_t{1000000} * i / real));
+    ASSERT_TRUE((*s)->push(pattern.render(i, real)).ok());
+  }
+  ASSERT_TRUE((*s)->close().ok());
+  const StreamStats st = (*s)->stats();
+  EXPECT_TRUE(st.audio.wall_clock);
+  // 20 s of wall time are 19.33 s of media time: the video's clock lags by about 0.67 s.
+  EXPECT_NEAR(st.audio.video_clock_lag, seconds * (1.0 - static_cast<double>(real) / nominal), 0.1);
+  SyncMeasure m = measure_sync(dir + "/v0.m3u8", dir + "/a0.m3u8");
+  EXPECT_EQ(m.paired, static_cast<size_t>(seconds));
+  ASSERT_FALSE(m.offsets.empty());
+  double drift = 0;
+  for (double o : m.offsets) drift = std::max(drift, std::fabs(o - m.offsets.front()));
+  std::printf("[ sync    ] wall clock, 29 fps pushed as 30: first beep - flash %.1f ms, largest change %.1f ms "
+              "(video clock lag %.3f s, silence %.3f s, dropped %.3f s)\n",
+              m.offsets.front() * 1e3, drift * 1e3, st.audio.video_clock_lag, st.audio.seconds_of_silence,
+              st.audio.seconds_dropped);
+  EXPECT_LE(drift, 1.0 / nominal) << "the beeps keep their place against the flashes";
+  // Where the first beep lands also depends on when lavfi started its real-time clock (at
+  // open(), before the encoders were opened by the first push): within a few frames.
+  EXPECT_LE(std::fabs(m.offsets.front()), 0.1);
+  if (!HasFailure()) fs::remove_all(dir);
 }
 
 // --- Sources that end, fail, or cannot be opened ----------------------------------------------

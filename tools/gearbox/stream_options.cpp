@@ -46,7 +46,8 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
         "-o", "--output", "-i", "--input", "--size", "--pix-fmt", "--backend", "--preset",
         "--tune", "--profile", "--format", "--segment", "--rate", "--duration", "--bitrate",
         "--rendition", "--bpp", "--frames", "--bframes", "--maxrate-factor", "--vbv-seconds",
-        "--queue-depth", "--audio", "--audio-bitrate", "--audio-rate", "--audio-channels"};
+        "--queue-depth", "--audio", "--audio-bitrate", "--audio-rate", "--audio-channels",
+        "--audio-clock"};
     if (std::find(std::begin(kWithValue), std::end(kWithValue), arg) == std::end(kWithValue)) {
       return bad_usage("unknown option \"" + arg + "\"");
     }
@@ -101,6 +102,7 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
     else if (arg == "--audio-bitrate") rc = parsed(parse_bitrate_kbps, o.config.audio.bitrate_kbps);
     else if (arg == "--audio-rate") rc = number(o.config.audio.sample_rate, 1);
     else if (arg == "--audio-channels") rc = number(o.config.audio.channels, 1);
+    else if (arg == "--audio-clock") rc = parsed(parse_audio_clock, o.config.audio.clock);
     if (rc) return rc;
   }
   return 0;

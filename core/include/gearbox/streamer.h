@@ -51,7 +51,11 @@ struct StageSeconds {
 struct AudioStats {
   bool enabled = false;
   std::string source;            // what was opened, e.g. lavfi "sine=frequency=1000"
-  bool live_clock = false;       // a capture device, placed by the wall clock
+  bool wall_clock = false;       // placed by the wall clock (AudioClock::kWall; devices by default)
+  // Wall clock: how far the video's clock (frame index / input rate) has fallen behind the wall
+  // clock since the first frame (frames pushed slower than the input rate), which the audio
+  // follows; negative when frames came faster.
+  double video_clock_lag = 0;
   int64_t packets = 0;           // AAC frames handed to the packager
   int64_t segments_written = 0;
   int64_t bytes_written = 0;     // AAC payload bytes
