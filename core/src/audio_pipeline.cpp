@@ -250,6 +250,14 @@ Status AudioPipeline::send_ready(int64_t frames, bool final) {
       if (grid_.first_frame_of_cell(next_cell_, fps_) < frames) starts = true;
       next_cut_ = cut_of_cell(++next_cell_);
     }
+    // The video's last segment can be shorter than half an AAC frame (above 94 fps), so its
+    // nearest AAC frame starts after the video's end: the last packet starts it instead, or
+    // the manifests, which list what every track has, would leave it out.
+    const bool last = final && (held_.size() == 1 || !before_video_end(held_[1].pts));
+    if (last && !starts && grid_.first_frame_of_cell(next_cell_, fps_) < frames) {
+      starts = true;
+      next_cut_ = cut_of_cell(++next_cell_);
+    }
     EncodedPacket p;
     p.data = h.data.data();
     p.size = h.data.size();

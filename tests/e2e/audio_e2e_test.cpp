@@ -197,6 +197,20 @@ TEST(Audio, OneAacTrackSharedByEveryRenditionInDashAndHls) {
   fs::remove_all(dir);
 }
 
+// At 240 fps with 2 s segments, 481 frames end the video 4.2 ms into its second segment, before
+// the AAC frame nearest that segment's start (at 2.0053 s): the audio still has a second
+// segment, so the manifests, which list what every track has, list the video's last frame.
+TEST(Audio, AVideoSegmentShorterThanHalfAnAacFrameStillHasItsAudioSegment) {
+  const std::string dir = temp_dir("short-last");
+  StreamConfig c = audio_config(dir, kBeepingTone, {240, 1});
+  c.segment_duration = {2, 1};
+  stream_pattern(c, 481, 160, 90);
+  EXPECT_EQ(extinf(read_file(dir + "/v0.m3u8")).size(), 2u);
+  EXPECT_EQ(extinf(read_file(dir + "/a0.m3u8")).size(), 2u);
+  EXPECT_EQ(decode_all(dir + "/manifest.mpd").frames.size(), 481u);
+  fs::remove_all(dir);
+}
+
 // --- Sync, measured on the packaged output --------------------------------------------------
 
 // A frame that is bright exactly when index % fps == 0: a flash once a second.
@@ -359,6 +373,35 @@ TEST(AudioSync, WallClockSourceStaysWithFramesPushedSlowerThanTheirRate) {
   // open(), before the encoders were opened by the first push): within a few frames.
   EXPECT_LE(std::fabs(m.offsets.front()), 0.1);
   if (!HasFailure()) fs::remove_all(dir);
+}
+
+// A real libavdevice capture input: ALSA's "null" device (alsa-lib's null plugin, present
+// wherever libasound is). It is on the wall clock by default; it delivers samples faster than
+// real time (whatever its buffer held), so what arrives early is dropped as
+// overlap and the track still spans the video.
+TEST(Audio, CaptureDeviceIsOnTheWallClockAndTheTrackSpansTheVideo) {
+  const std::string dir = temp_dir("alsa");
+  StreamConfig c = audio_config(dir, "alsa:null", {25, 1});
+  auto s = Streamer::open(c);
+  if (!s.ok() && s.error().message.find("cannot be opened as alsa") != std::string::npos) {
+    GTEST_SKIP() << "no ALSA null device here: " << s.error().message;
+  }
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  TestPattern pattern(320, 180);
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 75; ++i) {  // 3 s, pushed in real time as a camera would
+    std::this_thread::sleep_until(start + std::chrono::milliseconds(40 * i));
+    ASSERT_TRUE((*s)->push(pattern.render(i)).ok());
+  }
+  ASSERT_TRUE((*s)->close().ok());
+  const StreamStats st = (*s)->stats();
+  EXPECT_TRUE(st.audio.wall_clock);
+  EXPECT_TRUE(st.audio.source_error.empty()) << st.audio.source_error;
+  EXPECT_EQ(st.audio.segments_written, 3);
+  auto a = decode_audio(dir + "/a0.m3u8");
+  ASSERT_TRUE(a.ok) << a.error;
+  EXPECT_NEAR(a.seconds(), 3.0, 0.04);
+  fs::remove_all(dir);
 }
 
 // --- Sources that end, fail, or cannot be opened ----------------------------------------------
