@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 #include "atomic_file.h"
 #include "dash_manifest.h"
@@ -18,25 +19,38 @@ int64_t unix_ms_now() {
 
 }  // namespace
 
-Packager::Packager(const OutputPaths& paths, Rational segment_duration) : paths_(paths) {
-  model_.segment_duration = segment_duration;
+Packager::Packager(const OutputPaths& paths, const PackagerOptions& options)
+    : paths_(paths), options_(options) {
+  model_.segment_duration = options.segment_duration;
+  model_.window = options.live_window;
   model_.availability_start_ms = unix_ms_now();
 }
 
 Result<std::unique_ptr<Packager>> Packager::open(const OutputPaths& paths,
-                                                 Rational segment_duration,
+                                                 const PackagerOptions& options,
                                                  std::vector<TrackDescription> tracks,
-                                                 SegmentListener listener) {
-  std::unique_ptr<Packager> p(new Packager(paths, segment_duration));
+                                                 SegmentListener listener,
+                                                 FlushListener flush_listener) {
+  std::unique_ptr<Packager> p(new Packager(paths, options));
   p->listener_ = std::move(listener);
   p->model_.tracks = tracks;
   p->model_.segments.resize(tracks.size());
   p->model_.presentation_offsets.resize(tracks.size());
+  if (options.chunk_frames > 0 && !tracks.empty()) {
+    // The chunk of the fastest rendition: what availabilityTimeOffset can promise for all.
+    const Rational rate = tracks[0].frame_rate;
+    p->model_.chunk_seconds = options.chunk_frames * rate.den / static_cast<double>(rate.num);
+  }
   for (size_t i = 0; i < tracks.size(); ++i) {
     Packager* self = p.get();
+    Fmp4Segmenter::FlushCallback on_flush;
+    if (flush_listener) {
+      on_flush = [flush_listener, i](const std::vector<int64_t>& pts) { flush_listener(i, pts); };
+    }
     auto segmenter = Fmp4Segmenter::open(
         tracks[i], paths.directory,
-        [self, i](const SegmentRecord& record) { return self->on_segment(i, record); });
+        [self, i](const SegmentRecord& record) { return self->on_segment(i, record); },
+        options.chunk_frames, std::move(on_flush));
     if (!segmenter) return segmenter.error();
     p->segmenters_.push_back(std::move(segmenter.value()));
   }
@@ -50,14 +64,16 @@ Status Packager::write(size_t track, const EncodedPacket& packet) {
 Status Packager::on_segment(size_t track, const SegmentRecord& record) {
   Status s;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<std::timed_mutex> lock(mutex_);
     model_.segments[track].push_back(record);
     model_.presentation_offsets[track] = segmenters_[track]->presentation_offset();
     size_t ready = model_.segments[0].size();
     for (const auto& segs : model_.segments) ready = std::min(ready, segs.size());
     if (ready > model_.published) {
+      published_total_ += static_cast<int64_t>(ready - model_.published);
       model_.published = ready;
       s = publish_locked();
+      if (s) retire_locked();
     }
   }
   if (listener_) listener_(track, record);
@@ -70,17 +86,51 @@ Status Packager::finish(int64_t end) {
     Status s = segmenter->finish(end);
     if (!s && first_error) first_error = s;
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  size_t ready = model_.segments.empty() ? 0 : model_.segments[0].size();
-  for (const auto& s : model_.segments) ready = std::min(ready, s.size());
-  model_.published = ready;
-  model_.final = true;
-  Status s = publish_locked();
+  std::lock_guard<std::timed_mutex> lock(mutex_);
+  Status s = finish_locked();
   return first_error ? s : first_error;
 }
 
+Status Packager::finish_now() {
+  // A writer blocked while holding the lock (a hung disk) must not hang the caller too.
+  std::unique_lock<std::timed_mutex> lock(mutex_, std::defer_lock);
+  if (!lock.try_lock_for(std::chrono::seconds(1))) {
+    return make_error(ErrorCode::kTimeout, "the manifests could not be finalised: a manifest write is blocked");
+  }
+  if (model_.final) return {};
+  return finish_locked();
+}
+
+Status Packager::finish_locked() {
+  size_t ready = model_.segments.empty() ? 0 : model_.segments[0].size();
+  for (const auto& s : model_.segments) ready = std::min(ready, s.size());
+  published_total_ += static_cast<int64_t>(ready) - static_cast<int64_t>(model_.published);
+  model_.published = ready;
+  model_.final = true;
+  Status s = publish_locked();
+  if (s) retire_locked();
+  return s;
+}
+
+void Packager::retire_locked() {
+  if (options_.live_window == 0) return;
+  // Records no manifest lists; a few are kept because Apple's peak-rate runs look ahead.
+  while (model_.first_listed() > 3) model_.drop_oldest();
+  // Once final nobody will read a newer manifest, so every unlisted segment goes; before that,
+  // a segment waits `delete_delay` more segments after leaving the list.
+  const int64_t unlisted = published_total_ - static_cast<int64_t>(options_.live_window);
+  const int64_t deletable =
+      model_.final ? unlisted : unlisted - static_cast<int64_t>(options_.delete_delay);
+  for (; deleted_through_ < deletable; ++deleted_through_) {
+    for (const TrackDescription& t : model_.tracks) {
+      const std::string path = paths_.directory + "/" + media_segment_name(t.id, deleted_through_ + 1);
+      std::remove(path.c_str());  // a file already gone is no loss
+    }
+  }
+}
+
 std::vector<int64_t> Packager::segments_written() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::timed_mutex> lock(mutex_);
   std::vector<int64_t> counts;
   for (const auto& s : model_.segments) counts.push_back(static_cast<int64_t>(s.size()));
   return counts;

@@ -229,6 +229,19 @@ Status validate(const StreamConfig& c) {
   if (c.queue_depth < 1 || c.queue_depth > 1024) {
     return invalid("queue_depth", std::to_string(c.queue_depth) + " must be within 1..1024");
   }
+  if (c.live.enabled && (c.live.window_segments < 1 || c.live.window_segments > 10000)) {
+    return invalid("live.window_segments", std::to_string(c.live.window_segments) + " must be within 1..10000");
+  }
+  if (c.live.delete_delay_segments < -1 || c.live.delete_delay_segments > 10000) {
+    return invalid("live.delete_delay_segments", std::to_string(c.live.delete_delay_segments) +
+                                                     " must be within 0..10000 (-1: window + 1)");
+  }
+  if (c.low_latency.chunk_frames < 0 || c.low_latency.chunk_frames > 1000) {
+    return invalid("low_latency.chunk_frames", std::to_string(c.low_latency.chunk_frames) + " must be within 0..1000");
+  }
+  if (!(c.close_timeout_seconds > 0.0) || !std::isfinite(c.close_timeout_seconds)) {
+    return invalid("close_timeout_seconds", std::to_string(c.close_timeout_seconds) + " must be positive");
+  }
   if (!(c.rate_control.vbv_maxrate_factor >= 1.0)) {
     return invalid("rate_control.vbv_maxrate_factor",
                    std::to_string(c.rate_control.vbv_maxrate_factor) + " must be at least 1.0");

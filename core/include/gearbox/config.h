@@ -67,6 +67,31 @@ struct SegmentEvent {
 // short and thread-safe.
 using SegmentCallback = std::function<void(const SegmentEvent&)>;
 
+// StreamGear's -livestream, done as a live service expects: the manifests list a sliding window
+// of the newest segments, and a segment that leaves the window stays on disk for a further
+// delay before it is deleted, so a player that read an older manifest never gets a 404. Disk
+// use is bounded by (window + delay) segments per rendition however long the stream runs.
+struct LiveOptions {
+  bool enabled = false;
+  int window_segments = 6;  // segments listed (DASH timeShiftBufferDepth, HLS list size)
+  // Segments kept after leaving the window. -1: window + 1, the minimum RFC 8216 6.2.2 asks
+  // (a removed segment stays available for its duration plus the longest playlist's).
+  int delete_delay_segments = -1;
+  // false (default): push() blocks while the encoders catch up, nothing is lost.
+  // true: push() never waits; a frame that finds the pipeline full is dropped and counted.
+  bool drop_frames_when_behind = false;
+  int effective_delete_delay() const {
+    return delete_delay_segments >= 0 ? delete_delay_segments : window_segments + 1;
+  }
+};
+
+// Low-latency DASH: each segment is written as CMAF chunks of `chunk_frames` frames, each
+// appended to the segment file as soon as it is encoded, and the MPD announces
+// availabilityTimeOffset so a player starts a segment before it is complete.
+struct LowLatencyOptions {
+  int chunk_frames = 0;  // 0: off (one fragment per segment)
+};
+
 struct StreamConfig {
   // Where to write: an existing or new directory (manifests get the fixed names manifest.mpd
   // and master.m3u8 inside), or a manifest path whose extension matches the format
@@ -85,7 +110,12 @@ struct StreamConfig {
   std::string backend = "auto";                 // "auto", "x264", "nvenc", "qsv", "vaapi"
   X264Options x264;
   RateControlOptions rate_control;
+  LiveOptions live;
+  LowLatencyOptions low_latency;
   int queue_depth = 2;  // frames buffered per pipeline stage before push() blocks
+  // close() returns within this time even if an encoder, a disk or a callback hangs; it then
+  // terminates the stream as abort() does.
+  double close_timeout_seconds = 15;
   LogCallback log;      // default: warnings and errors to stderr
   SegmentCallback on_segment;  // optional: every segment written
 };
