@@ -338,7 +338,9 @@ void Streamer::Impl::run_scaler() {
     const Rational pts = clock.seconds_of(job->pts);
     std::fill(needed.begin(), needed.end(), 0);
     for (size_t r = 0; r < ladder.size(); ++r) {
-      takes[r] = decimators[r].take(pts, job->idr);
+      // At the input rate every frame is taken, so caller timestamps closer together than
+      // 1 / rate (variable frame rate) all reach the primary rendition.
+      takes[r] = ladder[r].frame_rate == config.input_frame_rate || decimators[r].take(pts, job->idr);
       if (takes[r]) needed[size_of_rendition[r]] = 1;
     }
     for (size_t k = sizes.size(); k-- > 0;) {

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "../support/media_reader.h"
+#include "../support/temp_dir.h"
 #include "gearbox/streamer.h"
 #include "gearbox/test_pattern.h"
 
@@ -21,6 +22,7 @@ namespace fs = std::filesystem;
 using testing::decode_all;
 using testing::DecodedStream;
 using testing::read_file;
+using testing::temp_dir;
 
 constexpr int kWidth = 640, kHeight = 360, kFrames = 130, kFps = 25;
 constexpr int kFramesPerSegment = 50;  // 2 s at 25 fps
@@ -31,12 +33,6 @@ struct Rung {
   int64_t kbps;
 };
 const Rung kLadder[] = {{640, 360, 1500}, {426, 240, 400}, {256, 144, 150}};
-
-std::string temp_dir(const std::string& name) {
-  fs::path p = fs::temp_directory_path() / ("gearbox-test-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(p);
-  return p.string();
-}
 
 StreamConfig ladder_config(const std::string& dir) {
   StreamConfig c;

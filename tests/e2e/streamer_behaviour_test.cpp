@@ -14,6 +14,7 @@ extern "C" {
 }
 
 #include "../support/media_reader.h"
+#include "../support/temp_dir.h"
 #include "gearbox/streamer.h"
 #include "gearbox/test_pattern.h"
 
@@ -23,12 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::decode_all;
 using testing::read_file;
-
-std::string temp_dir(const std::string& name) {
-  fs::path p = fs::temp_directory_path() / ("gearbox-test-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(p);
-  return p.string();
-}
+using testing::temp_dir;
 
 StreamConfig small_config(const std::string& output, OutputFormat format = OutputFormat::kBoth) {
   StreamConfig c;

@@ -40,13 +40,26 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
       o.realtime = true;
       continue;
     }
+    if (arg == "--live") {
+      o.config.live.enabled = true;
+      continue;
+    }
+    if (arg == "--drop-frames") {
+      o.config.live.drop_frames_when_behind = true;
+      continue;
+    }
+    if (arg == "--low-latency") {
+      if (o.config.low_latency.chunk_frames == 0) o.config.low_latency.chunk_frames = kLowLatencyChunkFrames;
+      continue;
+    }
 
     // Options with a value: each helper stores it or reports the usage error (returning 2).
     static const char* const kWithValue[] = {
         "-o", "--output", "-i", "--input", "--size", "--pix-fmt", "--backend", "--preset",
         "--tune", "--profile", "--format", "--segment", "--rate", "--duration", "--bitrate",
         "--rendition", "--bpp", "--frames", "--bframes", "--maxrate-factor", "--vbv-seconds",
-        "--queue-depth"};
+        "--queue-depth", "--window", "--delete-delay", "--chunk-frames", "--close-timeout",
+        "--timestamps"};
     if (std::find(std::begin(kWithValue), std::end(kWithValue), arg) == std::end(kWithValue)) {
       return bad_usage("unknown option \"" + arg + "\"");
     }
@@ -97,6 +110,14 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
     else if (arg == "--maxrate-factor") rc = number(o.config.rate_control.vbv_maxrate_factor, 0);
     else if (arg == "--vbv-seconds") rc = number(o.config.rate_control.vbv_buffer_seconds, 0);
     else if (arg == "--queue-depth") rc = number(o.config.queue_depth, 1);
+    else if (arg == "--window") rc = number(o.config.live.window_segments, 1);
+    else if (arg == "--delete-delay") rc = number(o.config.live.delete_delay_segments, 0);
+    else if (arg == "--chunk-frames") rc = number(o.config.low_latency.chunk_frames, 0);
+    else if (arg == "--close-timeout") rc = number(o.config.close_timeout_seconds, 0.001);
+    else if (arg == "--timestamps") {
+      if (v != "index" && v != "wallclock") return bad_usage("timestamps: \"" + v + "\" is not index or wallclock");
+      o.wallclock_timestamps = v == "wallclock";
+    }
     if (rc) return rc;
   }
   return 0;
