@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 
 #include "atomic_file.h"
 #include "dash_manifest.h"
@@ -41,6 +42,11 @@ Result<std::unique_ptr<Packager>> Packager::open(const OutputPaths& paths,
     const Rational rate = tracks[0].frame_rate;
     p->model_.chunk_seconds = options.chunk_frames * rate.den / static_cast<double>(rate.num);
   }
+  if (!paths.upload_url.empty()) {
+    auto uploader = HttpUploader::start(paths.upload_url, paths.directory, options.warn);
+    if (!uploader) return uploader.error();
+    p->uploader_ = std::move(uploader.value());
+  }
   for (size_t i = 0; i < tracks.size(); ++i) {
     Packager* self = p.get();
     Fmp4Segmenter::FlushCallback on_flush;
@@ -53,6 +59,7 @@ Result<std::unique_ptr<Packager>> Packager::open(const OutputPaths& paths,
         options.chunk_frames, std::move(on_flush));
     if (!segmenter) return segmenter.error();
     p->segmenters_.push_back(std::move(segmenter.value()));
+    p->uploaded(init_segment_name(tracks[i].id));
   }
   return p;
 }
@@ -65,6 +72,7 @@ Status Packager::on_segment(size_t track, const SegmentRecord& record) {
   Status s;
   {
     std::lock_guard<std::timed_mutex> lock(mutex_);
+    uploaded(media_segment_name(model_.tracks[track].id, record.number));
     model_.segments[track].push_back(record);
     model_.presentation_offsets[track] = segmenters_[track]->presentation_offset();
     size_t ready = model_.segments[0].size();
@@ -86,9 +94,24 @@ Status Packager::finish(int64_t end) {
     Status s = segmenter->finish(end);
     if (!s && first_error) first_error = s;
   }
-  std::lock_guard<std::timed_mutex> lock(mutex_);
-  Status s = finish_locked();
+  Status s;
+  {
+    std::lock_guard<std::timed_mutex> lock(mutex_);
+    s = finish_locked();
+  }
+  // URL output: close() returns once the server has everything (or refused it).
+  if (uploader_) {
+    Status sent = uploader_->drain();
+    if (s) s = sent;
+  }
   return first_error ? s : first_error;
+}
+
+Packager::~Packager() {
+  if (!uploader_) return;
+  uploader_.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(paths_.directory, ec);  // the staging folder
 }
 
 Status Packager::finish_now() {
@@ -125,6 +148,7 @@ void Packager::retire_locked() {
     for (const TrackDescription& t : model_.tracks) {
       const std::string path = paths_.directory + "/" + media_segment_name(t.id, deleted_through_ + 1);
       std::remove(path.c_str());  // a file already gone is no loss
+      if (uploader_) uploader_->remove(media_segment_name(t.id, deleted_through_ + 1));
     }
   }
 }
@@ -145,12 +169,15 @@ Status Packager::publish_locked() {
       GEARBOX_RETURN_IF_ERROR(write_file_atomically(
           paths_.directory + "/" + media_playlist_name(model_.tracks[t].id),
           render_hls_media_playlist(model_, t)));
+      uploaded(media_playlist_name(model_.tracks[t].id));
     }
     GEARBOX_RETURN_IF_ERROR(
         write_file_atomically(paths_.hls_master, render_hls_master_playlist(model_)));
+    uploaded(std::filesystem::path(paths_.hls_master).filename().string());
   }
   if (!paths_.dash_manifest.empty()) {
     GEARBOX_RETURN_IF_ERROR(write_file_atomically(paths_.dash_manifest, render_mpd(model_)));
+    uploaded(std::filesystem::path(paths_.dash_manifest).filename().string());
   }
   return {};
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fmp4_segmenter.h"
+#include "http_uploader.h"
 #include "gearbox/config.h"
 #include "gearbox/streamer.h"
 #include "manifest_model.h"
@@ -24,6 +25,7 @@ struct PackagerOptions {
   size_t live_window = 0;
   size_t delete_delay = 0;
   int chunk_frames = 0;  // > 0: CMAF chunks of this many frames (low-latency DASH)
+  std::function<void(const std::string&)> warn;  // problems that do not stop the stream
 };
 
 class Packager {
@@ -50,6 +52,7 @@ class Packager {
   // elsewhere; it never calls into a segmenter.
   Status finish_now();
 
+  ~Packager();
   // Segments completed so far per track.
   std::vector<int64_t> segments_written() const;
 
@@ -61,9 +64,13 @@ class Packager {
   // the window `delete_delay` segments ago (all unlisted ones once final).
   void retire_locked();
   Status finish_locked();
+  void uploaded(const std::string& name) {
+    if (uploader_) uploader_->put(name);
+  }
 
   OutputPaths paths_;
   PackagerOptions options_;
+  std::unique_ptr<HttpUploader> uploader_;  // URL output only
   int64_t published_total_ = 0;  // segments 1..published_total_ are complete in every track
   int64_t deleted_through_ = 0;  // segment files 1..deleted_through_ are deleted
   SegmentListener listener_;

@@ -284,6 +284,7 @@ Status Streamer::Impl::start(const FrameView& frame) {
     options.delete_delay = static_cast<size_t>(config.live.effective_delete_delay());
   }
   options.chunk_frames = config.low_latency.chunk_frames;
+  options.warn = [this](const std::string& message) { log(LogLevel::kWarning, message); };
   auto pk = packager::Packager::open(paths, options, std::move(tracks), std::move(listener), std::move(on_flush));
   if (!pk) return pk.error();
 

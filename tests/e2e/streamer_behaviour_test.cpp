@@ -330,7 +330,7 @@ TEST(Streamer, OutputFormsAndSingleFormats) {
   EXPECT_NE(wrong.message().find("output: "), std::string::npos) << wrong.message();
   Status unknown = run(small_config(root + "/x.mp4", OutputFormat::kDash));
   EXPECT_NE(unknown.message().find("\".mp4\""), std::string::npos) << unknown.message();
-  Status url = run(small_config("http://example.com/live.mpd", OutputFormat::kDash));
+  Status url = run(small_config("ftp://example.com/live.mpd", OutputFormat::kDash));
   EXPECT_EQ(url.code(), ErrorCode::kInvalidArgument);
   fs::remove_all(root);
 }

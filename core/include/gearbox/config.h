@@ -95,7 +95,9 @@ struct LowLatencyOptions {
 struct StreamConfig {
   // Where to write: an existing or new directory (manifests get the fixed names manifest.mpd
   // and master.m3u8 inside), or a manifest path whose extension matches the format
-  // (".mpd" for dash, ".m3u8" for hls; with "both" either one, the other gets the same stem).
+  // (".mpd" for dash, ".m3u8" for hls; with "both" either one, the other gets the same stem),
+  // or an http:// / https:// URL of either form: files are uploaded there with HTTP PUT (old
+  // live segments removed with DELETE), as an ingest server or a WebDAV folder accepts.
   std::string output;
   OutputFormat format = OutputFormat::kDash;  // StreamGear's default
   Rational input_frame_rate{25, 1};           // StreamGear's default
