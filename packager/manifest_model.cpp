@@ -87,6 +87,7 @@ void ManifestModel::drop_oldest() {
     h.bytes += oldest.bytes;
     h.ticks += oldest.duration;
     h.longest = std::max(h.longest, oldest.duration);
+    ++h.count;
     segments[t].erase(segments[t].begin());
   }
   if (published > 0) --published;

@@ -18,6 +18,7 @@ struct TrackHistory {
   int64_t ticks = 0;
   int64_t peak_bps = 0;   // peak of the runs that started in dropped segments
   int64_t longest = 0;    // longest dropped segment, ticks
+  int64_t count = 0;      // segments dropped
 };
 
 struct ManifestModel {

@@ -156,7 +156,10 @@ void Packager::retire_locked() {
 std::vector<int64_t> Packager::segments_written() const {
   std::lock_guard<std::timed_mutex> lock(mutex_);
   std::vector<int64_t> counts;
-  for (const auto& s : model_.segments) counts.push_back(static_cast<int64_t>(s.size()));
+  for (size_t t = 0; t < model_.segments.size(); ++t) {
+    const int64_t dropped = t < model_.history.size() ? model_.history[t].count : 0;
+    counts.push_back(dropped + static_cast<int64_t>(model_.segments[t].size()));
+  }
   return counts;
 }
 

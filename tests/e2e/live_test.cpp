@@ -128,6 +128,7 @@ TEST(Live, SlidingWindowDelayedDeletionAndBoundedDisk) {
   TestPattern pattern(192, 108);
   for (int i = 0; i < kSegments * kFramesPerSegment; ++i) ASSERT_TRUE((*s)->push(pattern.render(i)).ok());
   ASSERT_TRUE((*s)->close().ok());
+  for (const RenditionStats& r : (*s)->stats().renditions) EXPECT_EQ(r.segments_written, kSegments) << r.id;
 
   for (const std::string& p : problems) ADD_FAILURE() << p;
   EXPECT_GE(checks, kSegments - 1);
