@@ -1,5 +1,6 @@
 #include <string>
 
+#include "../../backends/nvenc/nvenc_backend.h"
 #include "../../backends/x264/x264_backend.h"
 #include "gearbox/backend.h"
 
@@ -31,7 +32,7 @@ class PlannedBackend final : public Backend {
 
 std::vector<std::unique_ptr<Backend>> all_backends() {
   std::vector<std::unique_ptr<Backend>> list;
-  list.push_back(std::make_unique<PlannedBackend>("nvenc", "NVIDIA Video Codec SDK"));
+  list.push_back(make_nvenc_backend());
   list.push_back(std::make_unique<PlannedBackend>("qsv", "Intel oneVPL"));
   list.push_back(std::make_unique<PlannedBackend>("vaapi", "libva"));
   list.push_back(make_x264_backend());

@@ -97,6 +97,7 @@ struct EncoderConfig {
   int64_t bitrate_kbps = 0;
   RateControlOptions rate_control;
   X264Options x264;
+  NvencOptions nvenc;
 };
 
 class Encoder {
@@ -116,6 +117,9 @@ struct DeviceOptions {
   int height = 0;
   PixelFormat input_format = PixelFormat::kBGR24;
   int pool_size = 16;  // surfaces per size before upload()/scale() wait for one to come back
+  // Encoders the engine will open on this device (one per rendition). Hardware encoders have
+  // session limits: a device says up front, and in its errors, how many the ladder needs.
+  int encoder_sessions = 1;
 };
 
 class Device {
