@@ -94,7 +94,7 @@ class Session {
     c.max_bframes = cap(NV_ENC_CAPS_NUM_MAX_BFRAMES);
     c.lookahead = cap(NV_ENC_CAPS_SUPPORT_LOOKAHEAD) != 0;
     c.ten_bit = cap(NV_ENC_CAPS_SUPPORT_10BIT_ENCODE) != 0;
-    c.max_sessions = 0;  // NVENC does not report the consumer cap; it shows as kSessionLimit
+    c.max_sessions = -1;  // NVENC does not report the consumer cap; it shows as kSessionLimit
     return c;
   }
 

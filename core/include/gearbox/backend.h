@@ -50,7 +50,9 @@ struct Capabilities {
   int max_bframes = 0;
   bool lookahead = false;
   bool ten_bit = false;
-  int max_sessions = 0;  // concurrent encoder sessions; 0 = no limit
+  // Concurrent encoder sessions: 0 = no limit, -1 = limited by the driver but not reported by
+  // its API (NVENC on consumer GPUs: a failed session open says so, see backends/nvenc).
+  int max_sessions = 0;
 };
 
 struct BackendInfo {
