@@ -1,8 +1,6 @@
 #include "nvenc_backend.h"
 
 #include <chrono>
-#include <future>
-#include <thread>
 #include <vector>
 
 #include "nvenc_device.h"
@@ -86,20 +84,8 @@ class NvencBackend final : public Backend {
  public:
   std::string name() const override { return "nvenc"; }
 
-  BackendInfo probe() override {
-    // On its own thread: a wedged driver must not hang the caller. The first CUDA use in a
-    // process compiles the PTX for the GPU, which takes a few seconds on a real driver.
-    auto result = std::make_shared<std::promise<BackendInfo>>();
-    std::future<BackendInfo> future = result->get_future();
-    std::thread([result] { result->set_value(run_probe()); }).detach();
-    if (future.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
-      BackendInfo info;
-      info.name = "nvenc";
-      info.reason = "probe did not finish within 20 s (driver hung?)";
-      return info;
-    }
-    return future.get();
-  }
+  // The first CUDA use in a process JIT-compiles the PTX for the GPU: a few seconds on a real driver.
+  BackendInfo probe() override { return probe_with_time_limit("nvenc", std::chrono::seconds(20), run_probe); }
 
   Result<std::unique_ptr<Device>> open(const DeviceOptions& options) override {
     auto runtime = NvidiaRuntime::load();

@@ -10,7 +10,9 @@
 #pragma once
 
 #include <cstddef>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -142,6 +144,11 @@ class Backend {
   virtual BackendInfo probe() = 0;
   virtual Result<std::unique_ptr<Device>> open(const DeviceOptions& options) = 0;
 };
+
+// Runs `probe` on its own thread and gives up after `limit`, so that a wedged driver or encoder
+// cannot hang the caller (the thread is left to finish on its own). For Backend::probe().
+BackendInfo probe_with_time_limit(const std::string& name, std::chrono::seconds limit,
+                                  std::function<BackendInfo()> probe);
 
 // Every backend gearbox knows, in automatic-selection order (nvenc, qsv, vaapi, x264).
 std::vector<std::unique_ptr<Backend>> all_backends();
