@@ -259,11 +259,13 @@ Result<SurfaceRef> NvencDevice::scale(const Surface& source, int width, int heig
     a.dst = plane == 0 ? out->luma() : out->chroma();
     a.src_pitch = static_cast<int32_t>(in->pitch());
     a.dst_pitch = static_cast<int32_t>(out->pitch());
+    // Luma: one sample per pixel. NV12 chroma: half the width and height, two interleaved samples.
+    const int subsample = plane == 0 ? 1 : 2;
     a.channels = plane == 0 ? 1 : 2;
-    a.src_width = in->width() / a.channels;
-    a.src_height = in->height() / a.channels;
-    a.dst_width = width / a.channels;
-    a.dst_height = height / a.channels;
+    a.src_width = in->width() / subsample;
+    a.src_height = in->height() / subsample;
+    a.dst_width = width / subsample;
+    a.dst_height = height / subsample;
     GEARBOX_RETURN_IF_ERROR(launch(scale_area_, k::kScaleArea, a.dst_width, a.dst_height, &a, scale_stream_));
   }
   GEARBOX_CUDA(cuStreamSynchronize, scale_stream_);
