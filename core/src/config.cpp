@@ -1,5 +1,6 @@
 #include "gearbox/config.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -249,6 +250,16 @@ Status validate(const StreamConfig& c) {
   if (!(c.rate_control.vbv_buffer_seconds > 0.0)) {
     return invalid("rate_control.vbv_buffer_seconds",
                    std::to_string(c.rate_control.vbv_buffer_seconds) + " must be positive");
+  }
+  static const char* const kPresets[] = {"p1", "p2", "p3", "p4", "p5", "p6", "p7"};
+  if (std::find(std::begin(kPresets), std::end(kPresets), c.nvenc.preset) == std::end(kPresets)) {
+    return invalid("nvenc.preset", "\"" + c.nvenc.preset + "\" is not one of p1..p7");
+  }
+  if (c.nvenc.tuning != "hq" && c.nvenc.tuning != "ll" && c.nvenc.tuning != "ull") {
+    return invalid("nvenc.tuning", "\"" + c.nvenc.tuning + "\" is not one of hq, ll, ull");
+  }
+  if (c.nvenc.rate_control != "cbr" && c.nvenc.rate_control != "vbr") {
+    return invalid("nvenc.rate_control", "\"" + c.nvenc.rate_control + "\" is not one of cbr, vbr");
   }
   if (c.x264.bframes < 0 || c.x264.bframes > 16) {
     return invalid("x264.bframes", std::to_string(c.x264.bframes) + " must be within 0..16");

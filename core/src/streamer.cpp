@@ -218,6 +218,7 @@ Status Streamer::Impl::start(const FrameView& frame) {
   device_options.height = frame.height;
   device_options.input_format = frame.format;
   device_options.pool_size = config.queue_depth * 2 + 4;
+  device_options.encoder_sessions = static_cast<int>(plan.size());
   auto opened = selection.backend->open(device_options);
   if (!opened) return opened.error();
   std::unique_ptr<Device> dev = std::move(opened.value());
@@ -233,6 +234,7 @@ Status Streamer::Impl::start(const FrameView& frame) {
     ec.bitrate_kbps = r.bitrate_kbps;
     ec.rate_control = config.rate_control;
     ec.x264 = config.x264;
+    ec.nvenc = config.nvenc;
     auto enc = dev->open_encoder(ec);
     if (!enc) {
       return make_error(enc.error().code, "rendition " + r.id + " (" + std::to_string(r.width) +

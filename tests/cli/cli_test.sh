@@ -45,6 +45,21 @@ out=$("$gearbox" probe 2>&1) || fail "probe exited non-zero"
 expect_contains "$out" "x264    available" "probe"
 expect_contains "$out" "nvenc   unavailable" "probe"
 expect_contains "$out" "auto: x264" "probe"
+# nvenc through the SIMULATED NVIDIA runtime built beside the CLI: available, named a
+# simulation, and a GPU without NVENC engines explained when the simulation plays one.
+simulation="$(dirname "$gearbox")/../nvidia-simulation"
+if [ -f "$simulation/libcuda.so.1" ]; then
+  out=$(GEARBOX_NVENC_RUNTIME_DIR="$simulation" "$gearbox" probe 2>&1) || fail "probe on the simulation exited non-zero"
+  expect_contains "$out" "nvenc   available    SIMULATED NVIDIA runtime" "probe on the simulation"
+  expect_contains "$out" "sessions capped by the driver, not reported" "probe on the simulation"
+  expect_contains "$out" "auto: nvenc" "probe on the simulation"
+  out=$(GEARBOX_NVENC_RUNTIME_DIR="$simulation" GEARBOX_SIM_NVIDIA_FAIL=no_encode_engine "$gearbox" probe 2>&1)
+  expect_contains "$out" "nvenc   unavailable  GPU without NVENC engines: nvEncOpenEncodeSessionEx returned NV_ENC_ERR_UNSUPPORTED_DEVICE" "probe, no NVENC engine"
+  expect_contains "$out" "auto: x264" "probe, no NVENC engine"
+  out=$("$gearbox" stream --nvenc-rc abr -o "$work/x" 2>&1); rc=$?
+  [ $rc -eq 2 ] || fail "bad --nvenc-rc: exit $rc"
+  expect_contains "$out" 'nvenc.rate_control: "abr" is not one of cbr, vbr' "bad --nvenc-rc"
+fi
 
 # Raw RGB24 frames on stdin, 48 frames at 24 fps = 2 s, one extra rendition, HLS only.
 ffmpeg -v error -f lavfi -i testsrc2=size=320x240:rate=24 -frames:v 48 -f rawvideo -pix_fmt rgb24 - |

@@ -10,6 +10,7 @@
 #include <map>
 #include <sstream>
 
+#include "../support/backend_under_test.h"
 #include "../support/media_reader.h"
 #include "../support/temp_dir.h"
 #include "gearbox/streamer.h"
@@ -41,7 +42,7 @@ StreamConfig ladder_config(const std::string& dir) {
   c.input_frame_rate = {kFps, 1};
   c.primary_bitrate_kbps = kLadder[0].kbps;
   for (int i = 1; i < 3; ++i) c.renditions.push_back({kLadder[i].width, kLadder[i].height, kLadder[i].kbps, {}});
-  c.backend = "x264";
+  c.backend = testing::backend_under_test();
   return c;
 }
 

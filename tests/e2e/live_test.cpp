@@ -10,6 +10,7 @@
 #include <regex>
 #include <sstream>
 
+#include "../support/backend_under_test.h"
 #include "../support/media_reader.h"
 #include "../support/temp_dir.h"
 #include "../support/xml_query.h"
@@ -37,8 +38,8 @@ StreamConfig live_config(const std::string& dir) {
   c.format = OutputFormat::kBoth;
   c.input_frame_rate = {kFps, 1};
   c.segment_duration = {1, 2};
-  c.renditions.push_back(RenditionSpec{96, 54, 100, std::nullopt});
-  c.backend = "x264";
+  c.renditions.push_back(RenditionSpec{160, 90, 150, std::nullopt});
+  c.backend = testing::backend_under_test();
   c.live.enabled = true;
   c.live.window_segments = kWindow;
   c.live.delete_delay_segments = kDelay;
@@ -125,8 +126,11 @@ TEST(Live, SlidingWindowDelayedDeletionAndBoundedDisk) {
   };
   auto s = Streamer::open(c);
   ASSERT_TRUE(s.ok()) << s.error().message;
-  TestPattern pattern(192, 108);
-  for (int i = 0; i < kSegments * kFramesPerSegment; ++i) ASSERT_TRUE((*s)->push(pattern.render(i)).ok());
+  TestPattern pattern(320, 180);
+  for (int i = 0; i < kSegments * kFramesPerSegment; ++i) {
+    Status pushed = (*s)->push(pattern.render(i));
+    ASSERT_TRUE(pushed.ok()) << pushed.message();
+  }
   ASSERT_TRUE((*s)->close().ok());
   for (const RenditionStats& r : (*s)->stats().renditions) EXPECT_EQ(r.segments_written, kSegments) << r.id;
 
@@ -186,7 +190,7 @@ TEST(LowLatency, SegmentsAreWrittenAsChunksAndTheMpdSaysSo) {
   };
   auto s = Streamer::open(c);
   ASSERT_TRUE(s.ok()) << s.error().message;
-  TestPattern pattern(192, 108);
+  TestPattern pattern(320, 180);
   const int frames = 4 * kFps;
   for (int i = 0; i < frames; ++i) ASSERT_TRUE((*s)->push(pattern.render(i)).ok());
   ASSERT_TRUE((*s)->close().ok());

@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "../support/backend_under_test.h"
 #include "../support/media_reader.h"
 #include "../support/temp_dir.h"
 #include "../support/xml_query.h"
@@ -33,7 +34,7 @@ StreamConfig one_rendition(const std::string& dir) {
   c.format = OutputFormat::kBoth;
   c.input_frame_rate = {30, 1};
   c.segment_duration = {1, 1};
-  c.backend = "x264";
+  c.backend = testing::backend_under_test();
   c.log = [](LogLevel, const std::string&) {};
   return c;
 }
@@ -101,6 +102,7 @@ TEST(Timestamps, NonIncreasingOrMixedTimestampsAreRefusedAndTheStreamGoesOn) {
 // pushed back to back.
 StreamConfig slow_config(const std::string& dir, bool drop) {
   StreamConfig c = one_rendition(dir);
+  c.backend = "x264";  // x264's own preset makes it slow, whatever backend the suite runs on
   c.x264.preset = "slow";
   c.queue_depth = 1;
   c.live.drop_frames_when_behind = drop;
@@ -204,7 +206,7 @@ TEST(Close, ReturnsWithinItsTimeoutWhenACallbackHangsAndTheOutputPlays) {
 TEST(Close, AbortStopsAtOnceAndListsEveryCompleteSegment) {
   const std::string dir = temp_dir("abort");
   StreamConfig c = one_rendition(dir);
-  c.renditions.push_back(RenditionSpec{96, 54, 100, std::nullopt});
+  c.renditions.push_back(RenditionSpec{160, 90, 150, std::nullopt});
   auto s = Streamer::open(c);
   ASSERT_TRUE(s.ok());
   TestPattern pattern(320, 180);

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "../support/backend_under_test.h"
 #include "../support/media_reader.h"
 #include "../support/temp_dir.h"
 #include "gearbox/streamer.h"
@@ -73,7 +74,7 @@ StreamConfig url_config(const std::string& url) {
   c.format = OutputFormat::kBoth;
   c.input_frame_rate = {25, 1};
   c.segment_duration = {1, 1};
-  c.backend = "x264";
+  c.backend = testing::backend_under_test();
   c.log = [](LogLevel, const std::string&) {};
   return c;
 }

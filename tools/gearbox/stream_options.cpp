@@ -59,7 +59,7 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
         "--tune", "--profile", "--format", "--segment", "--rate", "--duration", "--bitrate",
         "--rendition", "--bpp", "--frames", "--bframes", "--maxrate-factor", "--vbv-seconds",
         "--queue-depth", "--window", "--delete-delay", "--chunk-frames", "--close-timeout",
-        "--timestamps"};
+        "--timestamps", "--nvenc-preset", "--nvenc-tuning", "--nvenc-rc"};
     if (std::find(std::begin(kWithValue), std::end(kWithValue), arg) == std::end(kWithValue)) {
       return bad_usage("unknown option \"" + arg + "\"");
     }
@@ -94,6 +94,9 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
     else if (arg == "--preset") o.config.x264.preset = v;
     else if (arg == "--tune") o.config.x264.tune = v == "none" ? "" : v;
     else if (arg == "--profile") o.config.x264.profile = v;
+    else if (arg == "--nvenc-preset") o.config.nvenc.preset = v;
+    else if (arg == "--nvenc-tuning") o.config.nvenc.tuning = v;
+    else if (arg == "--nvenc-rc") o.config.nvenc.rate_control = v;
     else if (arg == "--format") rc = parsed(parse_output_format, o.config.format);
     else if (arg == "--segment") rc = parsed(parse_duration, o.config.segment_duration);
     else if (arg == "--rate") rc = parsed(parse_frame_rate, o.config.input_frame_rate);

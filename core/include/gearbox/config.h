@@ -44,6 +44,16 @@ struct X264Options {
   int threads = 0;  // 0 = x264's automatic choice
 };
 
+// NVENC settings (the nvenc backend). The preset trades speed for quality (p1 fastest .. p7
+// best), the tuning picks NVENC's latency/quality mode, and the rate control is CBR or VBR,
+// both with the VBV/HRD cap of RateControlOptions. No B-frames: as with x264's default, every
+// timestamp stays exactly on the grid (see X264Options). No lookahead: it would hold frames back.
+struct NvencOptions {
+  std::string preset = "p4";         // p1 .. p7
+  std::string tuning = "ll";         // hq (high quality), ll (low latency), ull (ultra low latency)
+  std::string rate_control = "cbr";  // cbr, vbr
+};
+
 // Rate control shared by every backend: target = the rendition's bitrate, VBV/HRD cap =
 // maxrate_factor * target with a buffer of buffer_seconds * target.
 struct RateControlOptions {
@@ -111,6 +121,7 @@ struct StreamConfig {
   bool clear_previous_assets = false;
   std::string backend = "auto";                 // "auto", "x264", "nvenc", "qsv", "vaapi"
   X264Options x264;
+  NvencOptions nvenc;
   RateControlOptions rate_control;
   LiveOptions live;
   LowLatencyOptions low_latency;
