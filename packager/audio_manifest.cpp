@@ -34,11 +34,7 @@ std::string render_dash_audio_adaptation_set(const ManifestModel& m) {
   out << "        <AudioChannelConfiguration "
          "schemeIdUri=\"urn:mpeg:mpegB:cicp:ChannelConfiguration\" value=\""
       << tr.channels << "\"/>\n";
-  out << "        <SegmentTemplate timescale=\"" << tr.timescale << "\" initialization=\""
-      << init_segment_name("$RepresentationID$") << "\" media=\""
-      << media_segment_name("$RepresentationID$", "$Number$") << "\" startNumber=\"1\">\n";
-  render_timeline(out, m.segments[*a], std::min(m.published, m.segments[*a].size()));
-  out << "        </SegmentTemplate>\n";
+  render_segment_template(out, m, *a);
   out << "      </Representation>\n";
   out << "    </AdaptationSet>\n";
   return out.str();

@@ -1,6 +1,7 @@
 #include "dash_manifest.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <sstream>
 
@@ -13,11 +14,11 @@ std::string frame_rate_attr(Rational r) {
   return r.den == 1 ? std::to_string(r.num) : std::to_string(r.num) + "/" + std::to_string(r.den);
 }
 
-}  // namespace
-
-void render_timeline(std::ostringstream& out, const std::vector<SegmentRecord>& segs, size_t n) {
+// Segments [first, n) as S elements, runs of equal, contiguous durations folded into @r.
+void render_timeline(std::ostringstream& out, const std::vector<SegmentRecord>& segs, size_t first,
+                     size_t n) {
   out << "          <SegmentTimeline>\n";
-  size_t i = 0;
+  size_t i = first;
   while (i < n) {
     size_t run = i;
     while (run + 1 < n && segs[run + 1].duration == segs[i].duration &&
@@ -30,6 +31,38 @@ void render_timeline(std::ostringstream& out, const std::vector<SegmentRecord>& 
     i = run + 1;
   }
   out << "          </SegmentTimeline>\n";
+}
+
+// How far behind the live edge a low-latency player should play: half a segment plus half a
+// second of margin (1.5 s with 2 s segments): chunks arrive as they are encoded, so the player
+// needs only enough buffer to ride out encoder and network jitter.
+double low_latency_target_seconds(const ManifestModel& m) {
+  return 0.5 * m.segment_duration.to_double() + 0.5;
+}
+
+}  // namespace
+
+void render_segment_template(std::ostringstream& out, const ManifestModel& m, size_t t) {
+  const TrackDescription& tr = m.tracks[t];
+  const size_t first = m.first_listed();
+  out << "        <SegmentTemplate timescale=\"" << tr.timescale << "\" initialization=\""
+      << init_segment_name("$RepresentationID$") << "\" media=\""
+      << media_segment_name("$RepresentationID$", "$Number$") << "\"";
+  const std::vector<SegmentRecord>& segs = m.segments[t];
+  const size_t n = std::min(m.published, segs.size());
+  out << " startNumber=\"" << (n > first ? segs[first].number : 1) << "\"";
+  // Dynamic: media time maps to availabilityStartTime + (t - offset), the offset being the
+  // B-frame delay. Static: the first listed segment (after a live window, not the stream's
+  // first) starts the period.
+  const int64_t offset = m.final && n > first ? segs[first].start : m.presentation_offsets[t];
+  if (offset != 0) out << " presentationTimeOffset=\"" << offset << "\"";
+  if (!m.final && m.chunk_seconds > 0) {
+    out << " availabilityTimeOffset=\"" << std::max(0.0, m.segment_duration.to_double() - m.chunk_seconds)
+        << "\" availabilityTimeComplete=\"false\"";
+  }
+  out << ">\n";
+  render_timeline(out, segs, first, n);
+  out << "        </SegmentTemplate>\n";
 }
 
 std::string render_mpd(const ManifestModel& m) {
@@ -46,13 +79,17 @@ std::string render_mpd(const ManifestModel& m) {
     same_aspect = same_aspect && static_cast<int64_t>(t.width) * m.tracks[0].height ==
                                      static_cast<int64_t>(m.tracks[0].width) * t.height;
   }
+  const size_t first = m.first_listed();
   double presented = 0;
   if (!m.tracks.empty()) {
     const std::vector<SegmentRecord>& s = m.segments[0];
     size_t n = std::min(m.published, s.size());
-    if (n > 0) presented = static_cast<double>(s[n - 1].start + s[n - 1].duration - s[0].start) /
-                           m.tracks[0].timescale;
+    if (n > first) {
+      presented = static_cast<double>(s[n - 1].start + s[n - 1].duration - s[first].start) /
+                  m.tracks[0].timescale;
+    }
   }
+  const bool live = m.window > 0;
   // maxSegmentDuration: what was measured once complete; while writing, the grid's bound.
   double max_segment = m.final ? m.max_published_segment_seconds() : m.max_possible_segment_seconds();
 
@@ -62,14 +99,23 @@ std::string render_mpd(const ManifestModel& m) {
   if (m.final) {
     out << " type=\"static\" mediaPresentationDuration=\"" << xs_duration(presented) << "\"";
   } else {
-    // Still being written: a dynamic presentation whose timeline grows; nothing is removed
-    // (no timeShiftBufferDepth), so a player can start anywhere.
+    // Still being written: a dynamic presentation. Segment K is available from
+    // availabilityStartTime + its end (minus availabilityTimeOffset with chunks). Without a
+    // live window nothing is removed (no timeShiftBufferDepth), so a player can start anywhere.
+    const double delay = m.chunk_seconds > 0 ? low_latency_target_seconds(m) : 3 * grid;
     out << " type=\"dynamic\" availabilityStartTime=\"" << iso8601_utc(m.availability_start_ms)
         << "\" publishTime=\"" << iso8601_utc(m.now_ms) << "\" minimumUpdatePeriod=\""
-        << xs_duration(grid) << "\" suggestedPresentationDelay=\"" << xs_duration(3 * grid) << "\"";
+        << xs_duration(grid) << "\" suggestedPresentationDelay=\"" << xs_duration(delay) << "\"";
+    if (live) out << " timeShiftBufferDepth=\"" << xs_duration(grid * static_cast<double>(m.window)) << "\"";
   }
   out << " maxSegmentDuration=\"" << xs_duration(max_segment) << "\" minBufferTime=\""
       << xs_duration(std::max(grid, max_segment)) << "\">\n";
+  if (!m.final && m.chunk_seconds > 0) {
+    // DASH-IF low-latency: the latency a player should aim for.
+    const int64_t target_ms = std::lround(1000 * low_latency_target_seconds(m));
+    out << "  <ServiceDescription id=\"0\">\n    <Latency target=\"" << target_ms << "\" max=\""
+        << target_ms * 2 << "\" min=\"" << target_ms / 2 << "\"/>\n  </ServiceDescription>\n";
+  }
   out << "  <Period id=\"0\" start=\"PT0S\">\n";
   out << "    <AdaptationSet id=\"0\" contentType=\"video\" mimeType=\"video/mp4\" "
          "segmentAlignment=\"true\" startWithSAP=\"1\" maxWidth=\""
@@ -87,15 +133,7 @@ std::string render_mpd(const ManifestModel& m) {
         << m.peak_bitrate_bps(t, m.target_duration_seconds()) << "\" codecs=\""
         << tr.codec.codec_string << "\" width=\"" << tr.width << "\" height=\"" << tr.height
         << "\" frameRate=\"" << frame_rate_attr(tr.frame_rate) << "\" sar=\"1:1\">\n";
-    out << "        <SegmentTemplate timescale=\"" << tr.timescale << "\" initialization=\""
-        << init_segment_name("$RepresentationID$") << "\" media=\""
-        << media_segment_name("$RepresentationID$", "$Number$") << "\" startNumber=\"1\"";
-    if (m.presentation_offsets[t] != 0) {
-      out << " presentationTimeOffset=\"" << m.presentation_offsets[t] << "\"";
-    }
-    out << ">\n";
-    render_timeline(out, m.segments[t], std::min(m.published, m.segments[t].size()));
-    out << "        </SegmentTemplate>\n";
+    render_segment_template(out, m, t);
     out << "      </Representation>\n";
   }
   out << "    </AdaptationSet>\n";

@@ -43,8 +43,11 @@ Fmp4Segmenter::~Fmp4Segmenter() {
 
 Result<std::unique_ptr<Fmp4Segmenter>> Fmp4Segmenter::open(const TrackDescription& track,
                                                            const std::string& directory,
-                                                           SegmentCallback on_segment) {
+                                                           SegmentCallback on_segment,
+                                                           int chunk_frames, FlushCallback on_flush) {
   std::unique_ptr<Fmp4Segmenter> s(new Fmp4Segmenter(track, directory, std::move(on_segment)));
+  s->chunk_frames_ = chunk_frames;
+  s->on_flush_ = std::move(on_flush);
   GEARBOX_RETURN_IF_ERROR(s->open_muxer());
   return s;
 }
@@ -136,15 +139,39 @@ Status Fmp4Segmenter::write_output(const std::string& name, const std::function<
   return written.commit();
 }
 
+Status Fmp4Segmenter::flush_fragment() {
+  if (!out_) {
+    auto file = AtomicFileWriter::open(directory_ + "/" + media_segment_name(track_.id, next_number_));
+    if (!file) return file.error();
+    out_.emplace(std::move(file.value()));
+    out_status_ = Status();
+  }
+  // frag_custom: a null packet makes the muxer write the fragment it holds.
+  int rc = av_write_frame(mux_, nullptr);
+  if (rc >= 0) avio_flush(io_);
+  if (rc >= 0) rc = io_->error;
+  if (!out_status_) return out_status_;
+  if (rc < 0) return av_failure("writing a fragment of " + track_.id, rc);
+  if (on_flush_ && !unflushed_pts_.empty()) on_flush_(unflushed_pts_);
+  unflushed_pts_.clear();
+  return {};
+}
+
 Status Fmp4Segmenter::cut_segment(int64_t next_start) {
   SegmentRecord record;
-  record.number = next_number_++;
+  record.number = next_number_;
   record.start = segment_start_;
   record.duration = next_start - segment_start_;
   record.frames = segment_frames_;
-  // frag_custom: a null packet makes the muxer write the fragment it holds.
-  GEARBOX_RETURN_IF_ERROR(write_output(media_segment_name(track_.id, record.number),
-                                       [&] { return av_write_frame(mux_, nullptr); }, &record.bytes));
+  if (segment_frames_ > 0 && (chunk_frames_ == 0 || segment_frames_ % chunk_frames_ != 0)) {
+    GEARBOX_RETURN_IF_ERROR(flush_fragment());
+  }
+  if (!out_) return make_error(ErrorCode::kInternal, track_.id + ": segment without frames");
+  AtomicFileWriter written = std::move(*out_);
+  out_.reset();
+  record.bytes = written.bytes();
+  GEARBOX_RETURN_IF_ERROR(written.commit());
+  ++next_number_;
   segment_start_ = next_start;
   segment_frames_ = 0;
   return on_segment_(record);
@@ -196,6 +223,9 @@ Status Fmp4Segmenter::write_held(int64_t duration) {
   packet_->size = 0;
   if (rc < 0) return av_failure("av_write_frame for " + track_.id, rc);
   ++segment_frames_;
+  unflushed_pts_.push_back(held_.pts - shift_);
+  // A complete chunk goes to disk now; the segment's last one when the segment is cut.
+  if (chunk_frames_ > 0 && segment_frames_ % chunk_frames_ == 0) return flush_fragment();
   return {};
 }
 

@@ -23,10 +23,18 @@ class Fmp4Segmenter {
  public:
   // Called after a segment file is complete on disk.
   using SegmentCallback = std::function<Status(const SegmentRecord&)>;
+  // Called after the bytes of some frames reached the file system (each chunk, or each
+  // segment without chunking), with those frames' pts as the encoder gave them.
+  using FlushCallback = std::function<void(const std::vector<int64_t>& pts)>;
 
+  // chunk_frames > 0: a segment is written as CMAF chunks of that many frames, each appended
+  // to the segment's temporary file (PATH.tmp) as soon as it is complete, so a server can send
+  // a segment while it grows; the file is renamed to its final name when the segment ends.
   static Result<std::unique_ptr<Fmp4Segmenter>> open(const TrackDescription& track,
                                                      const std::string& directory,
-                                                     SegmentCallback on_segment);
+                                                     SegmentCallback on_segment,
+                                                     int chunk_frames = 0,
+                                                     FlushCallback on_flush = {});
   ~Fmp4Segmenter();
 
   // Packets in decode order. The first must be a keyframe; every later keyframe starts a segment
@@ -43,6 +51,8 @@ class Fmp4Segmenter {
   Fmp4Segmenter(const TrackDescription& track, std::string directory, SegmentCallback cb);
   Status open_muxer();
   Status cut_segment(int64_t next_start);
+  // Writes the fragment the muxer holds into the current segment's file, opening it first.
+  Status flush_fragment();
   // Sends whatever the muxer produces while `produce` runs into the file `name`, atomically.
   Status write_output(const std::string& name, const std::function<int()>& produce, int64_t* bytes);
   static int on_muxer_bytes(void* opaque, uint8_t* data, int size);
@@ -50,6 +60,9 @@ class Fmp4Segmenter {
   TrackDescription track_;
   std::string directory_;
   SegmentCallback on_segment_;
+  FlushCallback on_flush_;
+  int chunk_frames_ = 0;
+  std::vector<int64_t> unflushed_pts_;  // frames in the muxer's fragment, not yet on disk
   AVFormatContext* mux_ = nullptr;
   AVIOContext* io_ = nullptr;
   AVPacket* packet_ = nullptr;

@@ -14,16 +14,19 @@ std::string render_hls_media_playlist(const ManifestModel& m, size_t track) {
   const TrackDescription& tr = m.tracks[track];
   const std::vector<SegmentRecord>& segs = m.segments[track];
   const size_t n = std::min(m.published, segs.size());
+  const size_t first = m.first_listed();
   std::ostringstream out;
   out << "#EXTM3U\n";
   out << "#EXT-X-VERSION:7\n";  // fMP4 segments with EXT-X-MAP
   out << "#EXT-X-TARGETDURATION:" << m.target_duration_seconds() << "\n";
-  out << "#EXT-X-MEDIA-SEQUENCE:" << (n > 0 ? segs[0].number : 1) << "\n";
-  out << "#EXT-X-PLAYLIST-TYPE:" << (m.final ? "VOD" : "EVENT") << "\n";
+  out << "#EXT-X-MEDIA-SEQUENCE:" << (n > first ? segs[first].number : 1) << "\n";
+  // A live window slides, so it is neither EVENT (append only) nor VOD (never changes); once
+  // the live stream ends the window stays as it is and gets EXT-X-ENDLIST.
+  if (m.window == 0) out << "#EXT-X-PLAYLIST-TYPE:" << (m.final ? "VOD" : "EVENT") << "\n";
   out << "#EXT-X-INDEPENDENT-SEGMENTS\n";
   out << "#EXT-X-MAP:URI=\"" << init_segment_name(tr.id) << "\"\n";
   char extinf[64];
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = first; i < n; ++i) {
     std::snprintf(extinf, sizeof extinf, "#EXTINF:%.6f,\n",
                   static_cast<double>(segs[i].duration) / tr.timescale);
     out << extinf << media_segment_name(tr.id, segs[i].number) << "\n";

@@ -18,10 +18,11 @@ double ManifestModel::max_possible_segment_seconds() const {
 double ManifestModel::max_published_segment_seconds() const {
   double longest = 0;
   for (size_t t = 0; t < tracks.size(); ++t) {
+    int64_t ticks = t < history.size() ? history[t].longest : 0;
     for (size_t i = 0; i < published && i < segments[t].size(); ++i) {
-      longest = std::max(longest,
-                         static_cast<double>(segments[t][i].duration) / tracks[t].timescale);
+      ticks = std::max(ticks, segments[t][i].duration);
     }
+    longest = std::max(longest, static_cast<double>(ticks) / tracks[t].timescale);
   }
   return longest;
 }
@@ -32,28 +33,30 @@ int ManifestModel::target_duration_seconds() const {
   return std::max(1, static_cast<int>(std::lround(max_possible_segment_seconds())));
 }
 
-int64_t ManifestModel::peak_bitrate_bps(size_t track, int target_duration_s) const {
+int64_t ManifestModel::peak_of_runs_from(size_t track, size_t first, int target_duration_s) const {
   const std::vector<SegmentRecord>& segs = segments[track];
   const int64_t ts = tracks[track].timescale;
   const size_t n = std::min(published, segs.size());
   const double lo = 0.5 * target_duration_s, hi = 1.5 * target_duration_s;
   int64_t peak = 0;
-  double total_s = 0;
-  int64_t total_bytes = 0;
-  for (size_t i = 0; i < n; ++i) {
-    double secs = 0;
-    int64_t bytes = 0;
-    for (size_t j = i; j < n; ++j) {
-      secs += static_cast<double>(segs[j].duration) / ts;
-      bytes += segs[j].bytes;
-      if (secs > hi) break;
-      if (secs >= lo) peak = std::max(peak, static_cast<int64_t>(std::llround(bytes * 8 / secs)));
-    }
-    total_s += static_cast<double>(segs[i].duration) / ts;
-    total_bytes += segs[i].bytes;
+  double secs = 0;
+  int64_t bytes = 0;
+  for (size_t j = first; j < n; ++j) {
+    secs += static_cast<double>(segs[j].duration) / ts;
+    bytes += segs[j].bytes;
+    if (secs > hi) break;
+    if (secs >= lo) peak = std::max(peak, static_cast<int64_t>(std::llround(bytes * 8 / secs)));
   }
+  return peak;
+}
+
+int64_t ManifestModel::peak_bitrate_bps(size_t track, int target_duration_s) const {
+  const size_t n = std::min(published, segments[track].size());
+  const bool has_history = track < history.size() && history[track].ticks > 0;
+  int64_t peak = has_history ? history[track].peak_bps : 0;
+  for (size_t i = 0; i < n; ++i) peak = std::max(peak, peak_of_runs_from(track, i, target_duration_s));
   // A presentation shorter than half a target duration has only one run: all of it.
-  if (peak == 0 && total_s > 0) peak = static_cast<int64_t>(std::llround(total_bytes * 8 / total_s));
+  if (peak == 0 && (n > 0 || has_history)) peak = average_bitrate_bps(track);
   if (!final) peak = std::max(peak, tracks[track].max_bitrate_bps);
   return peak;
 }
@@ -61,12 +64,33 @@ int64_t ManifestModel::peak_bitrate_bps(size_t track, int target_duration_s) con
 int64_t ManifestModel::average_bitrate_bps(size_t track) const {
   const std::vector<SegmentRecord>& segs = segments[track];
   int64_t bytes = 0, ticks = 0;
+  if (track < history.size()) {
+    bytes = history[track].bytes;
+    ticks = history[track].ticks;
+  }
   for (size_t i = 0; i < published && i < segs.size(); ++i) {
     bytes += segs[i].bytes;
     ticks += segs[i].duration;
   }
   if (ticks == 0) return tracks[track].target_bitrate_bps;
   return bytes * 8 * tracks[track].timescale / ticks;
+}
+
+void ManifestModel::drop_oldest() {
+  history.resize(tracks.size());
+  const int target = target_duration_seconds();
+  for (size_t t = 0; t < tracks.size(); ++t) {
+    if (segments[t].empty()) continue;
+    TrackHistory& h = history[t];
+    const SegmentRecord& oldest = segments[t].front();
+    h.peak_bps = std::max(h.peak_bps, peak_of_runs_from(t, 0, target));
+    h.bytes += oldest.bytes;
+    h.ticks += oldest.duration;
+    h.longest = std::max(h.longest, oldest.duration);
+    ++h.count;
+    segments[t].erase(segments[t].begin());
+  }
+  if (published > 0) --published;
 }
 
 std::string iso8601_utc(int64_t unix_ms) {

@@ -11,11 +11,26 @@
 
 namespace gearbox::packager {
 
+// What a track's segments that are no longer kept in the model contributed (live streams drop
+// old records so the model stays bounded however long the stream runs).
+struct TrackHistory {
+  int64_t bytes = 0;
+  int64_t ticks = 0;
+  int64_t peak_bps = 0;   // peak of the runs that started in dropped segments
+  int64_t longest = 0;    // longest dropped segment, ticks
+  int64_t count = 0;      // segments dropped
+};
+
 struct ManifestModel {
   std::vector<TrackDescription> tracks;
-  std::vector<std::vector<SegmentRecord>> segments;  // per track, first `published` are listed
+  // Per track, the segments kept, oldest first; the first `published` of each are complete in
+  // every track. Their numbers are consecutive.
+  std::vector<std::vector<SegmentRecord>> segments;
   std::vector<int64_t> presentation_offsets;  // per track: media time shown at period start
+  std::vector<TrackHistory> history;          // per track (may be empty: nothing dropped)
   size_t published = 0;
+  size_t window = 0;  // live: the manifests list only the newest `window` published segments
+  double chunk_seconds = 0;  // low-latency DASH: duration of a CMAF chunk; 0 when off
   bool final = false;           // false: DASH dynamic / HLS EVENT; true: static / VOD
   Rational segment_duration;    // the grid
   int64_t availability_start_ms = 0;  // Unix ms of the first frame
@@ -31,6 +46,15 @@ struct ManifestModel {
   int64_t average_bitrate_bps(size_t track) const;
   // HLS EXT-X-TARGETDURATION: fixed for the whole stream, so computed from the grid.
   int target_duration_seconds() const;
+
+  // The published segments the manifests list: indices [first_listed, published).
+  size_t first_listed() const { return window > 0 && published > window ? published - window : 0; }
+  // Folds the oldest kept segment of every track into `history` and drops it. Only segments
+  // that are published and no longer listed may be dropped.
+  void drop_oldest();
+
+ private:
+  int64_t peak_of_runs_from(size_t track, size_t first, int target_duration_s) const;
 };
 
 std::string iso8601_utc(int64_t unix_ms);  // 2026-11-21T10:00:00.123Z

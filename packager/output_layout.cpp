@@ -1,5 +1,7 @@
 #include "output_layout.h"
 
+#include <stdlib.h>
+
 #include <filesystem>
 #include <system_error>
 
@@ -62,12 +64,24 @@ Result<OutputPaths> resolve_output(const std::string& output, OutputFormat forma
     return make_error(ErrorCode::kInvalidArgument, "output: \"" + output + "\" " + why);
   };
   if (output.empty()) return invalid("is empty; give a directory or a manifest path");
-  if (output.find("://") != std::string::npos) {
-    return invalid("is a URL; this build writes to local paths only");
-  }
   const bool dash = format != OutputFormat::kHls;
   const bool hls = format != OutputFormat::kDash;
+  std::string upload_url;
   fs::path path(output);
+  if (const size_t scheme = output.find("://"); scheme != std::string::npos) {
+    if (output.rfind("http://", 0) != 0 && output.rfind("https://", 0) != 0) {
+      return invalid("is a URL of a scheme gearbox cannot upload to; use http:// or https://");
+    }
+    if (output.find('/', scheme + 3) == std::string::npos) return invalid("has no path; add one, e.g. /live/");
+    // The URL's folder receives the files; they are written to a local staging folder first.
+    const size_t slash = output.rfind('/');
+    upload_url = output.substr(0, slash + 1);
+    std::string staging = (fs::temp_directory_path() / "gearbox-upload-XXXXXX").string();
+    if (!::mkdtemp(staging.data())) {
+      return make_error(ErrorCode::kIo, "output: cannot create a staging folder in " + fs::temp_directory_path().string());
+    }
+    path = fs::path(staging) / output.substr(slash + 1);
+  }
   std::string ext = path.extension().string();
   fs::path dir;
   std::string stem;
@@ -90,6 +104,7 @@ Result<OutputPaths> resolve_output(const std::string& output, OutputFormat forma
   }
   OutputPaths paths;
   paths.directory = dir.string();
+  paths.upload_url = upload_url;
   if (dash) paths.dash_manifest = (dir / (stem.empty() ? kDefaultMpdName : stem + ".mpd")).string();
   if (hls) {
     paths.hls_master = (dir / (stem.empty() ? kDefaultHlsMasterName : stem + ".m3u8")).string();

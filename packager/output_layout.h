@@ -1,6 +1,6 @@
-// Where the files go. StreamGear accepts a manifest path, an existing directory or a URL; gearbox
-// accepts a manifest path or a directory (created if missing) and names the manifests inside a
-// directory manifest.mpd and master.m3u8. URLs are not supported yet and are refused clearly.
+// Where the files go. Like StreamGear, gearbox accepts a manifest path, a directory (created if
+// missing; the manifests inside are named manifest.mpd and master.m3u8) or an http(s) URL of
+// either form, whose files are staged in a temporary local folder and uploaded (HttpUploader).
 #pragma once
 
 #include <string>

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
 
 #include "atomic_file.h"
 #include "dash_manifest.h"
@@ -18,27 +21,52 @@ int64_t unix_ms_now() {
 
 }  // namespace
 
-Packager::Packager(const OutputPaths& paths, Rational segment_duration) : paths_(paths) {
-  model_.segment_duration = segment_duration;
+Packager::Packager(const OutputPaths& paths, const PackagerOptions& options)
+    : paths_(paths), options_(options) {
+  model_.segment_duration = options.segment_duration;
+  model_.window = options.live_window;
   model_.availability_start_ms = unix_ms_now();
 }
 
 Result<std::unique_ptr<Packager>> Packager::open(const OutputPaths& paths,
-                                                 Rational segment_duration,
+                                                 const PackagerOptions& options,
                                                  std::vector<TrackDescription> tracks,
-                                                 SegmentListener listener) {
-  std::unique_ptr<Packager> p(new Packager(paths, segment_duration));
+                                                 SegmentListener listener,
+                                                 FlushListener flush_listener) {
+  std::unique_ptr<Packager> p(new Packager(paths, options));
   p->listener_ = std::move(listener);
   p->model_.tracks = tracks;
   p->model_.segments.resize(tracks.size());
   p->model_.presentation_offsets.resize(tracks.size());
+  if (options.chunk_frames > 0 && !tracks.empty()) {
+    // The chunk of the fastest rendition: what availabilityTimeOffset can promise for all.
+    const Rational rate = tracks[0].frame_rate;
+    p->model_.chunk_seconds = options.chunk_frames * rate.den / static_cast<double>(rate.num);
+  }
+  if (!paths.upload_url.empty()) {
+    auto uploader = HttpUploader::start(paths.upload_url, paths.directory, options.warn);
+    if (!uploader) return uploader.error();
+    p->uploader_ = std::move(uploader.value());
+  }
   for (size_t i = 0; i < tracks.size(); ++i) {
     Packager* self = p.get();
+    Fmp4Segmenter::FlushCallback on_flush;
+    if (flush_listener) {
+      on_flush = [flush_listener, i](const std::vector<int64_t>& pts) { flush_listener(i, pts); };
+    }
+    // The audio's chunks last as long as the video's: as many AAC frames as fit.
+    const int chunk_frames =
+        options.chunk_frames > 0 && tracks[i].is_audio()
+            ? std::max(1, static_cast<int>(std::lround(p->model_.chunk_seconds * static_cast<double>(tracks[i].timescale) /
+                                                       static_cast<double>(tracks[i].frame_ticks))))
+            : options.chunk_frames;
     auto segmenter = Fmp4Segmenter::open(
         tracks[i], paths.directory,
-        [self, i](const SegmentRecord& record) { return self->on_segment(i, record); });
+        [self, i](const SegmentRecord& record) { return self->on_segment(i, record); },
+        chunk_frames, std::move(on_flush));
     if (!segmenter) return segmenter.error();
     p->segmenters_.push_back(std::move(segmenter.value()));
+    p->uploaded(init_segment_name(tracks[i].id));
   }
   return p;
 }
@@ -50,14 +78,17 @@ Status Packager::write(size_t track, const EncodedPacket& packet) {
 Status Packager::on_segment(size_t track, const SegmentRecord& record) {
   Status s;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<std::timed_mutex> lock(mutex_);
+    uploaded(media_segment_name(model_.tracks[track].id, record.number));
     model_.segments[track].push_back(record);
     model_.presentation_offsets[track] = segmenters_[track]->presentation_offset();
     size_t ready = model_.segments[0].size();
     for (const auto& segs : model_.segments) ready = std::min(ready, segs.size());
     if (ready > model_.published) {
+      published_total_ += static_cast<int64_t>(ready - model_.published);
       model_.published = ready;
       s = publish_locked();
+      if (s) retire_locked();
     }
   }
   if (listener_) listener_(track, record);
@@ -73,19 +104,72 @@ Status Packager::finish(int64_t end) {
     Status s = segmenters_[t]->finish(track_end);
     if (!s && first_error) first_error = s;
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  size_t ready = model_.segments.empty() ? 0 : model_.segments[0].size();
-  for (const auto& s : model_.segments) ready = std::min(ready, s.size());
-  model_.published = ready;
-  model_.final = true;
-  Status s = publish_locked();
+  Status s;
+  {
+    std::lock_guard<std::timed_mutex> lock(mutex_);
+    s = finish_locked();
+  }
+  // URL output: close() returns once the server has everything (or refused it).
+  if (uploader_) {
+    Status sent = uploader_->drain();
+    if (s) s = sent;
+  }
   return first_error ? s : first_error;
 }
 
+Packager::~Packager() {
+  if (!uploader_) return;
+  uploader_.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(paths_.directory, ec);  // the staging folder
+}
+
+Status Packager::finish_now() {
+  // A writer blocked while holding the lock (a hung disk) must not hang the caller too.
+  std::unique_lock<std::timed_mutex> lock(mutex_, std::defer_lock);
+  if (!lock.try_lock_for(std::chrono::seconds(1))) {
+    return make_error(ErrorCode::kTimeout, "the manifests could not be finalised: a manifest write is blocked");
+  }
+  if (model_.final) return {};
+  return finish_locked();
+}
+
+Status Packager::finish_locked() {
+  size_t ready = model_.segments.empty() ? 0 : model_.segments[0].size();
+  for (const auto& s : model_.segments) ready = std::min(ready, s.size());
+  published_total_ += static_cast<int64_t>(ready) - static_cast<int64_t>(model_.published);
+  model_.published = ready;
+  model_.final = true;
+  Status s = publish_locked();
+  if (s) retire_locked();
+  return s;
+}
+
+void Packager::retire_locked() {
+  if (options_.live_window == 0) return;
+  // Records no manifest lists; a few are kept because Apple's peak-rate runs look ahead.
+  while (model_.first_listed() > 3) model_.drop_oldest();
+  // Once final nobody will read a newer manifest, so every unlisted segment goes; before that,
+  // a segment waits `delete_delay` more segments after leaving the list.
+  const int64_t unlisted = published_total_ - static_cast<int64_t>(options_.live_window);
+  const int64_t deletable =
+      model_.final ? unlisted : unlisted - static_cast<int64_t>(options_.delete_delay);
+  for (; deleted_through_ < deletable; ++deleted_through_) {
+    for (const TrackDescription& t : model_.tracks) {
+      const std::string path = paths_.directory + "/" + media_segment_name(t.id, deleted_through_ + 1);
+      std::remove(path.c_str());  // a file already gone is no loss
+      if (uploader_) uploader_->remove(media_segment_name(t.id, deleted_through_ + 1));
+    }
+  }
+}
+
 std::vector<int64_t> Packager::segments_written() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::timed_mutex> lock(mutex_);
   std::vector<int64_t> counts;
-  for (const auto& s : model_.segments) counts.push_back(static_cast<int64_t>(s.size()));
+  for (size_t t = 0; t < model_.segments.size(); ++t) {
+    const int64_t dropped = t < model_.history.size() ? model_.history[t].count : 0;
+    counts.push_back(dropped + static_cast<int64_t>(model_.segments[t].size()));
+  }
   return counts;
 }
 
@@ -98,12 +182,15 @@ Status Packager::publish_locked() {
       GEARBOX_RETURN_IF_ERROR(write_file_atomically(
           paths_.directory + "/" + media_playlist_name(model_.tracks[t].id),
           render_hls_media_playlist(model_, t)));
+      uploaded(media_playlist_name(model_.tracks[t].id));
     }
     GEARBOX_RETURN_IF_ERROR(
         write_file_atomically(paths_.hls_master, render_hls_master_playlist(model_)));
+    uploaded(std::filesystem::path(paths_.hls_master).filename().string());
   }
   if (!paths_.dash_manifest.empty()) {
     GEARBOX_RETURN_IF_ERROR(write_file_atomically(paths_.dash_manifest, render_mpd(model_)));
+    uploaded(std::filesystem::path(paths_.dash_manifest).filename().string());
   }
   return {};
 }

@@ -11,20 +11,35 @@
 #include <vector>
 
 #include "fmp4_segmenter.h"
+#include "http_uploader.h"
 #include "gearbox/config.h"
 #include "gearbox/streamer.h"
 #include "manifest_model.h"
 
 namespace gearbox::packager {
 
+struct PackagerOptions {
+  Rational segment_duration{2, 1};
+  // Live: manifests list the newest `live_window` segments (0: all of them), and a segment is
+  // deleted `delete_delay` segments after it left the list.
+  size_t live_window = 0;
+  size_t delete_delay = 0;
+  int chunk_frames = 0;  // > 0: CMAF chunks of this many frames (low-latency DASH)
+  std::function<void(const std::string&)> warn;  // problems that do not stop the stream
+};
+
 class Packager {
  public:
   // Told of every segment file once it is on disk, outside the packager's lock.
   using SegmentListener = std::function<void(size_t track, const SegmentRecord& record)>;
+  // Told whenever some frames of a track reached the disk (a chunk or a segment), with their
+  // pts; called on the track's writing thread.
+  using FlushListener = std::function<void(size_t track, const std::vector<int64_t>& pts)>;
 
-  static Result<std::unique_ptr<Packager>> open(const OutputPaths& paths, Rational segment_duration,
+  static Result<std::unique_ptr<Packager>> open(const OutputPaths& paths, const PackagerOptions& options,
                                                 std::vector<TrackDescription> tracks,
-                                                SegmentListener listener = {});
+                                                SegmentListener listener = {},
+                                                FlushListener flush_listener = {});
 
   // Thread-safe across tracks; packets of one track must come from one thread, in decode order.
   Status write(size_t track, const EncodedPacket& packet);
@@ -33,19 +48,35 @@ class Packager {
   // the audio track, whose last AAC frame is cut short there), and writes the final
   // (static / VOD) manifests.
   Status finish(int64_t end);
+  // Forced termination: the segments complete in every track are listed in final manifests;
+  // whatever is still inside a segmenter is abandoned. Safe while writers are blocked
+  // elsewhere; it never calls into a segmenter.
+  Status finish_now();
 
+  ~Packager();
   // Segments completed so far per track.
   std::vector<int64_t> segments_written() const;
 
  private:
-  Packager(const OutputPaths& paths, Rational segment_duration);
+  Packager(const OutputPaths& paths, const PackagerOptions& options);
   Status on_segment(size_t track, const SegmentRecord& record);
   Status publish_locked();  // renders and atomically replaces every manifest
+  // Live: drops model records no manifest needs, and deletes the files of segments that left
+  // the window `delete_delay` segments ago (all unlisted ones once final).
+  void retire_locked();
+  Status finish_locked();
+  void uploaded(const std::string& name) {
+    if (uploader_) uploader_->put(name);
+  }
 
   OutputPaths paths_;
+  PackagerOptions options_;
+  std::unique_ptr<HttpUploader> uploader_;  // URL output only
+  int64_t published_total_ = 0;  // segments 1..published_total_ are complete in every track
+  int64_t deleted_through_ = 0;  // segment files 1..deleted_through_ are deleted
   SegmentListener listener_;
   std::vector<std::unique_ptr<Fmp4Segmenter>> segmenters_;
-  mutable std::mutex mutex_;  // guards model_
+  mutable std::timed_mutex mutex_;  // guards model_, published_total_, deleted_through_
   ManifestModel model_;
 };
 

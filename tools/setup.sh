@@ -10,6 +10,9 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libavdevice-dev libswresample-dev
   libx264-dev libyuv-dev
+  # the NVENC backend: NVIDIA's API headers (the driver is loaded at run time, never linked),
+  # and clang, which compiles its CUDA kernels to PTX without the CUDA toolkit
+  libffmpeg-nvenc-dev clang
   libcpp-httplib-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libxml2-dev

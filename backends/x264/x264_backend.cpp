@@ -1,9 +1,7 @@
 #include "x264_backend.h"
 
 #include <chrono>
-#include <future>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 extern "C" {
@@ -127,19 +125,7 @@ class X264Backend final : public Backend {
  public:
   std::string name() const override { return "x264"; }
 
-  BackendInfo probe() override {
-    // The probe runs on its own thread so that a wedged encoder cannot hang the caller.
-    auto result = std::make_shared<std::promise<BackendInfo>>();
-    std::future<BackendInfo> future = result->get_future();
-    std::thread([result] { result->set_value(run_probe()); }).detach();
-    if (future.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-      BackendInfo info;
-      info.name = "x264";
-      info.reason = "probe did not finish within 10 s";
-      return info;
-    }
-    return future.get();
-  }
+  BackendInfo probe() override { return probe_with_time_limit("x264", std::chrono::seconds(10), run_probe); }
 
   Result<std::unique_ptr<Device>> open(const DeviceOptions& options) override {
     return std::unique_ptr<Device>(new X264Device(options));

@@ -1,12 +1,12 @@
 #include "x264_encoder.h"
 
-#include <cstdio>
 #include <string>
 
 extern "C" {
 #include <x264.h>
 }
 
+#include "gearbox/avc.h"
 #include "gearbox/cpu_surface.h"
 
 namespace gearbox {
@@ -14,20 +14,6 @@ namespace {
 
 Error x264_error(const std::string& what) {
   return make_error(ErrorCode::kBackendFailure, "x264: " + what);
-}
-
-// RFC 6381 codec string from the first SPS: avc1.PPCCLL (profile, constraint flags, level).
-std::string avc_codec_string(const std::vector<uint8_t>& annexb) {
-  for (size_t i = 0; i + 4 < annexb.size(); ++i) {
-    if (annexb[i] == 0 && annexb[i + 1] == 0 && annexb[i + 2] == 1 && (annexb[i + 3] & 0x1F) == 7 &&
-        i + 6 < annexb.size()) {
-      char buf[16];
-      std::snprintf(buf, sizeof buf, "avc1.%02x%02x%02x", annexb[i + 4], annexb[i + 5],
-                    annexb[i + 6]);
-      return buf;
-    }
-  }
-  return "avc1";
 }
 
 class X264Encoder final : public Encoder {

@@ -18,26 +18,24 @@ std::string seconds_text(double s) {
 
 }  // namespace
 
-AudioPipeline::AudioPipeline(const AudioOptions& options, Rational frame_rate,
+AudioPipeline::AudioPipeline(const AudioOptions& options, int64_t video_timescale,
                              Rational segment_duration, LogFn log)
     : options_(options),
-      fps_(Rational::make(frame_rate.num, frame_rate.den)),
+      video_timescale_(video_timescale),
       segment_duration_(segment_duration),
-      grid_(segment_duration),
       log_(std::move(log)),
       rate_(options.sample_rate) {}
 
 Result<std::unique_ptr<AudioPipeline>> AudioPipeline::open(const AudioOptions& options,
-                                                           Rational frame_rate,
+                                                           int64_t video_timescale,
                                                            Rational segment_duration, LogFn log) {
-  std::unique_ptr<AudioPipeline> p(new AudioPipeline(options, frame_rate, segment_duration, std::move(log)));
+  std::unique_ptr<AudioPipeline> p(new AudioPipeline(options, video_timescale, segment_duration, std::move(log)));
   auto source = AudioSource::open(options);
   if (!source) return source.error();
   p->source_ = std::move(source.value());
   auto encoder = AacEncoder::open(options.sample_rate, options.channels, options.bitrate_kbps * 1000);
   if (!encoder) return encoder.error();
   p->encoder_ = std::move(encoder.value());
-  p->next_cut_ = p->cut_of_cell(1);
   p->stats_.enabled = true;
   p->stats_.source = p->source_->description();
   p->stats_.wall_clock = p->source_->wall_clock();
@@ -45,13 +43,17 @@ Result<std::unique_ptr<AudioPipeline>> AudioPipeline::open(const AudioOptions& o
 }
 
 AudioPipeline::~AudioPipeline() {
+  if (source_) abort();
+  if (thread_.joinable()) thread_.join();
+}
+
+void AudioPipeline::abort() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = true;
   }
-  if (source_) source_->interrupt();
+  source_->interrupt();
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
 }
 
 void AudioPipeline::start(PacketFn out) {
@@ -60,22 +62,23 @@ void AudioPipeline::start(PacketFn out) {
   thread_ = std::thread([this] { run(); });
 }
 
-void AudioPipeline::video_advanced(int64_t frames) {
+void AudioPipeline::video_advanced(int64_t pts, bool starts_segment) {
   const bool wall = source_->wall_clock();
   const int64_t now = wall ? av_gettime() : 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    video_frames_ = frames;
-    // The frame just pushed, frames - 1, was captured (at the latest) now.
-    if (wall) push_clock_.add(now, mul_div_floor(frames - 1, fps_.den * 1000000, fps_.num));
+    video_pts_ = pts;
+    if (starts_segment) segment_starts_.push_back(pts);
+    // The frame just pushed was captured (at the latest) now.
+    if (wall) push_clock_.add(now, mul_div_floor(pts, 1000000, video_timescale_));
   }
   wake_.notify_one();
 }
 
-Status AudioPipeline::finish(int64_t frames) {
+Status AudioPipeline::finish(int64_t end) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    final_frames_ = frames;
+    final_end_ = end;
   }
   wake_.notify_one();
   if (thread_.joinable()) thread_.join();
@@ -88,37 +91,39 @@ AudioStats AudioPipeline::stats() const {
   return stats_;
 }
 
-int64_t AudioPipeline::samples_at_frame(int64_t frame) const {
-  return mul_div_floor(frame, fps_.den * rate_, fps_.num);
-}
+int64_t AudioPipeline::samples_of(int64_t ticks) const { return mul_div_floor(ticks, rate_, video_timescale_); }
 
-int64_t AudioPipeline::cut_of_cell(int64_t cell) const {
-  // Nearest AAC frame to the cell's first video frame: round(frame / fps * rate / 1024).
-  const int64_t frame = grid_.first_frame_of_cell(cell, fps_);
+int64_t AudioPipeline::cut_of(int64_t ticks) const {
+  // The nearest AAC frame: round(ticks / timescale * rate / 1024) frames.
   const int64_t size = encoder_->frame_size();
-  const int64_t aac_frame = mul_div_floor(2 * frame, fps_.den * rate_, fps_.num * size);
-  return (aac_frame + 1) / 2 * size;
+  const int64_t halves = mul_div_floor(2 * ticks, rate_, video_timescale_ * size);
+  return (halves + 1) / 2 * size;
 }
 
 void AudioPipeline::run() {
   const int64_t lead = std::max<int64_t>(encoder_->frame_size(),
                                          mul_div_floor(rate_, segment_duration_.num, segment_duration_.den));
-  int64_t frames_seen = -1;
+  int64_t pts_seen = -1;
   while (true) {
-    int64_t frames = 0;
+    int64_t video_ticks = 0;
     bool final = false;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [&] {
-        return stop_ || final_frames_ >= 0 || video_frames_ != frames_seen ||
+        return stop_ || final_end_ >= 0 || video_pts_ != pts_seen ||
                (source_->wall_clock() && !source_done_);  // a device is read as it delivers
       });
       if (stop_) return;
-      final = final_frames_ >= 0;
-      frames = final ? final_frames_ : video_frames_;
-      frames_seen = frames;
+      final = final_end_ >= 0;
+      video_ticks = final ? final_end_ : video_pts_;
+      pts_seen = video_pts_;
+      for (int64_t start : segment_starts_) {
+        if (start > 0) cuts_.push_back(cut_of(start));  // the first segment starts at 0 anyway
+      }
+      segment_starts_.clear();
     }
-    const int64_t video_end = samples_at_frame(frames);
+    if (video_ticks < 0) continue;  // woken before the first frame's pts arrived
+    const int64_t video_end = samples_of(video_ticks);
     Status s = produce(final ? video_end : video_end + lead, final);
     if (s && final) {
       trim_stats_to(video_end);
@@ -133,7 +138,7 @@ void AudioPipeline::run() {
       }
       s = encoder_->drain([this](const EncodedPacket& p) { return keep(p); });
     }
-    if (s) s = send_ready(frames, final);
+    if (s) s = send_ready(video_ticks, final);
     if (!s) {
       log_(LogLevel::kError, "audio: " + s.message());
       std::lock_guard<std::mutex> lock(mutex_);
@@ -216,12 +221,12 @@ Status AudioPipeline::place(const AudioChunk& chunk) {
 }
 
 bool AudioPipeline::video_stalled(int64_t at) {
-  int64_t frames = 0;
+  int64_t video = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    frames = video_frames_;
+    video = std::max<int64_t>(0, video_pts_);
   }
-  const bool stalled = at - samples_at_frame(frames) > std::llround(kMaxAheadSeconds * rate_);
+  const bool stalled = at - samples_of(video) > std::llround(kMaxAheadSeconds * rate_);
   if (stalled && !stall_reported_) {
     log_(LogLevel::kWarning, "audio: no frame for " + seconds_text(kMaxAheadSeconds) +
                                  " while the source records; its samples are dropped until frames come");
@@ -252,30 +257,29 @@ Status AudioPipeline::keep(const EncodedPacket& packet) {
   return {};
 }
 
-Status AudioPipeline::send_ready(int64_t frames, bool final) {
+Status AudioPipeline::send_ready(int64_t video, bool final) {
   const int64_t size = encoder_->frame_size();
-  // pts (samples) against the video's end frames / fps, exactly: pts * fps.num vs frames * fps.den * rate.
-  auto before_video_end = [&](int64_t pts) {
-    return static_cast<__int128>(pts) * fps_.num < static_cast<__int128>(frames) * fps_.den * rate_;
+  // A sample position against the video's instant (ticks), exactly.
+  auto before_video = [&](int64_t samples) {
+    return static_cast<__int128>(samples) * video_timescale_ < static_cast<__int128>(video) * rate_;
   };
   while (!held_.empty()) {
     const Held& h = held_.front();
-    // While the video goes on, a packet waits until the video covers all of it; at the end,
-    // one that starts before the video's end is the last (the packager cuts it short there).
-    if (!(final ? before_video_end(h.pts) : before_video_end(h.pts + size - 1))) break;
+    // While the video goes on, a packet waits until a frame after it has been pushed; at the
+    // end, one that starts before the video's end is the last (the packager cuts it short).
+    if (!(final ? before_video(h.pts) : before_video(h.pts + size - 1))) break;
     bool starts = h.pts == 0;
-    while (h.pts >= next_cut_) {
-      // Only where the video really starts a segment: its first frame of the cell exists.
-      if (grid_.first_frame_of_cell(next_cell_, fps_) < frames) starts = true;
-      next_cut_ = cut_of_cell(++next_cell_);
+    while (!cuts_.empty() && h.pts >= cuts_.front()) {
+      starts = true;
+      cuts_.pop_front();
     }
     // The video's last segment can be shorter than half an AAC frame (above 94 fps), so its
     // nearest AAC frame starts after the video's end: the last packet starts it instead, or
     // the manifests, which list what every track has, would leave it out.
-    const bool last = final && (held_.size() == 1 || !before_video_end(held_[1].pts));
-    if (last && !starts && grid_.first_frame_of_cell(next_cell_, fps_) < frames) {
+    const bool last = final && (held_.size() == 1 || !before_video(held_[1].pts));
+    if (last && !starts && !cuts_.empty()) {
       starts = true;
-      next_cut_ = cut_of_cell(++next_cell_);
+      cuts_.pop_front();
     }
     EncodedPacket p;
     p.data = h.data.data();

@@ -1,7 +1,8 @@
 // The audio track on its own thread: source -> placement on the stream's clock -> AAC -> the
 // packager, cut into segments numbered like the video's.
 //
-// One clock: media time 0 is the first video frame, video frame i is at i / input_frame_rate.
+// One clock: media time 0 is the first video frame; frames are at their pts (frame index / input
+// rate, or the caller's timestamps).
 //  - A file, URL or lavfi source is placed by its own timestamps from its first sample, so its
 //    sample at t seconds is presented with the video frame at t. It is read as the video is
 //    pushed, at most one segment ahead, and never makes push() wait.
@@ -15,10 +16,11 @@
 //  Gaps in a source's timestamps are filled with silence and overlaps dropped, so a sample is
 //  never more than kToleranceSeconds away from its place.
 // Segments: audio segment K starts with the AAC frame nearest to the start of video segment K
-// (within half an AAC frame, 10.7 ms at 48 kHz). A packet is handed to the packager only once
-// the video covers it, so the audio never runs past the video; at finish() the track is
-// completed to the video's last frame (silence after a source that ended or failed), and the
-// packager cuts its last AAC frame short at the video's end.
+// (the pts of its IDR; within half an AAC frame, 10.7 ms at 48 kHz). A packet is handed to the
+// packager only once a later video frame has been pushed, so the audio never runs past the
+// video and every segment start it could be nearest to is known; at finish() the track is
+// completed to the video's end (silence after a source that ended or failed), and the
+// packager cuts its last AAC frame short there.
 #pragma once
 
 #include <condition_variable>
@@ -34,7 +36,7 @@
 #include "audio_source.h"
 #include "clock_offset.h"
 #include "gearbox/config.h"
-#include "gearbox/segment_grid.h"
+#include "gearbox/rational.h"
 #include "gearbox/streamer.h"
 
 namespace gearbox {
@@ -51,43 +53,48 @@ class AudioPipeline {
   // audio held for the video stays bounded.
   static constexpr double kMaxAheadSeconds = 2.0;
 
-  // Opens the source and the encoder; errors name the field (audio.source, ...).
-  static Result<std::unique_ptr<AudioPipeline>> open(const AudioOptions& options, Rational frame_rate,
+  // Opens the source and the encoder; errors name the field (audio.source, ...). The video's
+  // timestamps count `video_timescale` ticks a second.
+  static Result<std::unique_ptr<AudioPipeline>> open(const AudioOptions& options, int64_t video_timescale,
                                                      Rational segment_duration, LogFn log);
-  ~AudioPipeline();  // stops the thread without completing the track
+  ~AudioPipeline();  // stops the thread without completing the track (as abort())
 
   const CodecConfig& codec_config() const { return encoder_->codec_config(); }
   int frame_size() const { return encoder_->frame_size(); }
 
   // Media time 0 is now (the first push()). `out` is called on the audio thread.
   void start(PacketFn out);
-  // The video now has `frames` frames.
-  void video_advanced(int64_t frames);
-  // The video ended after `frames` frames: completes the track to that instant and stops the
-  // thread. The error is the first the packager returned, if any.
-  Status finish(int64_t frames);
+  // A video frame at `pts` (ticks) was pushed; `starts_segment`: it is an IDR on the grid.
+  void video_advanced(int64_t pts, bool starts_segment);
+  // The video ends at `end` (ticks): completes the track to that instant and stops the thread.
+  // The error is the first the packager returned, if any.
+  Status finish(int64_t end);
+  // From any thread: the thread stops taking work (a blocked read gives up); nothing more is
+  // packaged. Does not wait.
+  void abort();
   AudioStats stats() const;
 
  private:
-  AudioPipeline(const AudioOptions& options, Rational frame_rate, Rational segment_duration, LogFn log);
+  AudioPipeline(const AudioOptions& options, int64_t video_timescale, Rational segment_duration, LogFn log);
   void run();
   Status produce(int64_t want, bool final);   // reads or fills silence until `want` samples
   Status place(const AudioChunk& chunk);       // writes a chunk at its place on the clock
-  Status send_ready(int64_t frames, bool final);  // packets the video covers, to the packager
+  // Packets before `video` (samples: the last frame pushed, or the video's end when final) go
+  // to the packager, those that start a segment marked.
+  Status send_ready(int64_t video, bool final);
   Status keep(const EncodedPacket& packet);    // an encoder packet, held until the video covers it
   void source_stopped(const std::string& why, bool failed);
   void count_written(int64_t silence, int64_t from_source, int64_t dropped);  // samples, for stats
   void trim_stats_to(int64_t end);  // the stats of a track cut at `end` samples
-  int64_t samples_at_frame(int64_t frame) const;  // floor(frame / fps * rate)
-  int64_t cut_of_cell(int64_t cell) const;        // the AAC frame nearest the cell's first frame
+  int64_t samples_of(int64_t ticks) const;  // video ticks -> samples (floor)
+  int64_t cut_of(int64_t ticks) const;      // the AAC frame nearest a segment start
   int64_t wall_minus_media();  // wall-clock sources: the wall time of media time 0 now
   bool video_stalled(int64_t at);  // the track is kMaxAheadSeconds past the video (logs once)
   double seconds(int64_t samples) const { return static_cast<double>(samples) / rate_; }
 
   AudioOptions options_;
-  Rational fps_;
+  int64_t video_timescale_;
   Rational segment_duration_;
-  SegmentGrid grid_;
   LogFn log_;
   int rate_;
   std::unique_ptr<AudioSource> source_;
@@ -97,8 +104,9 @@ class AudioPipeline {
 
   std::mutex mutex_;  // guards the fields down to stats_
   std::condition_variable wake_;
-  int64_t video_frames_ = 0;
-  int64_t final_frames_ = -1;  // set by finish()
+  int64_t video_pts_ = -1;     // the last frame pushed (ticks)
+  int64_t final_end_ = -1;     // the video's end (ticks), set by finish()
+  std::deque<int64_t> segment_starts_;  // ticks of IDRs pushed, for the audio thread
   bool stop_ = false;
   Status error_;               // the first packager error
   // wall - media of the pushes (wall-clock sources). Its window is short: when frames come
@@ -118,10 +126,9 @@ class AudioPipeline {
   bool origin_set_ = false;
   int64_t origin_us_ = 0;  // source time of media time 0 (source clock)
   int64_t wall_origin_us_ = 0;
-  int64_t next_cell_ = 1;  // the next video segment (0-based cell) whose start cuts the audio
-  int64_t next_cut_ = 0;   // its AAC frame, in samples
-  int64_t trailing_silence_ = 0;
-  bool stall_reported_ = false;  // samples of silence written since the last source sample
+  std::deque<int64_t> cuts_;  // AAC frames (samples) that start the next segments
+  int64_t trailing_silence_ = 0;  // samples of silence written since the last source sample
+  bool stall_reported_ = false;
 };
 
 }  // namespace gearbox

@@ -1,5 +1,8 @@
+#include <future>
 #include <string>
+#include <thread>
 
+#include "../../backends/nvenc/nvenc_backend.h"
 #include "../../backends/x264/x264_backend.h"
 #include "gearbox/backend.h"
 
@@ -29,9 +32,23 @@ class PlannedBackend final : public Backend {
 
 }  // namespace
 
+BackendInfo probe_with_time_limit(const std::string& name, std::chrono::seconds limit,
+                                  std::function<BackendInfo()> probe) {
+  auto result = std::make_shared<std::promise<BackendInfo>>();
+  std::future<BackendInfo> future = result->get_future();
+  std::thread([result, probe = std::move(probe)] { result->set_value(probe()); }).detach();
+  if (future.wait_for(limit) != std::future_status::ready) {
+    BackendInfo info;
+    info.name = name;
+    info.reason = "probe did not finish within " + std::to_string(limit.count()) + " s (a hung driver or encoder?)";
+    return info;
+  }
+  return future.get();
+}
+
 std::vector<std::unique_ptr<Backend>> all_backends() {
   std::vector<std::unique_ptr<Backend>> list;
-  list.push_back(std::make_unique<PlannedBackend>("nvenc", "NVIDIA Video Codec SDK"));
+  list.push_back(make_nvenc_backend());
   list.push_back(std::make_unique<PlannedBackend>("qsv", "Intel oneVPL"));
   list.push_back(std::make_unique<PlannedBackend>("vaapi", "libva"));
   list.push_back(make_x264_backend());

@@ -43,6 +43,11 @@ class BoundedQueue {
     not_full_.notify_all();
   }
 
+  bool full() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return items_.size() >= capacity_;
+  }
+
   size_t size() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return items_.size();

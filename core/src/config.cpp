@@ -1,5 +1,6 @@
 #include "gearbox/config.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -269,6 +270,19 @@ Status validate(const StreamConfig& c) {
   if (c.queue_depth < 1 || c.queue_depth > 1024) {
     return invalid("queue_depth", std::to_string(c.queue_depth) + " must be within 1..1024");
   }
+  if (c.live.enabled && (c.live.window_segments < 1 || c.live.window_segments > 10000)) {
+    return invalid("live.window_segments", std::to_string(c.live.window_segments) + " must be within 1..10000");
+  }
+  if (c.live.delete_delay_segments < -1 || c.live.delete_delay_segments > 10000) {
+    return invalid("live.delete_delay_segments", std::to_string(c.live.delete_delay_segments) +
+                                                     " must be within 0..10000 (-1: window + 1)");
+  }
+  if (c.low_latency.chunk_frames < 0 || c.low_latency.chunk_frames > 1000) {
+    return invalid("low_latency.chunk_frames", std::to_string(c.low_latency.chunk_frames) + " must be within 0..1000");
+  }
+  if (!(c.close_timeout_seconds > 0.0) || !std::isfinite(c.close_timeout_seconds)) {
+    return invalid("close_timeout_seconds", std::to_string(c.close_timeout_seconds) + " must be positive");
+  }
   if (!(c.rate_control.vbv_maxrate_factor >= 1.0)) {
     return invalid("rate_control.vbv_maxrate_factor",
                    std::to_string(c.rate_control.vbv_maxrate_factor) + " must be at least 1.0");
@@ -276,6 +290,16 @@ Status validate(const StreamConfig& c) {
   if (!(c.rate_control.vbv_buffer_seconds > 0.0)) {
     return invalid("rate_control.vbv_buffer_seconds",
                    std::to_string(c.rate_control.vbv_buffer_seconds) + " must be positive");
+  }
+  static const char* const kPresets[] = {"p1", "p2", "p3", "p4", "p5", "p6", "p7"};
+  if (std::find(std::begin(kPresets), std::end(kPresets), c.nvenc.preset) == std::end(kPresets)) {
+    return invalid("nvenc.preset", "\"" + c.nvenc.preset + "\" is not one of p1..p7");
+  }
+  if (c.nvenc.tuning != "hq" && c.nvenc.tuning != "ll" && c.nvenc.tuning != "ull") {
+    return invalid("nvenc.tuning", "\"" + c.nvenc.tuning + "\" is not one of hq, ll, ull");
+  }
+  if (c.nvenc.rate_control != "cbr" && c.nvenc.rate_control != "vbr") {
+    return invalid("nvenc.rate_control", "\"" + c.nvenc.rate_control + "\" is not one of cbr, vbr");
   }
   if (c.x264.bframes < 0 || c.x264.bframes > 16) {
     return invalid("x264.bframes", std::to_string(c.x264.bframes) + " must be within 0..16");

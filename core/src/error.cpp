@@ -10,6 +10,7 @@ const char* to_string(ErrorCode code) {
     case ErrorCode::kBackendFailure: return "backend failure";
     case ErrorCode::kIo: return "i/o error";
     case ErrorCode::kClosed: return "closed";
+    case ErrorCode::kTimeout: return "timeout";
     case ErrorCode::kInternal: return "internal error";
   }
   return "unknown error";

@@ -5,13 +5,16 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <future>
 #include <thread>
 
 #include "../../packager/output_layout.h"
 #include "../../packager/packager.h"
 #include "audio_pipeline.h"
 #include "bounded_queue.h"
+#include "latency_tracker.h"
 #include "gearbox/backend.h"
 #include "gearbox/ladder.h"
 #include "gearbox/segment_grid.h"
@@ -64,7 +67,7 @@ void log_to_stderr(LogLevel level, const std::string& message) {
 
 }  // namespace
 
-class Streamer::Impl {
+class Streamer::Impl : public std::enable_shared_from_this<Streamer::Impl> {
  public:
   StreamConfig config;
   OutputPaths paths;
@@ -75,7 +78,8 @@ class Streamer::Impl {
 
   // Fixed by the first frame.
   std::atomic<bool> started{false};  // read by stats() from any thread
-  bool closed = false;
+  std::atomic<bool> closed{false};   // push() refuses frames
+  std::atomic<bool> closing{false};  // close() or abort() owns the shutdown
   PixelFormat format = PixelFormat::kBGR24;
   int width = 0, height = 0;
   std::vector<RenditionPlan> ladder;
@@ -93,8 +97,16 @@ class Streamer::Impl {
   std::thread scaler;
   std::vector<std::thread> encoder_threads;
 
+  // Timestamps: by frame index, or the caller's (decided by the first frame).
+  std::optional<bool> caller_timestamps;
+  int64_t first_timestamp = 0;
+  std::optional<int64_t> last_pts;  // media ticks of the last accepted frame
+  int64_t next_index = 0;           // frames accepted or dropped so far
+
   // Counters read by stats() from any thread.
   std::atomic<int64_t> frames_pushed{0};
+  std::atomic<int64_t> frames_dropped{0};
+  std::unique_ptr<LatencyTracker> latency;
   std::chrono::steady_clock::time_point first_frame_at;
   std::atomic<int64_t> frames_rejected{0};
   std::unique_ptr<std::atomic<int64_t>[]> frames_encoded;
@@ -106,6 +118,44 @@ class Streamer::Impl {
   std::mutex error_mutex;
   Status first_error;
   std::atomic<bool> failed{false};
+  // abort(): threads stop taking work; nothing more is encoded or packaged.
+  std::atomic<bool> aborting{false};
+
+  // Pipeline threads still running, so close() can wait for them with a deadline.
+  std::mutex threads_mutex;
+  std::condition_variable threads_done;
+  int threads_running = 0;   // every thread spawn() started
+  int pipeline_running = 0;  // the scaler and encoder threads among them
+  template <class F>
+  std::thread spawn(bool pipeline, F body) {
+    {
+      std::lock_guard<std::mutex> lock(threads_mutex);
+      ++threads_running;
+      if (pipeline) ++pipeline_running;
+    }
+    // The thread holds the Impl alive: if it hangs and close() leaves it behind, it still
+    // runs on valid memory.
+    return std::thread([self = shared_from_this(), body, pipeline] {
+      body();
+      std::lock_guard<std::mutex> lock(self->threads_mutex);
+      --self->threads_running;
+      if (pipeline) --self->pipeline_running;
+      self->threads_done.notify_all();
+    });
+  }
+  void join_or_detach_all(bool join) {
+    std::vector<std::thread*> all{&scaler};
+    for (std::thread& t : encoder_threads) all.push_back(&t);
+    for (std::thread* t : all) {
+      if (!t->joinable()) continue;
+      if (join) t->join(); else t->detach();
+    }
+  }
+  // True when every pipeline thread ended before the deadline.
+  bool wait_for_threads(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock<std::mutex> lock(threads_mutex);
+    return threads_done.wait_until(lock, deadline, [&] { return threads_running == 0; });
+  }
 
   void log(LogLevel level, const std::string& message) const {
     if (config.log) config.log(level, message); else log_to_stderr(level, message);
@@ -133,7 +183,12 @@ class Streamer::Impl {
                  std::vector<SurfaceRef>& scaled);
   void run_encoder(size_t index);
   packager::TrackDescription audio_track_description() const;
+  Status accept(const FrameView& frame, std::optional<int64_t> caller_pts);
   Status finish();
+  // Stops the pipeline without waiting for it, lists what is complete, and leaves threads
+  // that do not end by the deadline behind (detached).
+  Status terminate(std::chrono::steady_clock::time_point deadline, const std::string& why);
+  int64_t end_ticks() const { return last_pts ? *last_pts + clock.frame_ticks : 0; }
 };
 
 // Hands one rendition's packets to the packager and counts them.
@@ -185,6 +240,7 @@ Status Streamer::Impl::start(const FrameView& frame) {
   device_options.height = frame.height;
   device_options.input_format = frame.format;
   device_options.pool_size = config.queue_depth * 2 + 4;
+  device_options.encoder_sessions = static_cast<int>(plan.size());
   auto opened = selection.backend->open(device_options);
   if (!opened) return opened.error();
   std::unique_ptr<Device> dev = std::move(opened.value());
@@ -200,6 +256,7 @@ Status Streamer::Impl::start(const FrameView& frame) {
     ec.bitrate_kbps = r.bitrate_kbps;
     ec.rate_control = config.rate_control;
     ec.x264 = config.x264;
+    ec.nvenc = config.nvenc;
     auto enc = dev->open_encoder(ec);
     if (!enc) {
       return make_error(enc.error().code, "rendition " + r.id + " (" + std::to_string(r.width) +
@@ -228,21 +285,37 @@ Status Streamer::Impl::start(const FrameView& frame) {
   packager::Packager::SegmentListener listener;
   if (config.on_segment) {
     std::vector<std::string> ids;
-    for (const RenditionPlan& r : plan) ids.push_back(r.id);
-    if (audio) ids.push_back(kAudioTrackId);
-    listener = [cb = config.on_segment, ids, ts = clock.timescale](size_t track,
-                                                                   const packager::SegmentRecord& rec) {
+    std::vector<int64_t> timescales;
+    for (const packager::TrackDescription& t : tracks) {
+      ids.push_back(t.id);
+      timescales.push_back(t.timescale);
+    }
+    listener = [cb = config.on_segment, ids, timescales](size_t track, const packager::SegmentRecord& rec) {
+      const double ts = static_cast<double>(timescales[track]);
       SegmentEvent e;
       e.rendition = ids[track];
       e.number = rec.number;
-      e.start = static_cast<double>(rec.start) / static_cast<double>(ts);
-      e.duration = static_cast<double>(rec.duration) / static_cast<double>(ts);
+      e.start = static_cast<double>(rec.start) / ts;
+      e.duration = static_cast<double>(rec.duration) / ts;
       e.bytes = rec.bytes;
       e.frames = rec.frames;
       cb(e);
     };
   }
-  auto pk = packager::Packager::open(paths, config.segment_duration, std::move(tracks), std::move(listener));
+  auto tracker = std::make_unique<LatencyTracker>(plan.size());
+  packager::Packager::FlushListener on_flush = [t = tracker.get(), renditions = plan.size()](
+                                                  size_t track, const std::vector<int64_t>& pts) {
+    if (track < renditions) t->flushed(track, pts, steady_ns());  // the audio is not a rendition
+  };
+  packager::PackagerOptions options;
+  options.segment_duration = config.segment_duration;
+  if (config.live.enabled) {
+    options.live_window = static_cast<size_t>(config.live.window_segments);
+    options.delete_delay = static_cast<size_t>(config.live.effective_delete_delay());
+  }
+  options.chunk_frames = config.low_latency.chunk_frames;
+  options.warn = [this](const std::string& message) { log(LogLevel::kWarning, message); };
+  auto pk = packager::Packager::open(paths, options, std::move(tracks), std::move(listener), std::move(on_flush));
   if (!pk) return pk.error();
 
   // Everything opened: commit.
@@ -250,6 +323,7 @@ Status Streamer::Impl::start(const FrameView& frame) {
   device = std::move(dev);
   encoders = std::move(encs);
   packager = std::move(pk.value());
+  latency = std::move(tracker);
   format = frame.format;
   width = frame.width;
   height = frame.height;
@@ -261,8 +335,8 @@ Status Streamer::Impl::start(const FrameView& frame) {
     bytes_encoded[i] = 0;
     encode_queues.push_back(std::make_unique<BoundedQueue<PictureJob>>(config.queue_depth));
   }
-  for (size_t i = 0; i < ladder.size(); ++i) encoder_threads.emplace_back([this, i] { run_encoder(i); });
-  scaler = std::thread([this] { run_scaler(); });
+  for (size_t i = 0; i < ladder.size(); ++i) encoder_threads.push_back(spawn(true, [this, i] { run_encoder(i); }));
+  scaler = spawn(true, [this] { run_scaler(); });
   if (audio) {
     audio_track = ladder.size();
     audio->start([this](const EncodedPacket& p) { return packager->write(audio_track, p); });
@@ -293,13 +367,15 @@ void Streamer::Impl::run_scaler() {
   std::vector<char> takes(ladder.size());
   std::vector<char> needed(sizes.size());
   while (std::optional<PictureJob> job = source_queue->pop()) {
-    if (failed) continue;  // keep draining so push() never blocks on a dead pipeline
+    if (failed || aborting) continue;  // keep draining so push() never blocks on a dead pipeline
     // Which renditions take this frame on their own rate grid, and so which sizes (and the
     // larger pictures those are scaled from) must be made.
     const Rational pts = clock.seconds_of(job->pts);
     std::fill(needed.begin(), needed.end(), 0);
     for (size_t r = 0; r < ladder.size(); ++r) {
-      takes[r] = decimators[r].take(pts, job->idr);
+      // At the input rate every frame is taken, so caller timestamps closer together than
+      // 1 / rate (variable frame rate) all reach the primary rendition.
+      takes[r] = ladder[r].frame_rate == config.input_frame_rate || decimators[r].take(pts, job->idr);
       if (takes[r]) needed[size_of_rendition[r]] = 1;
     }
     for (size_t k = sizes.size(); k-- > 0;) {
@@ -307,7 +383,9 @@ void Streamer::Impl::run_scaler() {
     }
     if (!scale_all(sizes, from, needed, *job, scaled)) continue;
     for (size_t r = 0; r < ladder.size(); ++r) {
-      if (takes[r]) encode_queues[r]->push(PictureJob{scaled[size_of_rendition[r]], job->pts, job->idr});
+      if (takes[r] && !encode_queues[r]->push(PictureJob{scaled[size_of_rendition[r]], job->pts, job->idr})) {
+        break;  // closed by abort()
+      }
     }
     for (SurfaceRef& ref : scaled) ref.reset();  // back to the pools as soon as encoders are done
   }
@@ -347,31 +425,83 @@ void Streamer::Impl::run_encoder(size_t index) {
     if (!s) fail(make_error(s.code(), ladder[index].id + ": " + s.message()));
   };
   while (std::optional<PictureJob> job = encode_queues[index]->pop()) {
-    if (failed) continue;
+    if (failed || aborting) continue;
     timed([&] { return encoder.encode(*job->surface, job->pts, job->idr, sink); });
   }
-  if (!failed) timed([&] { return encoder.drain(sink); });
+  if (!failed && !aborting) timed([&] { return encoder.drain(sink); });
 }
 
 Status Streamer::Impl::finish() {
   if (!started) return {};
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(config.close_timeout_seconds));
   source_queue->close();
-  scaler.join();
-  for (std::thread& t : encoder_threads) t.join();
-  if (audio) {
-    Status a = audio->finish(frames_pushed.load());
-    if (!a) fail(a);
+  // The whole flush (encoders draining, last segments, final manifests) runs on a thread of
+  // its own, so a hang anywhere in it cannot hold close() past the deadline.
+  std::thread flusher = spawn(false, [this] {
+    {
+      std::unique_lock<std::mutex> lock(threads_mutex);
+      threads_done.wait(lock, [&] { return pipeline_running == 0; });
+    }
+    if (aborting) return;
+    // The audio track is completed to the video's end first (its thread stops), then every
+    // track's last segment is cut there.
+    if (audio) {
+      Status a = audio->finish(end_ticks());
+      if (!a) fail(a);
+    }
+    // Whatever was accepted and encoded is packaged and listed, even after a failure.
+    Status s = packager->finish(end_ticks());
+    if (!s) fail(s);
+  });
+  if (wait_for_threads(deadline)) {
+    flusher.join();
+    join_or_detach_all(true);
+    // abort() during close(): it stopped the pipeline; list what is complete.
+    if (aborting) return terminate(deadline, "abort: stopped without encoding the frames still queued");
+    return current_error();
   }
-  // Whatever was accepted and encoded is packaged and listed, even after a failure.
-  Status s = packager->finish(clock.ticks_of_frame(frames_pushed.load()));
-  if (!s) fail(s);
-  return current_error();
+  flusher.detach();
+  std::string hung;
+  for (size_t i = 0; i < encode_queues.size(); ++i) {
+    if (encode_queues[i]->size() > 0) hung += (hung.empty() ? "" : ", ") + ladder[i].id;
+  }
+  return terminate(std::chrono::steady_clock::now() + std::chrono::seconds(1),
+                   "close: the pipeline did not finish within close_timeout_seconds = " +
+                       std::to_string(config.close_timeout_seconds) +
+                       (hung.empty() ? std::string(" (the last segments or manifests hung)")
+                                     : " (renditions " + hung + " still had frames queued)"));
 }
 
-Streamer::Streamer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Status Streamer::Impl::terminate(std::chrono::steady_clock::time_point deadline,
+                                 const std::string& why) {
+  aborting = true;
+  if (audio) audio->abort();
+  source_queue->close();
+  for (auto& q : encode_queues) q->close();
+  // Threads still blocked somewhere (a disk, a callback) by the deadline are left behind,
+  // holding the Impl alive.
+  join_or_detach_all(wait_for_threads(deadline));
+  Status listed = packager->finish_now();
+  std::string message = why;
+  if (listed) {
+    std::vector<int64_t> counts = packager->segments_written();
+    const int64_t complete = counts.empty() ? 0 : *std::min_element(counts.begin(), counts.end());
+    message += "; the final manifests list the " + std::to_string(complete) +
+               " segments complete in every rendition";
+  } else {
+    message += "; " + listed.message();
+  }
+  Status s = make_error(why.rfind("close", 0) == 0 ? ErrorCode::kTimeout : ErrorCode::kClosed, message);
+  log(LogLevel::kWarning, message);
+  return s;
+}
+
+Streamer::Streamer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Streamer::~Streamer() {
-  if (impl_ && !impl_->closed) {
+  if (impl_ && !impl_->closing) {
     Status s = close();
     if (!s) impl_->log(LogLevel::kError, "close() from the destructor: " + s.message());
   }
@@ -391,7 +521,7 @@ Result<std::unique_ptr<Streamer>> Streamer::open(StreamConfig config) {
     }
   }
 
-  auto impl = std::make_unique<Impl>();
+  auto impl = std::make_shared<Impl>();
   impl->config = std::move(config);
   impl->paths = paths.value();
   impl->selection = std::move(selection.value());
@@ -400,7 +530,7 @@ Result<std::unique_ptr<Streamer>> Streamer::open(StreamConfig config) {
   impl->grid = SegmentGrid(impl->config.segment_duration);
   if (!impl->config.audio.source.empty()) {
     const Impl* self = impl.get();
-    auto audio = AudioPipeline::open(impl->config.audio, impl->config.input_frame_rate,
+    auto audio = AudioPipeline::open(impl->config.audio, impl->clock.timescale,
                                      impl->config.segment_duration,
                                      [self](LogLevel level, const std::string& m) { self->log(level, m); });
     if (!audio) return audio.error();
@@ -412,43 +542,80 @@ Result<std::unique_ptr<Streamer>> Streamer::open(StreamConfig config) {
   return std::unique_ptr<Streamer>(new Streamer(std::move(impl)));
 }
 
-Status Streamer::push(const FrameView& frame) {
+Status Streamer::push(const FrameView& frame) { return impl_->accept(frame, std::nullopt); }
+
+Status Streamer::push(const FrameView& frame, int64_t timestamp, Rational time_base) {
   Impl& d = *impl_;
-  if (d.closed) return make_error(ErrorCode::kClosed, "push: the stream is closed");
-  if (d.failed) return d.current_error();
-  GEARBOX_RETURN_IF_ERROR(validate_frame(frame));
-  if (!d.started) {
-    GEARBOX_RETURN_IF_ERROR(d.start(frame));
-  } else if (frame.format != d.format || frame.width != d.width || frame.height != d.height) {
-    d.frames_rejected++;
-    return make_error(ErrorCode::kFrameMismatch,
-                      "frame " + std::to_string(d.frames_pushed.load()) + ": " +
-                          to_string(frame.format) + " " + std::to_string(frame.width) + "x" +
-                          std::to_string(frame.height) + " differs from the first frame (" +
-                          to_string(d.format) + " " + std::to_string(d.width) + "x" +
-                          std::to_string(d.height) + "); frame skipped, the stream goes on");
+  if (!time_base.valid_positive()) {
+    return make_error(ErrorCode::kInvalidArgument, "push: time_base " + time_base.to_string() + " must be positive");
   }
-  const int64_t index = d.frames_pushed.load();
-  const int64_t pts = d.clock.ticks_of_frame(index);
-  const bool idr = index == 0 || d.grid.starts_segment(d.clock.seconds_of(d.clock.ticks_of_frame(index - 1)),
-                                                       d.clock.seconds_of(pts));
+  if (!d.caller_timestamps) d.first_timestamp = timestamp;
+  // Media ticks since the first frame, rounded to the nearest tick.
+  const __int128 num = static_cast<__int128>(timestamp - d.first_timestamp) * time_base.num * d.clock.timescale;
+  const __int128 den = time_base.den;
+  const __int128 ticks = num >= 0 ? (num + den / 2) / den : -((-num + den / 2) / den);
+  return d.accept(frame, static_cast<int64_t>(ticks));
+}
+
+Status Streamer::Impl::accept(const FrameView& frame, std::optional<int64_t> caller_pts) {
+  if (closed) return make_error(ErrorCode::kClosed, "push: the stream is closed");
+  if (failed) return current_error();
+  GEARBOX_RETURN_IF_ERROR(validate_frame(frame));
+  const std::string which = "push: frame " + std::to_string(next_index);
+  if (caller_timestamps && *caller_timestamps != caller_pts.has_value()) {
+    frames_rejected++;
+    return make_error(ErrorCode::kInvalidArgument,
+                      which + (caller_pts ? " has a timestamp but the first frame had none"
+                                          : " has no timestamp but the first frame had one") +
+                          "; a stream uses timestamps on every frame or on none. Frame refused, the stream goes on");
+  }
+  const int64_t pts = caller_pts ? *caller_pts : clock.ticks_of_frame(next_index);
+  if (last_pts && pts <= *last_pts) {
+    frames_rejected++;
+    return make_error(ErrorCode::kInvalidArgument,
+                      which + ": timestamp " + std::to_string(pts) + "/" + std::to_string(clock.timescale) +
+                          " s does not increase past the previous frame's " + std::to_string(*last_pts) +
+                          "/" + std::to_string(clock.timescale) +
+                          " s; timestamps must increase. Frame refused, the stream goes on");
+  }
+  if (!started) {
+    GEARBOX_RETURN_IF_ERROR(start(frame));
+    caller_timestamps = caller_pts.has_value();
+  } else if (frame.format != format || frame.width != width || frame.height != height) {
+    frames_rejected++;
+    return make_error(ErrorCode::kFrameMismatch,
+                      which + ": " + to_string(frame.format) + " " + std::to_string(frame.width) + "x" +
+                          std::to_string(frame.height) + " differs from the first frame (" +
+                          to_string(format) + " " + std::to_string(width) + "x" +
+                          std::to_string(height) + "); frame skipped, the stream goes on");
+  }
+  ++next_index;
+  // Live, behind: drop before spending anything on the frame. The next frame accepted is an
+  // IDR if this one would have started a segment, since the grid compares with last_pts.
+  if (config.live.drop_frames_when_behind && source_queue->full()) {
+    frames_dropped++;
+    return {};
+  }
+  const bool idr = !last_pts || grid.starts_segment(clock.seconds_of(*last_pts), clock.seconds_of(pts));
   Result<SurfaceRef> surface = [&] {
-    StageTimer timer(d.upload_ns, &d.overhead_cpu_ns);
-    return d.device->upload(frame);
+    StageTimer timer(upload_ns, &overhead_cpu_ns);
+    return device->upload(frame);
   }();
   if (!surface) return surface.error();
-  if (!d.source_queue->push(PictureJob{std::move(surface.value()), pts, idr})) {
+  latency->pushed(pts, steady_ns());
+  if (!source_queue->push(PictureJob{std::move(surface.value()), pts, idr})) {
     return make_error(ErrorCode::kClosed, "push: the pipeline is shut down");
   }
-  d.frames_pushed++;
-  if (d.audio) d.audio->video_advanced(d.frames_pushed.load());
+  last_pts = pts;
+  frames_pushed++;
+  if (audio) audio->video_advanced(pts, idr);
   return {};
 }
 
 Status Streamer::close() {
   Impl& d = *impl_;
-  if (d.closed) return d.current_error();
   d.closed = true;
+  if (d.closing.exchange(true)) return d.current_error();
   if (!d.started) {
     d.log(LogLevel::kWarning, "close: no frame was pushed; nothing was written");
     return {};
@@ -456,11 +623,29 @@ Status Streamer::close() {
   return d.finish();
 }
 
+Status Streamer::abort() {
+  Impl& d = *impl_;
+  d.closed = true;
+  if (!d.started) {
+    d.closing = true;
+    return {};
+  }
+  d.aborting = true;
+  if (d.audio) d.audio->abort();
+  d.source_queue->close();
+  for (auto& q : d.encode_queues) q->close();
+  // A close() in progress sees `aborting` and writes the final manifests itself.
+  if (d.closing.exchange(true)) return {};
+  return d.terminate(std::chrono::steady_clock::now() + std::chrono::seconds(2),
+                     "abort: stopped without encoding the frames still queued");
+}
+
 StreamStats Streamer::stats() const {
   const Impl& d = *impl_;
   StreamStats s;
   s.frames_pushed = d.frames_pushed;
   s.frames_rejected = d.frames_rejected;
+  s.frames_dropped = d.frames_dropped;
   s.stages.upload = static_cast<double>(d.upload_ns.load()) * 1e-9;
   s.stages.scale = static_cast<double>(d.scale_ns.load()) * 1e-9;
   s.stages.encode = static_cast<double>(d.encode_ns.load()) * 1e-9;
@@ -487,6 +672,10 @@ StreamStats Streamer::stats() const {
     const double media_seconds = static_cast<double>(r.frames_encoded) / r.frame_rate;
     r.produced_bps = media_seconds > 0 ? static_cast<int64_t>(static_cast<double>(r.bytes_written) * 8 / media_seconds) : 0;
     r.queue_depth = static_cast<int64_t>(d.encode_queues[i]->size());
+    const LatencySummary latency = d.latency->summary(i);
+    r.latency_ms_mean = latency.mean_ms;
+    r.latency_ms_p95 = latency.p95_ms;
+    r.latency_ms_max = latency.max_ms;
     s.renditions.push_back(r);
   }
   return s;

@@ -9,6 +9,9 @@
 #   live     `gearbox stream --realtime --serve`: live playback advances in both players while
 #            gearbox is still writing the stream; then Ctrl-C (SIGTERM here) closes the stream
 #            as VOD while gearbox goes on serving, and a second one stops it
+#   live_window  `gearbox stream --live --low-latency --serve`: the window slides and old files are
+#            deleted while both players play it live; disk use stays bounded; after close the
+#            manifests list the last window and every file they name exists
 #   corrupt  the test of the test: one segment of the middle rendition (fetched only once that
 #            rendition is forced) is zeroed, and the check must fail with the players' errors
 # Screenshots and the checker's JSON report go to ARTIFACT_DIR/MODE.
@@ -113,6 +116,52 @@ case "$mode" in
     echo "the stream closed as VOD, was still served, and gearbox stopped on the second SIGTERM"
     ;;
 
+  live_window)
+    # A live service: 1 s segments, a window of 4, files deleted 5 segments after leaving it,
+    # LL-DASH chunks of 5 frames streamed by gearbox serve while they are written.
+    window=4
+    delay=$((window + 1))
+    "$gearbox" stream --realtime --live --window $window --low-latency --segment 1 "${ladder[@]}" \
+      --duration 300 --serve --host 127.0.0.1 --port 0 -q -o "$work/lw" >"$work/stream.out" 2>"$work/stream.out.err" &
+    streamer=$!
+    pids+=($streamer)
+    url=$(server_url "$work/stream.out" $streamer) || die "gearbox stream --live --serve did not start"
+    # Disk use while the players play: the most segment files of any rendition at any time.
+    ( max=0; while kill -0 $streamer 2>/dev/null; do
+        for r in v0 v1 v2; do
+          n=$(ls "$work/lw" 2>/dev/null | grep -c "^$r-[0-9]*\.m4s$"); [ "$n" -gt "$max" ] && max=$n
+        done
+        echo "$max" >"$work/max-files"; sleep 0.2
+      done ) &
+    pids+=($!)
+    for _ in $(seq 100); do [ -f "$work/lw/manifest.mpd" ] && [ -f "$work/lw/master.m3u8" ] && break; sleep 0.2; done
+    # Start the players once the window has slid and deletion has begun.
+    for _ in $(seq 150); do [ -f "$work/lw/v0-1.m4s" ] || break; sleep 0.2; done
+    [ -f "$work/lw/v0-1.m4s" ] && die "segment 1 was never deleted: the window does not slide"
+    grep -q 'timeShiftBufferDepth="PT4.000S"' "$work/lw/manifest.mpd" || die "no 4 s timeShiftBufferDepth: $(cat "$work/lw/manifest.mpd")"
+    grep -q 'availabilityTimeOffset=' "$work/lw/manifest.mpd" || die "no availabilityTimeOffset in the LL MPD"
+    echo "gearbox stream --live --low-latency --serve: $url (window sliding, old segments deleted)"
+    check --live --live-advance 8
+    [ $rc -eq 0 ] || die "live-window playback failed (checker exit $rc; report: $artifacts/report.json)"
+    kill -0 $streamer 2>/dev/null || die "the stream had already ended when the live check ended"
+    max=$(cat "$work/max-files")
+    [ "$max" -le $((window + delay + 1)) ] || die "$max segment files of one rendition on disk at once (bound $((window + delay + 1)))"
+    echo "both players played the sliding window live; at most $max segment files per rendition on disk"
+    node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      for (const [m, p] of Object.entries(r.players)) console.log(`${m}: ${p.live.latency} s behind live (the player'"'"'s own figure)`);' \
+      "$artifacts/report.json"
+    kill -TERM $streamer
+    for _ in $(seq 150); do grep -q "^stream closed" "$work/stream.out" && break; sleep 0.2; done
+    grep -q 'type="static"' "$work/lw/manifest.mpd" || die "the closed live stream's MPD is not static"
+    left=$(ls "$work/lw" | grep -c '^v0-[0-9]*\.m4s$')
+    [ "$left" -eq $window ] || die "after close $left segment files of v0 remain, expected the window's $window"
+    for f in $(grep -v '^#' "$work/lw/v0.m3u8"); do [ -f "$work/lw/$f" ] || die "the closed playlist lists missing $f"; done
+    kill -TERM $streamer
+    wait $streamer
+    pids=()
+    echo "closed: a static MPD and ENDLIST playlists listing the last window, every listed file present"
+    ;;
+
   corrupt)
     stream_vod "$work/bad"
     # Segment 3 (4-6 s) of the 426x240 rendition: the players start on the top rendition, so
@@ -139,7 +188,7 @@ case "$mode" in
     ;;
 
   *)
-    die "unknown mode (vod, live or corrupt)"
+    die "unknown mode (vod, live, live_window or corrupt)"
     ;;
 esac
 echo "PASS ($mode); screenshots in $artifacts"

@@ -205,7 +205,8 @@ async function checkManifest(manifest) {
       const t0 = (await state()).currentTime;
       const adv = await waitFor((st) => st.currentTime - t0 >= opt.liveAdvance, `playback advancing ${opt.liveAdvance} s`,
         Math.max(T, opt.liveAdvance * 4000), { stopOnError: false });
-      Object.assign(res.live, { from: +t0.toFixed(2), to: +adv.st.currentTime.toFixed(2), size: `${adv.st.videoWidth}x${adv.st.videoHeight}` });
+      Object.assign(res.live, { from: +t0.toFixed(2), to: +adv.st.currentTime.toFixed(2), size: `${adv.st.videoWidth}x${adv.st.videoHeight}`,
+        latency: adv.st.latency == null ? null : +adv.st.latency.toFixed(2) });
       if (!adv.ok) fail(`live playback advanced ${(adv.st.currentTime - t0).toFixed(2)} s, not ${opt.liveAdvance} s (${adv.reason})`);
       const fs1 = await ev(frameStats);
       res.live.frame = fs1;

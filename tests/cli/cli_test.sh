@@ -45,6 +45,21 @@ out=$("$gearbox" probe 2>&1) || fail "probe exited non-zero"
 expect_contains "$out" "x264    available" "probe"
 expect_contains "$out" "nvenc   unavailable" "probe"
 expect_contains "$out" "auto: x264" "probe"
+# nvenc through the SIMULATED NVIDIA runtime built beside the CLI: available, named a
+# simulation, and a GPU without NVENC engines explained when the simulation plays one.
+simulation="$(dirname "$gearbox")/../nvidia-simulation"
+if [ -f "$simulation/libcuda.so.1" ]; then
+  out=$(GEARBOX_NVENC_RUNTIME_DIR="$simulation" "$gearbox" probe 2>&1) || fail "probe on the simulation exited non-zero"
+  expect_contains "$out" "nvenc   available    SIMULATED NVIDIA runtime" "probe on the simulation"
+  expect_contains "$out" "sessions capped by the driver, not reported" "probe on the simulation"
+  expect_contains "$out" "auto: nvenc" "probe on the simulation"
+  out=$(GEARBOX_NVENC_RUNTIME_DIR="$simulation" GEARBOX_SIM_NVIDIA_FAIL=no_encode_engine "$gearbox" probe 2>&1)
+  expect_contains "$out" "nvenc   unavailable  GPU without NVENC engines: nvEncOpenEncodeSessionEx returned NV_ENC_ERR_UNSUPPORTED_DEVICE" "probe, no NVENC engine"
+  expect_contains "$out" "auto: x264" "probe, no NVENC engine"
+  out=$("$gearbox" stream --nvenc-rc abr -o "$work/x" 2>&1); rc=$?
+  [ $rc -eq 2 ] || fail "bad --nvenc-rc: exit $rc"
+  expect_contains "$out" 'nvenc.rate_control: "abr" is not one of cbr, vbr' "bad --nvenc-rc"
+fi
 
 # Raw RGB24 frames on stdin, 48 frames at 24 fps = 2 s, one extra rendition, HLS only.
 ffmpeg -v error -f lavfi -i testsrc2=size=320x240:rate=24 -frames:v 48 -f rawvideo -pix_fmt rgb24 - |
@@ -97,6 +112,38 @@ expect_contains "$json" '"frame_rate":12.500,"frames":26' "--json 12.5 fps rendi
 out=$("$gearbox" stream --rendition 640x360@60fps --rate 30 -o "$work/x" 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "rendition above the input rate: exit $rc"
 expect_contains "$out" "above the input frame rate 30" "rendition above the input rate"
+
+# --live: a sliding window of 3 plus a 1-segment delay on disk, the last window left at the end.
+"$gearbox" stream --size 160x90 --rate 25 --frames 250 --segment 1 --live --window 3 --delete-delay 1 \
+  -q -o "$work/live" >/dev/null || fail "--live stream failed"
+[ "$(ls "$work/live" | grep -c '^v0-[0-9]*\.m4s$')" = 3 ] || fail "--live: expected 3 segments left, got: $(ls "$work/live")"
+expect_contains "$(cat "$work/live/v0.m3u8")" "#EXT-X-MEDIA-SEQUENCE:8" "--live media sequence"
+frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames \
+  -of csv=p=0 "$work/live/manifest.mpd" | head -n 1)
+[ "$frames" = "75" ] || fail "--live DASH after close: expected the window's 75 frames, got '$frames'"
+out=$("$gearbox" stream --live --window 0 -o "$work/x" 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "--window 0: exit $rc"
+expect_contains "$out" 'window: "0" is not a whole number of at least 1' "--window 0"
+out=$("$gearbox" stream --timestamps camera -o "$work/x" 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "--timestamps camera: exit $rc"
+expect_contains "$out" 'timestamps: "camera" is not index or wallclock' "--timestamps camera"
+
+# --low-latency behind gearbox serve: a segment asked for while it is written arrives chunk by
+# chunk (its first bytes well before it is complete) and is byte-identical to the final file.
+"$gearbox" stream --size 160x90 --rate 25 --segment 2 --duration 6 --realtime --low-latency \
+  --serve --port 0 -q -o "$work/ll" >"$work/ll.out" 2>&1 &
+server=$!
+for _ in $(seq 50); do grep -q "^serving" "$work/ll.out" && break; sleep 0.1; done
+url=$(sed -n 's/^serving .* at //p' "$work/ll.out")
+sleep 2.1  # segment 2 (2 s to 4 s) has just started
+timing=$(curl -sS -o "$work/ll-seg2.m4s" -w '%{time_starttransfer} %{time_total}' "${url}v0-2.m4s")
+first=${timing% *}
+total=${timing#* }
+awk -v f="$first" -v t="$total" 'BEGIN { exit !(f < 1.0 && t > 1.0) }' ||
+  fail "--low-latency: first byte after ${first}s, complete after ${total}s (expected < 1 s and > 1 s)"
+for _ in $(seq 100); do grep -q "^stream closed" "$work/ll.out" && break; sleep 0.1; done
+cmp -s "$work/ll-seg2.m4s" "$work/ll/v0-2.m4s" || fail "--low-latency: the streamed segment differs from the file"
+kill -INT "$server"; wait "$server" 2>/dev/null; server=""
 
 # --audio: one AAC track (lavfi here) that every HLS variant names, in the --json summary too.
 json=$("$gearbox" stream --size 320x180 --rate 30 --duration 3 --rendition 160x90@100k \

@@ -16,7 +16,8 @@
 #include <thread>
 
 #include "../support/media_reader.h"
-#include "../support/mpd_xml.h"
+#include "../support/temp_dir.h"
+#include "../support/xml_query.h"
 #include "gearbox/streamer.h"
 #include "gearbox/test_pattern.h"
 
@@ -27,15 +28,12 @@ namespace fs = std::filesystem;
 using testing::decode_all;
 using testing::decode_audio;
 using testing::read_file;
+using testing::XmlQuery;
+using testing::temp_dir;
 
 // The beep: a 1 kHz tone that switches to 4 kHz for 40 ms at the start of every second.
 constexpr const char* kBeepingTone = "lavfi:sine=frequency=1000:beep_factor=4:sample_rate=48000";
 
-std::string temp_dir(const std::string& name) {
-  fs::path p = fs::temp_directory_path() / ("gearbox-audio-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(p);
-  return p.string();
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
@@ -108,8 +106,38 @@ StreamStats stream_pattern(const StreamConfig& config, int frames, int width = 3
   return (*s)->stats();
 }
 
+// The audio track of the packaged output spans `seconds` (to within a frame at 25 fps).
+void expect_audio_spans(const std::string& url, double seconds) {
+  auto a = decode_audio(url);
+  ASSERT_TRUE(a.ok) << a.error;
+  EXPECT_NEAR(a.seconds(), seconds, 0.04) << url;
+}
+
+// Audio segment K starts within half an AAC frame of video segment K, in the HLS playlists.
+void expect_segments_aligned(const std::string& dir) {
+  const auto audio_segments = extinf(read_file(dir + "/a0.m3u8"));
+  const auto video_segments = extinf(read_file(dir + "/v0.m3u8"));
+  ASSERT_EQ(audio_segments.size(), video_segments.size());
+  double audio_start = 0, video_start = 0;
+  for (size_t k = 0; k < audio_segments.size(); ++k) {
+    EXPECT_NEAR(audio_start, video_start, 512.0 / 48000 + 1e-6) << "segment " << k + 1;
+    audio_start += audio_segments[k];
+    video_start += video_segments[k];
+  }
+  EXPECT_NEAR(audio_start, video_start, 1e-5) << "the audio ends with the video";
+}
+
+// Pushes frames first..first+count of the pattern at 25 fps of wall time, as a camera would.
+void push_in_real_time(Streamer& s, TestPattern& pattern, int first, int count) {
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < count; ++i) {
+    std::this_thread::sleep_until(start + std::chrono::milliseconds(40 * i));
+    ASSERT_TRUE(s.push(pattern.render(first + i)).ok());
+  }
+}
+
 TEST(Audio, OneAacTrackSharedByEveryRenditionInDashAndHls) {
-  const std::string dir = temp_dir("shared");
+  const std::string dir = temp_dir("audio-shared");
   StreamConfig c = audio_config(dir, kBeepingTone, {25, 1});
   c.renditions.push_back(RenditionSpec{160, 90, 100, std::nullopt});
   const StreamStats st = stream_pattern(c, 100);  // 4 s
@@ -158,22 +186,12 @@ TEST(Audio, OneAacTrackSharedByEveryRenditionInDashAndHls) {
   EXPECT_EQ(media, 1);
   EXPECT_EQ(variants, 2);
 
-  // Segment K of the audio starts within half an AAC frame of segment K of the video.
-  const auto audio_segments = extinf(read_file(dir + "/a0.m3u8"));
-  const auto video_segments = extinf(read_file(dir + "/v0.m3u8"));
-  ASSERT_EQ(audio_segments.size(), video_segments.size());
-  ASSERT_EQ(audio_segments.size(), 4u);
-  double audio_start = 0, video_start = 0;
-  for (size_t k = 0; k < audio_segments.size(); ++k) {
-    EXPECT_NEAR(audio_start, video_start, 512.0 / 48000 + 1e-6) << "segment " << k + 1;
-    audio_start += audio_segments[k];
-    video_start += video_segments[k];
-  }
-  EXPECT_NEAR(audio_start, video_start, 1e-5) << "the audio ends with the video";
+  EXPECT_EQ(extinf(read_file(dir + "/a0.m3u8")).size(), 4u);
+  expect_segments_aligned(dir);
 
   // DASH: an audio AdaptationSet beside the video one, with its own timeline.
-  testing::Xml x(read_file(dir + "/manifest.mpd"));
-  ASSERT_NE(x.doc, nullptr);
+  testing::XmlQuery x(read_file(dir + "/manifest.mpd"));
+  ASSERT_TRUE(x.ok());
   EXPECT_EQ(x.values("//d:AdaptationSet/@contentType"), (std::vector<std::string>{"video", "audio"}));
   EXPECT_EQ(x.values("//d:AdaptationSet[@contentType='audio']/@mimeType"), std::vector<std::string>{"audio/mp4"});
   EXPECT_EQ(x.values("//d:AdaptationSet[@contentType='video']/d:Representation/@id"),
@@ -201,7 +219,7 @@ TEST(Audio, OneAacTrackSharedByEveryRenditionInDashAndHls) {
 // the AAC frame nearest that segment's start (at 2.0053 s): the audio still has a second
 // segment, so the manifests, which list what every track has, list the video's last frame.
 TEST(Audio, AVideoSegmentShorterThanHalfAnAacFrameStillHasItsAudioSegment) {
-  const std::string dir = temp_dir("short-last");
+  const std::string dir = temp_dir("audio-short-last");
   StreamConfig c = audio_config(dir, kBeepingTone, {240, 1});
   c.segment_duration = {2, 1};
   stream_pattern(c, 481, 160, 90);
@@ -306,7 +324,7 @@ void stream_flashes(const std::string& dir, const std::string& audio, int fps, i
 }
 
 TEST(AudioSync, BeepStaysWithTheFlashForAMinuteInDashAndHls) {
-  const std::string dir = temp_dir("sync");
+  const std::string dir = temp_dir("audio-sync");
   const int fps = 30, seconds = 62;
   stream_flashes(dir, kBeepingTone, fps, seconds);
   for (const auto& [video, audio] : {std::pair<std::string, std::string>{dir + "/v0.m3u8", dir + "/a0.m3u8"},
@@ -324,7 +342,7 @@ TEST(AudioSync, BeepStaysWithTheFlashForAMinuteInDashAndHls) {
 
 // The negative control: the same measurement on audio delayed by 100 ms (three frames) finds it.
 TEST(AudioSync, MeasurementDetectsAudioThreeFramesLate) {
-  const std::string dir = temp_dir("late");
+  const std::string dir = temp_dir("audio-late");
   const int fps = 30;
   stream_flashes(dir, std::string(kBeepingTone) + ",adelay=100", fps, 8);
   SyncMeasure m = measure_sync(dir + "/v0.m3u8", dir + "/a0.m3u8");
@@ -341,7 +359,7 @@ TEST(AudioSync, MeasurementDetectsAudioThreeFramesLate) {
 // placed by the wall clock alone would drift 33 ms a second (StreamGear's flaw); gearbox maps
 // the wall clock through the times frames are pushed, so the beeps stay with the flashes.
 TEST(AudioSync, WallClockSourceStaysWithFramesPushedSlowerThanTheirRate) {
-  const std::string dir = temp_dir("wall");
+  const std::string dir = temp_dir("audio-wall");
   const int nominal = 30, real = 29, seconds = 20;
   StreamConfig c = audio_config(dir, std::string(kBeepingTone) + ":samples_per_frame=480,arealtime", {nominal, 1});
   c.segment_duration = {2, 1};
@@ -380,7 +398,7 @@ TEST(AudioSync, WallClockSourceStaysWithFramesPushedSlowerThanTheirRate) {
 // real time (whatever its buffer held), so what arrives early is dropped as
 // overlap and the track still spans the video.
 TEST(Audio, CaptureDeviceIsOnTheWallClockAndTheTrackSpansTheVideo) {
-  const std::string dir = temp_dir("alsa");
+  const std::string dir = temp_dir("audio-alsa");
   StreamConfig c = audio_config(dir, "alsa:null", {25, 1});
   auto s = Streamer::open(c);
   if (!s.ok() && s.error().message.find("cannot be opened as alsa") != std::string::npos) {
@@ -388,19 +406,13 @@ TEST(Audio, CaptureDeviceIsOnTheWallClockAndTheTrackSpansTheVideo) {
   }
   ASSERT_TRUE(s.ok()) << s.error().message;
   TestPattern pattern(320, 180);
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < 75; ++i) {  // 3 s, pushed in real time as a camera would
-    std::this_thread::sleep_until(start + std::chrono::milliseconds(40 * i));
-    ASSERT_TRUE((*s)->push(pattern.render(i)).ok());
-  }
+  push_in_real_time(**s, pattern, 0, 75);  // 3 s
   ASSERT_TRUE((*s)->close().ok());
   const StreamStats st = (*s)->stats();
   EXPECT_TRUE(st.audio.wall_clock);
   EXPECT_TRUE(st.audio.source_error.empty()) << st.audio.source_error;
   EXPECT_EQ(st.audio.segments_written, 3);
-  auto a = decode_audio(dir + "/a0.m3u8");
-  ASSERT_TRUE(a.ok) << a.error;
-  EXPECT_NEAR(a.seconds(), 3.0, 0.04);
+  expect_audio_spans(dir + "/a0.m3u8", 3.0);
   fs::remove_all(dir);
 }
 
@@ -408,7 +420,7 @@ TEST(Audio, CaptureDeviceIsOnTheWallClockAndTheTrackSpansTheVideo) {
 // 2 s past the video is dropped, so the audio waiting for the video stays bounded, and the
 // track still ends with the video.
 TEST(Audio, WallClockSourceIsDroppedWhileFramesStop) {
-  const std::string dir = temp_dir("stall");
+  const std::string dir = temp_dir("audio-stall");
   LogLines log;
   StreamConfig c = audio_config(dir, std::string(kBeepingTone) + ",arealtime", {25, 1});
   c.audio.clock = AudioClock::kWall;
@@ -416,30 +428,72 @@ TEST(Audio, WallClockSourceIsDroppedWhileFramesStop) {
   auto s = Streamer::open(c);
   ASSERT_TRUE(s.ok()) << s.error().message;
   TestPattern pattern(160, 90);
-  auto push_for = [&](int first, int count) {
-    const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < count; ++i) {
-      std::this_thread::sleep_until(start + std::chrono::milliseconds(40 * i));
-      ASSERT_TRUE((*s)->push(pattern.render(first + i)).ok());
-    }
-  };
-  push_for(0, 38);
+  push_in_real_time(**s, pattern, 0, 38);
   std::this_thread::sleep_for(std::chrono::seconds(4));
-  push_for(38, 37);  // 75 frames: 3 s
+  push_in_real_time(**s, pattern, 38, 37);  // 75 frames: 3 s
   ASSERT_TRUE((*s)->close().ok());
   const StreamStats st = (*s)->stats();
   EXPECT_TRUE(log.contains("no frame for 2.000 s while the source records"));
   EXPECT_GT(st.audio.seconds_dropped, 1.0);
-  auto a = decode_audio(dir + "/a0.m3u8");
-  ASSERT_TRUE(a.ok) << a.error;
-  EXPECT_NEAR(a.seconds(), 3.0, 0.04);
+  expect_audio_spans(dir + "/a0.m3u8", 3.0);
+  fs::remove_all(dir);
+}
+
+// Caller timestamps: frames stamped every 1/25 s into a stream declared 30 fps. The video is
+// on the caller's clock (its IDRs where those timestamps cross the grid), the audio on its own
+// timestamps: the beep still comes with the flash, and audio segments start with the video's.
+TEST(AudioSync, CallerTimestampsKeepTheBeepWithTheFlash) {
+  const std::string dir = temp_dir("audio-caller-ts");
+  StreamConfig c = audio_config(dir, kBeepingTone, {30, 1});
+  c.segment_duration = {2, 1};
+  auto s = Streamer::open(c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  FlashPattern pattern(160, 90);
+  for (int i = 0; i < 25 * 10; ++i) ASSERT_TRUE((*s)->push(pattern.render(i, 25), i, Rational{1, 25}).ok());
+  ASSERT_TRUE((*s)->close().ok());
+  SyncMeasure m = measure_sync(dir + "/v0.m3u8", dir + "/a0.m3u8");
+  EXPECT_EQ(m.paired, 10u);
+  EXPECT_LE(m.max_offset, 1.0 / 25) << "largest |beep - flash|";
+  expect_segments_aligned(dir);
+  fs::remove_all(dir);
+}
+
+// A live window: the audio's segments leave the manifests and the disk with the video's, and
+// with LL-DASH chunks the audio is written in chunks too.
+TEST(Audio, LiveWindowAndLowLatencyChunksCoverTheAudio) {
+  const std::string dir = temp_dir("audio-live");
+  StreamConfig c = audio_config(dir, kBeepingTone, {25, 1});
+  c.live.enabled = true;
+  c.live.window_segments = 3;
+  c.live.delete_delay_segments = 1;
+  c.low_latency.chunk_frames = 5;  // 0.2 s: 9 AAC frames per audio chunk
+  stream_pattern(c, 250);          // 10 segments of 1 s
+  size_t audio_files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("a0-", 0) == 0 && name.find("init") == std::string::npos) ++audio_files;
+  }
+  EXPECT_EQ(audio_files, 3u) << "the last window's segments; older ones deleted";
+  const std::string playlist = read_file(dir + "/a0.m3u8");
+  EXPECT_NE(playlist.find("#EXT-X-MEDIA-SEQUENCE:8\n"), std::string::npos) << playlist;
+  XmlQuery x(read_file(dir + "/manifest.mpd"));
+  ASSERT_TRUE(x.ok());
+  EXPECT_EQ(x.values("//d:AdaptationSet[@contentType='audio']//d:SegmentTemplate/@startNumber"),
+            std::vector<std::string>{"8"});
+  expect_audio_spans(dir + "/manifest.mpd", 3.0);  // the window's 3 s
+  const std::string segment = read_file(dir + "/a0-9.m4s");
+  size_t chunks = 0;
+  for (size_t at = segment.find("moof"); at != std::string::npos; at = segment.find("moof", at + 4)) ++chunks;
+  // About 1 s of audio (46 or 47 AAC frames) in chunks of 9 AAC frames (0.192 s).
+  EXPECT_GE(chunks, 5u);
+  EXPECT_LE(chunks, 6u);
   fs::remove_all(dir);
 }
 
 // --- Sources that end, fail, or cannot be opened ----------------------------------------------
 
 TEST(Audio, ShorterSourceEndsInSilenceAndTheVideoIsComplete) {
-  const std::string dir = temp_dir("short");
+  const std::string dir = temp_dir("audio-short");
   LogLines log;
   StreamConfig c = audio_config(dir, "lavfi:sine=frequency=1000:sample_rate=48000:duration=1.5", {25, 1});
   c.log = log.callback();
@@ -459,7 +513,7 @@ TEST(Audio, ShorterSourceEndsInSilenceAndTheVideoIsComplete) {
 }
 
 TEST(Audio, LongerSourceIsCutAtTheVideosEnd) {
-  const std::string dir = temp_dir("long");
+  const std::string dir = temp_dir("audio-long");
   LogLines log;
   StreamConfig c = audio_config(dir, "lavfi:sine=frequency=1000:sample_rate=44100:duration=30", {30, 1});
   c.audio.sample_rate = 44100;
@@ -477,7 +531,7 @@ TEST(Audio, LongerSourceIsCutAtTheVideosEnd) {
 }
 
 TEST(Audio, SourceThatCannotBeOpenedIsAnErrorNamingTheFieldAtOpen) {
-  const std::string dir = temp_dir("missing");
+  const std::string dir = temp_dir("audio-missing");
   for (const char* source : {"/nonexistent/tone.wav", "lavfi:nosuchfilter=1", "alsa:hw:77"}) {
     auto s = Streamer::open(audio_config(dir, source, {25, 1}));
     ASSERT_FALSE(s.ok()) << source;
@@ -547,7 +601,7 @@ class BrokenWavServer {
 };
 
 TEST(Audio, SourceThatFailsMidStreamIsReportedAndTheVideoGoesOn) {
-  const std::string dir = temp_dir("broken");
+  const std::string dir = temp_dir("audio-broken");
   BrokenWavServer server(10.0, 1.0);
   LogLines log;
   StreamConfig c = audio_config(dir, server.url(), {25, 1});

@@ -10,7 +10,9 @@
 #include <map>
 #include <sstream>
 
+#include "../support/backend_under_test.h"
 #include "../support/media_reader.h"
+#include "../support/temp_dir.h"
 #include "gearbox/streamer.h"
 #include "gearbox/test_pattern.h"
 
@@ -21,6 +23,7 @@ namespace fs = std::filesystem;
 using testing::decode_all;
 using testing::DecodedStream;
 using testing::read_file;
+using testing::temp_dir;
 
 constexpr int kWidth = 640, kHeight = 360, kFrames = 130, kFps = 25;
 constexpr int kFramesPerSegment = 50;  // 2 s at 25 fps
@@ -32,12 +35,6 @@ struct Rung {
 };
 const Rung kLadder[] = {{640, 360, 1500}, {426, 240, 400}, {256, 144, 150}};
 
-std::string temp_dir(const std::string& name) {
-  fs::path p = fs::temp_directory_path() / ("gearbox-test-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(p);
-  return p.string();
-}
-
 StreamConfig ladder_config(const std::string& dir) {
   StreamConfig c;
   c.output = dir;
@@ -45,7 +42,7 @@ StreamConfig ladder_config(const std::string& dir) {
   c.input_frame_rate = {kFps, 1};
   c.primary_bitrate_kbps = kLadder[0].kbps;
   for (int i = 1; i < 3; ++i) c.renditions.push_back({kLadder[i].width, kLadder[i].height, kLadder[i].kbps, {}});
-  c.backend = "x264";
+  c.backend = testing::backend_under_test();
   return c;
 }
 

@@ -5,12 +5,12 @@
 
 #include "../../packager/dash_manifest.h"
 #include "../../packager/hls_playlists.h"
-#include "../support/mpd_xml.h"
+#include "../support/xml_query.h"
 
 namespace gearbox::packager {
 namespace {
 
-using testing::Xml;
+using testing::XmlQuery;
 
 ManifestModel two_tracks(bool final) {
   ManifestModel m;
@@ -166,8 +166,8 @@ TEST(Hls, AudioGroupIsNamedByEveryVariantWhoseBandwidthIncludesIt) {
 
 TEST(Dash, AudioHasItsOwnAdaptationSet) {
   ManifestModel m = with_audio(false);
-  Xml x(render_mpd(m));
-  ASSERT_NE(x.doc, nullptr);
+  XmlQuery x(render_mpd(m));
+  ASSERT_TRUE(x.ok());
   EXPECT_EQ(x.values("//d:AdaptationSet/@contentType"), (std::vector<std::string>{"video", "audio"}));
   EXPECT_EQ(x.values("//d:AdaptationSet[@contentType='video']/d:Representation/@id"),
             (std::vector<std::string>{"v0", "v1"}));
@@ -185,8 +185,8 @@ TEST(Dash, AudioHasItsOwnAdaptationSet) {
 }
 
 TEST(Dash, StaticMpdAtTheEnd) {
-  Xml x(render_mpd(two_tracks(true)));
-  ASSERT_NE(x.doc, nullptr);
+  XmlQuery x(render_mpd(two_tracks(true)));
+  ASSERT_TRUE(x.ok());
   EXPECT_EQ(x.values("/d:MPD/@type"), std::vector<std::string>{"static"});
   // 3 x 2 s + 1/30 s
   EXPECT_EQ(x.values("/d:MPD/@mediaPresentationDuration"), std::vector<std::string>{"PT6.033S"});
@@ -206,8 +206,8 @@ TEST(Dash, StaticMpdAtTheEnd) {
 }
 
 TEST(Dash, DynamicMpdWhileWriting) {
-  Xml x(render_mpd(two_tracks(false)));
-  ASSERT_NE(x.doc, nullptr);
+  XmlQuery x(render_mpd(two_tracks(false)));
+  ASSERT_TRUE(x.ok());
   EXPECT_EQ(x.values("/d:MPD/@type"), std::vector<std::string>{"dynamic"});
   EXPECT_EQ(x.values("/d:MPD/@availabilityStartTime"),
             std::vector<std::string>{"2023-11-14T22:13:20.000Z"});

@@ -44,7 +44,9 @@ int run_probe(int argc, char** argv) {
                   "", "", join(c.codecs).c_str(), c.min_width, c.min_height, c.max_width,
                   c.max_height, join(c.rate_control_modes).c_str(), c.max_bframes,
                   c.lookahead ? "yes" : "no", c.ten_bit ? "yes" : "no",
-                  c.max_sessions ? std::to_string(c.max_sessions).c_str() : "unlimited");
+                  c.max_sessions > 0    ? std::to_string(c.max_sessions).c_str()
+                  : c.max_sessions == 0 ? "unlimited"
+                                        : "capped by the driver, not reported");
       if (chosen.empty()) chosen = info.name;
     }
   }

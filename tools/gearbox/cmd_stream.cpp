@@ -34,12 +34,33 @@ const char kHelp[] =
     "The primary rendition has the input's size and frame rate; add more with --rendition.\n"
     "\n"
     "output:\n"
-    "  -o, --output PATH       a directory (manifests manifest.mpd / master.m3u8 inside) or a\n"
-    "                          .mpd / .m3u8 path                   [default: gearbox-out]\n"
+    "  -o, --output PATH       a directory (manifests manifest.mpd / master.m3u8 inside), a\n"
+    "                          .mpd / .m3u8 path, or an http(s):// URL of either form (files\n"
+    "                          uploaded with HTTP PUT, old live segments DELETEd)\n"
+    "                                                              [default: gearbox-out]\n"
     "  --format dash|hls|both  manifests to write over the same fMP4 segments [default: both]\n"
     "  --segment SECONDS       segment duration; IDRs are forced on this grid  [default: 2]\n"
     "  --clear-prev-assets     first delete the segments, init segments, playlists and\n"
     "                          manifests an earlier stream left in the output folder\n"
+    "\n"
+    "live:\n"
+    "  --live                  live service: the manifests list a sliding window of segments\n"
+    "                          (dynamic MPD with timeShiftBufferDepth, HLS media sequence),\n"
+    "                          older segments are deleted after a delay, disk use stays\n"
+    "                          bounded. With testsrc: --realtime, and no end until Ctrl-C\n"
+    "  --window N              segments listed in the live window          [default: 6]\n"
+    "  --delete-delay N        segments a file is kept after leaving the window, so players\n"
+    "                          reading an older manifest get no 404    [default: window + 1]\n"
+    "  --drop-frames           never block the input: drop a frame the encoders have no room\n"
+    "                          for (counted in the progress line and --json)\n"
+    "  --low-latency           LL-DASH: segments written as CMAF chunks of 5 frames as soon\n"
+    "                          as encoded; the MPD announces availabilityTimeOffset\n"
+    "  --chunk-frames N        frames per CMAF chunk (implies --low-latency)\n"
+    "  --timestamps index|wallclock\n"
+    "                          frame times: frame index / rate, or the time each frame was\n"
+    "                          read (variable frame rate)                [default: index]\n"
+    "  --close-timeout S       close returns within S seconds even if something hangs,\n"
+    "                          listing the complete segments               [default: 15]\n"
     "\n"
     "ladder:\n"
     "  --rendition SPEC        add a rendition (repeatable): WxH@BITRATE (1280x720@2500k),\n"
@@ -79,6 +100,9 @@ const char kHelp[] =
     "  --preset NAME           x264 preset                           [default: veryfast]\n"
     "  --tune NAME             x264 tune ('none' for none)          [default: zerolatency]\n"
     "  --profile NAME          x264 profile                              [default: high]\n"
+    "  --nvenc-preset NAME     NVENC preset p1 (fastest) .. p7 (best)      [default: p4]\n"
+    "  --nvenc-tuning NAME     NVENC tuning: hq, ll, ull                   [default: ll]\n"
+    "  --nvenc-rc NAME         NVENC rate control: cbr, vbr (VBV capped)  [default: cbr]\n"
     "  --bframes N             B-frames                                     [default: 0]\n"
     "  --maxrate-factor X      VBV cap = X * bitrate                       [default: 1.0]\n"
     "  --vbv-seconds S         VBV buffer = S * bitrate                    [default: 1.0]\n"
@@ -100,10 +124,11 @@ const char kHelp[] =
     "  -h, --help              this text\n"
     "\n"
     "Ctrl-C stops reading input and closes the stream cleanly: everything pushed is packaged.\n"
-    "With --serve, a second Ctrl-C stops serving.\n";
+    "A second Ctrl-C while closing stops at once, keeping every complete segment listed.\n"
+    "With --serve, a Ctrl-C after the stream is closed stops serving.\n";
 
-std::atomic<bool> g_interrupted{false};
-void on_signal(int) { g_interrupted = true; }
+std::atomic<int> g_interrupts{0};
+void on_signal(int) { g_interrupts++; }
 
 // stream's own flags: --json, --serve and its address.
 struct StreamFlags {
@@ -180,9 +205,9 @@ std::string stats_json(const char* type, const StreamStats& st, double elapsed) 
   char buf[256];
   std::snprintf(buf, sizeof buf,
                 "{\"type\":\"%s\",\"elapsed\":%.3f,\"frames_pushed\":%lld,\"frames_rejected\":%lld,"
-                "\"push_fps\":%.2f,\"source_queue\":%lld,\"renditions\":[",
+                "\"frames_dropped\":%lld,\"push_fps\":%.2f,\"source_queue\":%lld,\"renditions\":[",
                 type, elapsed, static_cast<long long>(st.frames_pushed),
-                static_cast<long long>(st.frames_rejected),
+                static_cast<long long>(st.frames_rejected), static_cast<long long>(st.frames_dropped),
                 elapsed > 0 ? static_cast<double>(st.frames_pushed) / elapsed : 0.0,
                 static_cast<long long>(st.source_queue_depth));
   std::string out = buf;
@@ -191,12 +216,14 @@ std::string stats_json(const char* type, const StreamStats& st, double elapsed) 
     std::snprintf(buf, sizeof buf,
                   "%s{\"id\":%s,\"width\":%d,\"height\":%d,\"frame_rate\":%.3f,\"frames\":%lld,"
                   "\"fps\":%.2f,\"target_kbps\":%lld,\"produced_kbps\":%lld,\"bytes\":%lld,"
-                  "\"segments\":%lld,\"queue\":%lld}",
+                  "\"segments\":%lld,\"queue\":%lld,\"latency_ms\":{\"mean\":%.1f,\"p95\":%.1f,"
+                  "\"max\":%.1f}}",
                   i ? "," : "", json_string(r.id).c_str(), r.width, r.height, r.frame_rate,
                   static_cast<long long>(r.frames_encoded), r.encode_fps,
                   static_cast<long long>(r.target_kbps), static_cast<long long>(r.produced_bps / 1000),
                   static_cast<long long>(r.bytes_written), static_cast<long long>(r.segments_written),
-                  static_cast<long long>(r.queue_depth));
+                  static_cast<long long>(r.queue_depth), r.latency_ms_mean, r.latency_ms_p95,
+                  r.latency_ms_max);
     out += buf;
   }
   out += "]";
@@ -221,6 +248,11 @@ void print_progress(const Streamer& s, int64_t total, double elapsed, Rational f
   char buf[96];
   std::snprintf(buf, sizeof buf, "  %.1f fps  %.2fx realtime", rate, rate / fps.to_double());
   line += buf;
+  if (st.frames_dropped > 0) line += "  dropped " + std::to_string(st.frames_dropped);
+  if (!st.renditions.empty() && st.renditions[0].latency_ms_mean > 0) {
+    std::snprintf(buf, sizeof buf, "  latency %.0f ms", st.renditions[0].latency_ms_mean);
+    line += buf;
+  }
   for (const RenditionStats& r : st.renditions) {
     std::snprintf(buf, sizeof buf, "  %s %dp: %lld enc %.0f fps %lld kb/s q%lld %lld seg", r.id.c_str(),
                   r.height, static_cast<long long>(r.frames_encoded), r.encode_fps,
@@ -242,6 +274,26 @@ void print_progress(const Streamer& s, int64_t total, double elapsed, Rational f
   }
 }
 
+// close(), but a further Ctrl-C while it runs forces termination (abort()).
+Status close_or_abort_on_interrupt(Streamer& streamer) {
+  const int seen = g_interrupts;
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    while (!done) {
+      if (g_interrupts > seen) {
+        std::fprintf(stderr, "\ngearbox stream: interrupted again; stopping at once\n");
+        (void)streamer.abort();
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+  Status closed = streamer.close();
+  done = true;
+  watcher.join();
+  return closed;
+}
+
 }  // namespace
 
 int run_stream(int argc, char** argv) {
@@ -250,7 +302,11 @@ int run_stream(int argc, char** argv) {
   o.config.format = OutputFormat::kBoth;
   StreamFlags serve;
   if (int rc = parse_stream_options("stream", kHelp, argc, argv, o, stream_flags(serve))) return rc == 1 ? 0 : rc;
-  if (o.input == "testsrc" && !o.duration && o.max_frames < 0) o.duration = Rational{10, 1};
+  // A live test pattern runs in real time until Ctrl-C unless told otherwise.
+  if (o.input == "testsrc" && o.config.live.enabled) o.realtime = true;
+  if (o.input == "testsrc" && !o.duration && o.max_frames < 0 && !o.config.live.enabled) {
+    o.duration = Rational{10, 1};
+  }
   av_log_set_level(AV_LOG_WARNING);  // not libavcodec's notes, such as the AAC encoder's "Qavg"
   auto bad_usage = [](const std::string& message) { return usage_error("stream", message); };
   if (!serve.serve && !serve.given.empty()) return bad_usage(serve.given + " goes with --serve");
@@ -317,7 +373,7 @@ int run_stream(int argc, char** argv) {
   auto last_progress = start;
   const auto progress_every = std::chrono::milliseconds(tty ? 250 : 2000);
   int exit_code = 0;
-  for (int64_t n = 0; (total < 0 || n < total) && !g_interrupted; ++n) {
+  for (int64_t n = 0; (total < 0 || n < total) && g_interrupts == 0; ++n) {
     FrameView frame;
     if (pattern) {
       frame = pattern->render(n);
@@ -333,7 +389,10 @@ int run_stream(int argc, char** argv) {
       auto due = start + std::chrono::microseconds(mul_div_floor(n, 1000000 * fps.den, fps.num));
       std::this_thread::sleep_until(due);
     }
-    Status s = streamer.push(frame);
+    Status s = o.wallclock_timestamps
+                   ? streamer.push(frame, std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - start).count())
+                   : streamer.push(frame);
     if (!s) {
       std::fprintf(stderr, "%sgearbox stream: %s\n", tty ? "\r\033[K" : "", s.message().c_str());
       if (s.code() != ErrorCode::kFrameMismatch) {
@@ -349,8 +408,10 @@ int run_stream(int argc, char** argv) {
       if (serve.json) print_json_line(stats_json("progress", streamer.stats(), elapsed));
     }
   }
-  if (g_interrupted) std::fprintf(stderr, "\ngearbox stream: interrupted; closing the stream\n");
-  Status closed = streamer.close();
+  if (g_interrupts > 0) {
+    std::fprintf(stderr, "\ngearbox stream: interrupted; closing the stream (Ctrl-C again to stop at once)\n");
+  }
+  Status closed = close_or_abort_on_interrupt(streamer);
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!o.quiet) {
     print_progress(streamer, total, elapsed, o.config.input_frame_rate, tty);

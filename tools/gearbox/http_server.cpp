@@ -15,6 +15,8 @@
 #include <iterator>
 #include <thread>
 
+#include "growing_segment.h"
+
 namespace gearbox::cli {
 namespace fs = std::filesystem;
 namespace {
@@ -158,6 +160,10 @@ Result<std::unique_ptr<StreamServer>> StreamServer::start(const ServeOptions& o)
   });
 
   const std::string dir = s->dir_;
+  serve_growing_segments(svr, dir);
+  // Low-latency players hold a connection per segment in progress for up to a segment's
+  // duration; the default pool (8 threads) would queue the manifests behind them.
+  svr.new_task_queue = [] { return new httplib::ThreadPool(32); };
   svr.Get("/player/manifests.json", [dir](const httplib::Request&, httplib::Response& res) {
     std::string body = "{\"manifests\": [";
     const std::vector<std::string> found = find_manifests(dir);

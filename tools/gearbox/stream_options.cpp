@@ -40,14 +40,27 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
       o.realtime = true;
       continue;
     }
+    if (arg == "--live") {
+      o.config.live.enabled = true;
+      continue;
+    }
+    if (arg == "--drop-frames") {
+      o.config.live.drop_frames_when_behind = true;
+      continue;
+    }
+    if (arg == "--low-latency") {
+      if (o.config.low_latency.chunk_frames == 0) o.config.low_latency.chunk_frames = kLowLatencyChunkFrames;
+      continue;
+    }
 
     // Options with a value: each helper stores it or reports the usage error (returning 2).
     static const char* const kWithValue[] = {
         "-o", "--output", "-i", "--input", "--size", "--pix-fmt", "--backend", "--preset",
         "--tune", "--profile", "--format", "--segment", "--rate", "--duration", "--bitrate",
         "--rendition", "--bpp", "--frames", "--bframes", "--maxrate-factor", "--vbv-seconds",
-        "--queue-depth", "--audio", "--audio-bitrate", "--audio-rate", "--audio-channels",
-        "--audio-clock"};
+        "--queue-depth", "--window", "--delete-delay", "--chunk-frames", "--close-timeout",
+        "--timestamps", "--nvenc-preset", "--nvenc-tuning", "--nvenc-rc", "--audio", "--audio-bitrate",
+        "--audio-rate", "--audio-channels", "--audio-clock"};
     if (std::find(std::begin(kWithValue), std::end(kWithValue), arg) == std::end(kWithValue)) {
       return bad_usage("unknown option \"" + arg + "\"");
     }
@@ -82,6 +95,9 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
     else if (arg == "--preset") o.config.x264.preset = v;
     else if (arg == "--tune") o.config.x264.tune = v == "none" ? "" : v;
     else if (arg == "--profile") o.config.x264.profile = v;
+    else if (arg == "--nvenc-preset") o.config.nvenc.preset = v;
+    else if (arg == "--nvenc-tuning") o.config.nvenc.tuning = v;
+    else if (arg == "--nvenc-rc") o.config.nvenc.rate_control = v;
     else if (arg == "--format") rc = parsed(parse_output_format, o.config.format);
     else if (arg == "--segment") rc = parsed(parse_duration, o.config.segment_duration);
     else if (arg == "--rate") rc = parsed(parse_frame_rate, o.config.input_frame_rate);
@@ -98,6 +114,14 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
     else if (arg == "--maxrate-factor") rc = number(o.config.rate_control.vbv_maxrate_factor, 0);
     else if (arg == "--vbv-seconds") rc = number(o.config.rate_control.vbv_buffer_seconds, 0);
     else if (arg == "--queue-depth") rc = number(o.config.queue_depth, 1);
+    else if (arg == "--window") rc = number(o.config.live.window_segments, 1);
+    else if (arg == "--delete-delay") rc = number(o.config.live.delete_delay_segments, 0);
+    else if (arg == "--chunk-frames") rc = number(o.config.low_latency.chunk_frames, 0);
+    else if (arg == "--close-timeout") rc = number(o.config.close_timeout_seconds, 0.001);
+    else if (arg == "--timestamps") {
+      if (v != "index" && v != "wallclock") return bad_usage("timestamps: \"" + v + "\" is not index or wallclock");
+      o.wallclock_timestamps = v == "wallclock";
+    }
     else if (arg == "--audio") o.config.audio.source = v;
     else if (arg == "--audio-bitrate") rc = parsed(parse_bitrate_kbps, o.config.audio.bitrate_kbps);
     else if (arg == "--audio-rate") rc = number(o.config.audio.sample_rate, 1);

@@ -9,6 +9,9 @@
 
 namespace gearbox::cli {
 
+// --low-latency without --chunk-frames: 5 frames a chunk (1/6 s at 30 fps).
+inline constexpr int kLowLatencyChunkFrames = 5;
+
 struct StreamOptions {
   StreamConfig config;
   std::string input = "testsrc";
@@ -17,6 +20,7 @@ struct StreamOptions {
   std::optional<Rational> duration;
   int64_t max_frames = -1;
   bool realtime = false;
+  bool wallclock_timestamps = false;  // --timestamps wallclock: push with the time of reading
   bool quiet = false;
 };
 

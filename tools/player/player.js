@@ -180,6 +180,14 @@
   }
 
   // ------------------------------------------------------------------ status
+  // Seconds behind the live edge as the player itself computes it (null when not live).
+  function liveLatency() {
+    if (!isLive()) return null;
+    if (api.dash && api.dash.getCurrentLiveLatency) return api.dash.getCurrentLiveLatency();
+    if (api.hls && Number.isFinite(api.hls.latency)) return api.hls.latency;
+    return null;
+  }
+
   function state() {
     const q = video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality() : {};
     let ahead = 0;
@@ -192,7 +200,7 @@
       currentTime: video.currentTime, duration: video.duration, paused: video.paused, ended: video.ended,
       readyState: video.readyState, videoWidth: video.videoWidth, videoHeight: video.videoHeight,
       bufferAhead: +ahead.toFixed(2), totalVideoFrames: q.totalVideoFrames, droppedVideoFrames: q.droppedVideoFrames,
-      live: isLive(), nErrors: api.errors.length, dead: api.dead,
+      live: isLive(), latency: liveLatency(), nErrors: api.errors.length, dead: api.dead,
     };
   }
 
@@ -202,8 +210,7 @@
     badge.textContent = s.live === true ? 'LIVE' : s.live === false ? 'VOD' : '…';
     badge.className = 'badge' + (s.live === true ? ' live' : s.live === false ? ' vod' : '');
     let t = s.currentTime.toFixed(1) + ' s';
-    if (s.live && api.dash && api.dash.getCurrentLiveLatency) t += ` (${api.dash.getCurrentLiveLatency().toFixed(1)} s behind live)`;
-    else if (s.live && api.hls && Number.isFinite(api.hls.latency)) t += ` (${api.hls.latency.toFixed(1)} s behind live)`;
+    if (s.latency != null) t += ` (${s.latency.toFixed(1)} s behind live)`;
     else if (Number.isFinite(s.duration)) t += ' / ' + s.duration.toFixed(1) + ' s';
     $('time').textContent = t;
     $('size').textContent = s.videoWidth ? `${s.videoWidth}x${s.videoHeight}` : '-';

@@ -10,7 +10,9 @@
 #pragma once
 
 #include <cstddef>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,7 +52,9 @@ struct Capabilities {
   int max_bframes = 0;
   bool lookahead = false;
   bool ten_bit = false;
-  int max_sessions = 0;  // concurrent encoder sessions; 0 = no limit
+  // Concurrent encoder sessions: 0 = no limit, -1 = limited by the driver but not reported by
+  // its API (NVENC on consumer GPUs: a failed session open says so, see backends/nvenc).
+  int max_sessions = 0;
 };
 
 struct BackendInfo {
@@ -97,6 +101,7 @@ struct EncoderConfig {
   int64_t bitrate_kbps = 0;
   RateControlOptions rate_control;
   X264Options x264;
+  NvencOptions nvenc;
 };
 
 class Encoder {
@@ -116,6 +121,9 @@ struct DeviceOptions {
   int height = 0;
   PixelFormat input_format = PixelFormat::kBGR24;
   int pool_size = 16;  // surfaces per size before upload()/scale() wait for one to come back
+  // Encoders the engine will open on this device (one per rendition). Hardware encoders have
+  // session limits: a device says up front, and in its errors, how many the ladder needs.
+  int encoder_sessions = 1;
 };
 
 class Device {
@@ -136,6 +144,11 @@ class Backend {
   virtual BackendInfo probe() = 0;
   virtual Result<std::unique_ptr<Device>> open(const DeviceOptions& options) = 0;
 };
+
+// Runs `probe` on its own thread and gives up after `limit`, so that a wedged driver or encoder
+// cannot hang the caller (the thread is left to finish on its own). For Backend::probe().
+BackendInfo probe_with_time_limit(const std::string& name, std::chrono::seconds limit,
+                                  std::function<BackendInfo()> probe);
 
 // Every backend gearbox knows, in automatic-selection order (nvenc, qsv, vaapi, x264).
 std::vector<std::unique_ptr<Backend>> all_backends();

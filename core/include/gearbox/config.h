@@ -44,6 +44,16 @@ struct X264Options {
   int threads = 0;  // 0 = x264's automatic choice
 };
 
+// NVENC settings (the nvenc backend). The preset trades speed for quality (p1 fastest .. p7
+// best), the tuning picks NVENC's latency/quality mode, and the rate control is CBR or VBR,
+// both with the VBV/HRD cap of RateControlOptions. No B-frames: as with x264's default, every
+// timestamp stays exactly on the grid (see X264Options). No lookahead: it would hold frames back.
+struct NvencOptions {
+  std::string preset = "p4";         // p1 .. p7
+  std::string tuning = "ll";         // hq (high quality), ll (low latency), ull (ultra low latency)
+  std::string rate_control = "cbr";  // cbr, vbr
+};
+
 // Rate control shared by every backend: target = the rendition's bitrate, VBV/HRD cap =
 // maxrate_factor * target with a buffer of buffer_seconds * target.
 struct RateControlOptions {
@@ -90,10 +100,37 @@ struct SegmentEvent {
 // short and thread-safe.
 using SegmentCallback = std::function<void(const SegmentEvent&)>;
 
+// StreamGear's -livestream, done as a live service expects: the manifests list a sliding window
+// of the newest segments, and a segment that leaves the window stays on disk for a further
+// delay before it is deleted, so a player that read an older manifest never gets a 404. Disk
+// use is bounded by (window + delay) segments per rendition however long the stream runs.
+struct LiveOptions {
+  bool enabled = false;
+  int window_segments = 6;  // segments listed (DASH timeShiftBufferDepth, HLS list size)
+  // Segments kept after leaving the window. -1: window + 1, the minimum RFC 8216 6.2.2 asks
+  // (a removed segment stays available for its duration plus the longest playlist's).
+  int delete_delay_segments = -1;
+  // false (default): push() blocks while the encoders catch up, nothing is lost.
+  // true: push() never waits; a frame that finds the pipeline full is dropped and counted.
+  bool drop_frames_when_behind = false;
+  int effective_delete_delay() const {
+    return delete_delay_segments >= 0 ? delete_delay_segments : window_segments + 1;
+  }
+};
+
+// Low-latency DASH: each segment is written as CMAF chunks of `chunk_frames` frames, each
+// appended to the segment file as soon as it is encoded, and the MPD announces
+// availabilityTimeOffset so a player starts a segment before it is complete.
+struct LowLatencyOptions {
+  int chunk_frames = 0;  // 0: off (one fragment per segment)
+};
+
 struct StreamConfig {
   // Where to write: an existing or new directory (manifests get the fixed names manifest.mpd
   // and master.m3u8 inside), or a manifest path whose extension matches the format
-  // (".mpd" for dash, ".m3u8" for hls; with "both" either one, the other gets the same stem).
+  // (".mpd" for dash, ".m3u8" for hls; with "both" either one, the other gets the same stem),
+  // or an http:// / https:// URL of either form: files are uploaded there with HTTP PUT (old
+  // live segments removed with DELETE), as an ingest server or a WebDAV folder accepts.
   std::string output;
   OutputFormat format = OutputFormat::kDash;  // StreamGear's default
   Rational input_frame_rate{25, 1};           // StreamGear's default
@@ -107,9 +144,15 @@ struct StreamConfig {
   bool clear_previous_assets = false;
   std::string backend = "auto";                 // "auto", "x264", "nvenc", "qsv", "vaapi"
   X264Options x264;
+  NvencOptions nvenc;
   RateControlOptions rate_control;
   AudioOptions audio;
+  LiveOptions live;
+  LowLatencyOptions low_latency;
   int queue_depth = 2;  // frames buffered per pipeline stage before push() blocks
+  // close() returns within this time even if an encoder, a disk or a callback hangs; it then
+  // terminates the stream as abort() does.
+  double close_timeout_seconds = 15;
   LogCallback log;      // default: warnings and errors to stderr
   SegmentCallback on_segment;  // optional: every segment written
 };

@@ -16,6 +16,7 @@ enum class ErrorCode {
   kBackendFailure,   // a vendor call failed (message names the call and the vendor's text)
   kIo,               // writing output failed (message names the path and errno text)
   kClosed,           // the stream was already closed
+  kTimeout,          // close() gave up waiting for a stage that hung (message names it)
   kInternal,         // a bug in gearbox
 };
 

@@ -7,7 +7,8 @@
 // Threads: push() runs on the caller's thread: it validates the frame and uploads it (one colour
 // conversion at source size); scaling runs on a pipeline thread and each rendition encodes on a
 // thread of its own. Queues between them are bounded, so push() blocks when the encoders fall
-// behind: no frame that push() accepted is ever dropped.
+// behind: no frame that push() accepted is ever dropped. With live.drop_frames_when_behind,
+// push() never waits instead: a frame that finds the pipeline full is dropped and counted.
 // Lifetime: the Streamer owns every thread and file handle; destroying it without close()
 // closes it (errors then go to the log callback).
 #pragma once
@@ -35,6 +36,11 @@ struct RenditionStats {
   double encode_fps = 0;           // frames encoded per second of wall time since the first frame
   int64_t produced_bps = 0;        // bytes_written over the media duration encoded so far
   int64_t queue_depth = 0;         // frames waiting for this rendition's encoder now
+  // Wall time from push() accepting a frame to its bytes being on disk (in a chunk with
+  // low_latency.chunk_frames, else in its complete segment).
+  double latency_ms_mean = 0;
+  double latency_ms_p95 = 0;  // over the latest 512 frames
+  double latency_ms_max = 0;
 };
 
 // Wall time spent inside each pipeline stage, summed over the threads that run it. Divided
@@ -68,7 +74,8 @@ struct AudioStats {
 
 struct StreamStats {
   int64_t frames_pushed = 0;    // accepted by push()
-  int64_t frames_rejected = 0;  // refused by push() (size or format mismatch)
+  int64_t frames_rejected = 0;  // refused by push() (size or format mismatch, bad timestamp)
+  int64_t frames_dropped = 0;   // live.drop_frames_when_behind: skipped because encoders lagged
   int64_t source_queue_depth = 0;  // frames uploaded and waiting for the scaler now
   StageSeconds stages;
   // CPU time (not wall time) of the threads' work outside the encoders: upload, scale and
@@ -82,6 +89,9 @@ struct OutputPaths {
   std::string directory;
   std::string dash_manifest;  // empty when the format has no DASH
   std::string hls_master;     // empty when the format has no HLS
+  // An http:// or https:// output: `directory` is then a local staging folder (removed when
+  // the stream ends) and every file is sent to upload_url + its name with HTTP PUT.
+  std::string upload_url;
 };
 
 class Streamer {
@@ -94,9 +104,20 @@ class Streamer {
   // Accepts one frame. Errors: kInvalidArgument for a malformed view, kFrameMismatch for a
   // frame whose size or format differs from the first one (the stream goes on), kClosed after
   // close(), or the pipeline's first failure (kBackendFailure, kIo), after which every push fails.
+  // Without a timestamp a frame's time is its index / input_frame_rate (dropped frames count).
   Status push(const FrameView& frame);
+  // With the caller's timestamp in units of time_base (variable frame rate): timestamps must
+  // increase (an equal or earlier one is refused with kInvalidArgument, the stream goes on),
+  // and the first frame's timestamp is media time 0. A stream uses timestamps on every frame
+  // or on none.
+  Status push(const FrameView& frame, int64_t timestamp, Rational time_base = {1, 1000000});
   // Flushes every encoder, writes the last segments and the final (VOD) manifests. Idempotent.
+  // Returns within config.close_timeout_seconds even if an encoder, the disk or a callback
+  // hangs: it then terminates as abort() does and returns kTimeout naming what hung.
   Status close();
+  // Forced termination: stops at once without encoding what is queued; the final manifests list
+  // every segment that was complete in every rendition, so the output stays playable.
+  Status abort();
 
   StreamStats stats() const;
   const OutputPaths& outputs() const;
@@ -107,8 +128,10 @@ class Streamer {
   class Impl;
 
  private:
-  explicit Streamer(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit Streamer(std::shared_ptr<Impl> impl);
+  // Shared with the pipeline threads, so a thread that hangs past close()'s deadline and is
+  // left behind never touches freed memory.
+  std::shared_ptr<Impl> impl_;
 };
 
 }  // namespace gearbox

@@ -1,0 +1,321 @@
+// The NVENC backend through the SIMULATED NVIDIA runtime (backends/nvenc/simulation/): the
+// typed failures and their messages, the probe, automatic selection, capability checks, the
+// simulation's checks catching misuse, and the device's kernels against their CPU references.
+//
+// With GEARBOX_NVENC_TEST_REAL_DRIVER=1 the same binary uses the system's NVIDIA driver: the
+// tests that need the simulation's failure injection are skipped (with that reason), and
+// NvencDevice.KernelsMatchTheirCpuReferences compares the real GPU's kernels with the CPU.
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "../../backends/nvenc/kernels/nv12_reference.h"
+#include "../../backends/nvenc/nvenc_device.h"
+#include "gearbox/backend.h"
+#include "gearbox/streamer.h"
+#include "gearbox/test_pattern.h"
+
+namespace gearbox {
+namespace {
+
+bool real_driver() {
+  const char* v = std::getenv("GEARBOX_NVENC_TEST_REAL_DRIVER");
+  return v && std::string(v) == "1";
+}
+
+class UseSimulation : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    if (!real_driver()) setenv("GEARBOX_NVENC_RUNTIME_DIR", GEARBOX_NVIDIA_SIMULATION_DIR, 1);
+    unsetenv("GEARBOX_SIM_NVIDIA_FAIL");
+  }
+};
+::testing::Environment* const kEnvironment = ::testing::AddGlobalTestEnvironment(new UseSimulation);
+
+// Asks the simulation to fail in one way for a scope.
+class SimulatedFailure {
+ public:
+  explicit SimulatedFailure(const char* what) { setenv("GEARBOX_SIM_NVIDIA_FAIL", what, 1); }
+  ~SimulatedFailure() { unsetenv("GEARBOX_SIM_NVIDIA_FAIL"); }
+};
+
+#define REQUIRE_SIMULATION() \
+  if (real_driver()) GTEST_SKIP() << "needs the simulated NVIDIA runtime's failure injection"
+
+BackendInfo probe_nvenc() {
+  for (auto& backend : all_backends()) {
+    if (backend->name() == "nvenc") return backend->probe();
+  }
+  return {};
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+TEST(NvencProbe, TheSimulationIsAvailableAndSaysItIsOne) {
+  REQUIRE_SIMULATION();
+  BackendInfo info = probe_nvenc();
+  ASSERT_TRUE(info.available) << info.reason;
+  EXPECT_TRUE(contains(info.reason, "SIMULATED NVIDIA runtime")) << info.reason;
+  EXPECT_TRUE(contains(info.reason, "encoded a 256x144 H.264 IDR")) << info.reason;
+  EXPECT_EQ(info.caps.codecs, std::vector<std::string>{"h264"});
+  EXPECT_EQ(info.caps.max_width, 4096);
+  EXPECT_EQ(info.caps.min_width, 145);
+  EXPECT_EQ(info.caps.rate_control_modes, (std::vector<std::string>{"cbr", "vbr"}));
+  EXPECT_EQ(info.caps.max_bframes, 4);
+  EXPECT_TRUE(info.caps.lookahead);
+  EXPECT_EQ(info.caps.max_sessions, -1) << "NVENC does not report the session cap";
+}
+
+TEST(NvencProbe, NoDriverIsExplained) {
+  const char* before = std::getenv("GEARBOX_NVENC_RUNTIME_DIR");
+  const std::string saved = before ? before : "";
+  setenv("GEARBOX_NVENC_RUNTIME_DIR", "/nonexistent-gearbox-driver-dir", 1);
+  BackendInfo info = probe_nvenc();
+  if (saved.empty()) unsetenv("GEARBOX_NVENC_RUNTIME_DIR"); else setenv("GEARBOX_NVENC_RUNTIME_DIR", saved.c_str(), 1);
+  EXPECT_FALSE(info.available);
+  EXPECT_EQ(info.reason.rfind("no NVIDIA driver: dlopen libcuda.so.1 from GEARBOX_NVENC_RUNTIME_DIR=", 0), 0u) << info.reason;
+}
+
+struct FailureCase {
+  const char* simulate;
+  std::vector<std::string> expect;  // parts of the probe's reason
+};
+
+TEST(NvencProbe, EveryTypedFailureNamesTheStatusAndExplainsIt) {
+  REQUIRE_SIMULATION();
+  const FailureCase cases[] = {
+      {"no_cuda_device", {"no CUDA GPU: cuInit returned CUDA_ERROR_NO_DEVICE (100: no CUDA-capable device is detected)"}},
+      {"old_driver", {"NVIDIA driver too old: ", "supports NVENC API 11.0 but gearbox is built for 11.1", "update the NVIDIA driver"}},
+      {"no_encode_engine",
+       {"GPU without NVENC engines: nvEncOpenEncodeSessionEx returned NV_ENC_ERR_UNSUPPORTED_DEVICE (2: the device passed is not supported)",
+        "H100", "use a GPU with NVENC or another backend"}},
+      {"no_encode_device", {"GPU without NVENC engines: nvEncOpenEncodeSessionEx returned NV_ENC_ERR_NO_ENCODE_DEVICE (1: "}},
+      {"session_limit:0",
+       {"NVENC session limit reached: nvEncOpenEncodeSessionEx returned NV_ENC_ERR_OUT_OF_MEMORY (10: out of memory)",
+        "cap on concurrent encode sessions"}},
+      {"max_size:200x200", {"not supported by this GPU's NVENC: 256x144 is outside this GPU's H.264 encoder sizes 145x49..200x200"}},
+  };
+  for (const FailureCase& c : cases) {
+    SCOPED_TRACE(c.simulate);
+    SimulatedFailure failure(c.simulate);
+    BackendInfo info = probe_nvenc();
+    EXPECT_FALSE(info.available);
+    for (const std::string& part : c.expect) EXPECT_TRUE(contains(info.reason, part)) << info.reason;
+  }
+}
+
+TEST(NvencSelection, AutoPassesOverNvencAndSaysWhy) {
+  REQUIRE_SIMULATION();
+  SimulatedFailure failure("no_encode_engine");
+  auto selection = select_backend("auto");
+  ASSERT_TRUE(selection.ok()) << selection.error().message;
+  EXPECT_EQ(selection->backend->name(), "x264");
+  ASSERT_FALSE(selection->passed_over.empty());
+  EXPECT_EQ(selection->passed_over[0].rfind("nvenc: GPU without NVENC engines: ", 0), 0u) << selection->passed_over[0];
+  auto named = select_backend("nvenc");
+  ASSERT_FALSE(named.ok());
+  EXPECT_TRUE(contains(named.error().message, "backend \"nvenc\": GPU without NVENC engines")) << named.error().message;
+}
+
+StreamConfig nvenc_config(const std::string& name) {
+  StreamConfig c;
+  c.output = (std::filesystem::temp_directory_path() / ("gearbox-nvenc-" + name + "-" + std::to_string(::getpid()))).string();
+  c.backend = "nvenc";
+  c.log = [](LogLevel, const std::string&) {};
+  return c;
+}
+
+TEST(NvencStream, SessionLimitSaysHowManySessionsTheLadderNeeds) {
+  REQUIRE_SIMULATION();
+  SimulatedFailure failure("session_limit:2");
+  StreamConfig c = nvenc_config("sessions");
+  c.renditions.push_back({256, 144, 300, {}});
+  c.renditions.push_back({160, 90, 100, {}});
+  auto s = Streamer::open(c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  TestPattern pattern(320, 180);
+  Status st = (*s)->push(pattern.render(0));
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), ErrorCode::kUnavailable);
+  for (const char* part : {"rendition v2 (160x90): NVENC session limit reached: nvEncOpenEncodeSessionEx returned "
+                           "NV_ENC_ERR_OUT_OF_MEMORY",
+                           "this ladder needs 3 sessions (one per rendition), 2 were open in gearbox"}) {
+    EXPECT_TRUE(contains(st.message(), part)) << st.message();
+  }
+  std::filesystem::remove_all(c.output);
+}
+
+TEST(NvencStream, ASizeOverTheGpuMaximumIsAClearError) {
+  REQUIRE_SIMULATION();
+  SimulatedFailure failure("max_size:640x360");
+  StreamConfig c = nvenc_config("size");
+  auto s = Streamer::open(c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  TestPattern pattern(1280, 720);
+  Status st = (*s)->push(pattern.render(0));
+  ASSERT_FALSE(st.ok());
+  EXPECT_TRUE(contains(st.message(), "rendition v0 (1280x720): not supported by this GPU's NVENC: 1280x720 is outside "
+                                     "this GPU's H.264 encoder sizes 145x49..640x360"))
+      << st.message();
+  std::filesystem::remove_all(c.output);
+}
+
+// The simulation's inspection functions, from the already loaded simulated libcuda.so.1.
+struct SimulationProbe {
+  int (*count)() = nullptr;
+  const char* (*last)() = nullptr;
+  SimulationProbe() {
+    const std::string path = std::string(GEARBOX_NVIDIA_SIMULATION_DIR) + "/libcuda.so.1";
+    void* lib = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
+    if (!lib) return;
+    count = reinterpret_cast<int (*)()>(dlsym(lib, "gearbox_sim_violation_count"));
+    last = reinterpret_cast<const char* (*)()>(dlsym(lib, "gearbox_sim_last_violation"));
+  }
+};
+
+TEST(NvencSimulation, CatchesMisuseOfTheApi) {
+  REQUIRE_SIMULATION();
+  auto runtime = nvenc::NvidiaRuntime::load();
+  ASSERT_TRUE(runtime.ok()) << runtime.error().message;
+  ASSERT_TRUE((*runtime)->simulated);
+  auto context = nvenc::CudaContext::open(*runtime);
+  ASSERT_TRUE(context.ok()) << context.error().message;
+  const nvenc::CudaApi& cu = (*runtime)->cu;
+  const NV_ENCODE_API_FUNCTION_LIST& nv = (*runtime)->nvenc;
+  SimulationProbe sim;
+  ASSERT_TRUE(sim.count && sim.last);
+  const int before = sim.count();
+
+  // CUDA: device memory with no current context on this thread.
+  CUdeviceptr ptr = 0;
+  EXPECT_EQ(static_cast<int>(cu.cuMemAlloc(&ptr, 4096)), 201);  // CUDA_ERROR_INVALID_CONTEXT
+  EXPECT_TRUE(contains(sim.last(), "no current CUDA context")) << sim.last();
+
+  nvenc::ScopedContext scope(cu, (*context)->context());
+  size_t pitch = 0;
+  ASSERT_EQ(cu.cuMemAllocPitch(&ptr, &pitch, 256, 144 * 3 / 2, 4), CUDA_SUCCESS);
+  NV_ENC_OPEN_ENCODE_SESSION_EX_PARAMS open{};
+  open.version = NV_ENC_OPEN_ENCODE_SESSION_EX_PARAMS_VER;
+  open.deviceType = NV_ENC_DEVICE_TYPE_CUDA;
+  open.device = (*context)->context();
+  open.apiVersion = NVENCAPI_VERSION;
+  void* encoder = nullptr;
+  ASSERT_EQ(nv.nvEncOpenEncodeSessionEx(&open, &encoder), NV_ENC_SUCCESS);
+
+  // A struct of the wrong version.
+  NV_ENC_CAPS_PARAM caps{};
+  caps.capsToQuery = NV_ENC_CAPS_WIDTH_MAX;
+  int value = 0;
+  EXPECT_EQ(nv.nvEncGetEncodeCaps(encoder, NV_ENC_CODEC_H264_GUID, &caps, &value), NV_ENC_ERR_INVALID_VERSION);
+
+  // A surface larger than its allocation.
+  NV_ENC_REGISTER_RESOURCE reg{};
+  reg.version = NV_ENC_REGISTER_RESOURCE_VER;
+  reg.resourceType = NV_ENC_INPUT_RESOURCE_TYPE_CUDADEVICEPTR;
+  reg.width = 256;
+  reg.height = 288;  // twice the rows allocated
+  reg.pitch = static_cast<uint32_t>(pitch);
+  reg.resourceToRegister = reinterpret_cast<void*>(ptr);
+  reg.bufferFormat = NV_ENC_BUFFER_FORMAT_NV12;
+  reg.bufferUsage = NV_ENC_INPUT_IMAGE;
+  EXPECT_EQ(nv.nvEncRegisterResource(encoder, &reg), NV_ENC_ERR_RESOURCE_REGISTER_FAILED);
+
+  // Map, unmap, and unmap again.
+  reg.height = 144;
+  ASSERT_EQ(nv.nvEncRegisterResource(encoder, &reg), NV_ENC_SUCCESS);
+  NV_ENC_MAP_INPUT_RESOURCE map{};
+  map.version = NV_ENC_MAP_INPUT_RESOURCE_VER;
+  map.registeredResource = reg.registeredResource;
+  ASSERT_EQ(nv.nvEncMapInputResource(encoder, &map), NV_ENC_SUCCESS);
+  EXPECT_EQ(nv.nvEncUnmapInputResource(encoder, map.mappedResource), NV_ENC_SUCCESS);
+  EXPECT_EQ(nv.nvEncUnmapInputResource(encoder, map.mappedResource), NV_ENC_ERR_RESOURCE_NOT_MAPPED);
+  EXPECT_TRUE(contains(sim.last(), "not mapped")) << sim.last();
+
+  // Encoding before the encoder is initialised.
+  NV_ENC_PIC_PARAMS pic{};
+  pic.version = NV_ENC_PIC_PARAMS_VER;
+  EXPECT_EQ(nv.nvEncEncodePicture(encoder, &pic), NV_ENC_ERR_ENCODER_NOT_INITIALIZED);
+
+  EXPECT_EQ(nv.nvEncUnregisterResource(encoder, reg.registeredResource), NV_ENC_SUCCESS);
+  EXPECT_EQ(nv.nvEncDestroyEncoder(encoder), NV_ENC_SUCCESS);
+  EXPECT_EQ(cu.cuMemFree(ptr), CUDA_SUCCESS);
+  EXPECT_NE(static_cast<int>(cu.cuMemFree(ptr)), 0) << "a double free is refused";
+  EXPECT_EQ(sim.count() - before, 6) << "each of the six misuses above is counted as a violation";
+}
+
+// Reads a device NV12 surface back to the host, tightly packed.
+std::vector<uint8_t> read_back(const nvenc::CudaContext& context, const Surface& surface) {
+  const auto& s = dynamic_cast<const nvenc::NvencSurface&>(surface);
+  std::vector<uint8_t> all(s.pitch() * static_cast<size_t>(s.height()) * 3 / 2);
+  nvenc::ScopedContext scope(context.cu(), context.context());
+  EXPECT_EQ(context.cu().cuMemcpyDtoH(all.data(), s.luma(), all.size()), CUDA_SUCCESS);
+  std::vector<uint8_t> packed;
+  for (int row = 0; row < s.height() * 3 / 2; ++row) {
+    packed.insert(packed.end(), all.begin() + static_cast<ptrdiff_t>(row * s.pitch()),
+                  all.begin() + static_cast<ptrdiff_t>(row * s.pitch() + static_cast<size_t>(s.width())));
+  }
+  return packed;
+}
+
+int max_difference(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
+  int worst = a.size() == b.size() ? 0 : 255;
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) worst = std::max(worst, std::abs(a[i] - b[i]));
+  return worst;
+}
+
+// On the simulation this checks the device's plumbing (staging, pitches, launch arguments); on
+// a real GPU (GEARBOX_NVENC_TEST_REAL_DRIVER=1) it checks the CUDA kernels themselves.
+TEST(NvencDevice, KernelsMatchTheirCpuReferences) {
+  auto runtime = nvenc::NvidiaRuntime::load();
+  if (!runtime) GTEST_SKIP() << "no NVIDIA runtime: " << runtime.error().message;
+  const int w = 1280, h = 720;
+  DeviceOptions options;
+  options.width = w;
+  options.height = h;
+  options.input_format = PixelFormat::kBGR24;
+  auto device = nvenc::NvencDevice::open(options, *runtime);
+  if (!device) GTEST_SKIP() << "no usable device: " << device.error().message;
+  TestPattern pattern(w, h);
+  FrameView frame = pattern.render(5);
+  auto source = (*device)->upload(frame);
+  ASSERT_TRUE(source.ok()) << source.error().message;
+
+  namespace k = nvenc_kernels;
+  std::vector<uint8_t> expect(static_cast<size_t>(w) * h * 3 / 2);
+  k::PackedToNv12Args a{};
+  a.src_pitch = frame.stride[0];
+  a.y_pitch = a.uv_pitch = w;
+  a.width = w, a.height = h;
+  a.bytes_per_pixel = 3, a.b_offset = 0, a.g_offset = 1, a.r_offset = 2;
+  k::packed_to_nv12_reference(a, frame.data[0], expect.data(), expect.data() + static_cast<size_t>(w) * h);
+  const int convert_diff = max_difference(read_back((*device)->context(), **source), expect);
+  EXPECT_EQ(convert_diff, 0);
+
+  int scale_diff = 0;
+  for (auto [ow, oh] : {std::pair{854, 480}, std::pair{640, 360}}) {
+    auto scaled = (*device)->scale(**source, ow, oh);
+    ASSERT_TRUE(scaled.ok()) << scaled.error().message;
+    std::vector<uint8_t> want(static_cast<size_t>(ow) * oh * 3 / 2);
+    for (int plane = 0; plane < 2; ++plane) {
+      k::ScaleAreaArgs s{};
+      s.channels = plane == 0 ? 1 : 2;
+      s.src_pitch = w, s.dst_pitch = ow;
+      s.src_width = w / s.channels, s.src_height = h / s.channels;
+      s.dst_width = ow / s.channels, s.dst_height = oh / s.channels;
+      k::scale_area_reference(s, expect.data() + (plane ? static_cast<size_t>(w) * h : 0),
+                              want.data() + (plane ? static_cast<size_t>(ow) * oh : 0));
+    }
+    scale_diff = std::max(scale_diff, max_difference(read_back((*device)->context(), **scaled), want));
+  }
+  EXPECT_EQ(scale_diff, 0);
+  RecordProperty("runtime", (*runtime)->label());
+  RecordProperty("largest_difference_convert", convert_diff);
+  RecordProperty("largest_difference_scale", scale_diff);
+  std::printf("kernels vs CPU references on %s, GPU \"%s\": largest difference %d (conversion), %d (scaling)\n",
+              (*runtime)->label(), (*device)->context().gpu_name().c_str(), convert_diff, scale_diff);
+}
+
+}  // namespace
+}  // namespace gearbox
