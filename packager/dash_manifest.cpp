@@ -5,6 +5,8 @@
 #include <numeric>
 #include <sstream>
 
+#include "audio_manifest.h"
+
 namespace gearbox::packager {
 namespace {
 
@@ -40,6 +42,29 @@ double low_latency_target_seconds(const ManifestModel& m) {
 
 }  // namespace
 
+void render_segment_template(std::ostringstream& out, const ManifestModel& m, size_t t) {
+  const TrackDescription& tr = m.tracks[t];
+  const size_t first = m.first_listed();
+  out << "        <SegmentTemplate timescale=\"" << tr.timescale << "\" initialization=\""
+      << init_segment_name("$RepresentationID$") << "\" media=\""
+      << media_segment_name("$RepresentationID$", "$Number$") << "\"";
+  const std::vector<SegmentRecord>& segs = m.segments[t];
+  const size_t n = std::min(m.published, segs.size());
+  out << " startNumber=\"" << (n > first ? segs[first].number : 1) << "\"";
+  // Dynamic: media time maps to availabilityStartTime + (t - offset), the offset being the
+  // B-frame delay. Static: the first listed segment (after a live window, not the stream's
+  // first) starts the period.
+  const int64_t offset = m.final && n > first ? segs[first].start : m.presentation_offsets[t];
+  if (offset != 0) out << " presentationTimeOffset=\"" << offset << "\"";
+  if (!m.final && m.chunk_seconds > 0) {
+    out << " availabilityTimeOffset=\"" << std::max(0.0, m.segment_duration.to_double() - m.chunk_seconds)
+        << "\" availabilityTimeComplete=\"false\"";
+  }
+  out << ">\n";
+  render_timeline(out, segs, first, n);
+  out << "        </SegmentTemplate>\n";
+}
+
 std::string render_mpd(const ManifestModel& m) {
   std::ostringstream out;
   const double grid = m.segment_duration.to_double();
@@ -47,6 +72,7 @@ std::string render_mpd(const ManifestModel& m) {
   Rational max_fps{0, 1};
   bool same_aspect = true;
   for (const TrackDescription& t : m.tracks) {
+    if (t.is_audio()) continue;  // in its own AdaptationSet
     max_w = std::max(max_w, t.width);
     max_h = std::max(max_h, t.height);
     if (max_fps < t.frame_rate) max_fps = t.frame_rate;
@@ -102,32 +128,16 @@ std::string render_mpd(const ManifestModel& m) {
   out << ">\n";
   for (size_t t = 0; t < m.tracks.size(); ++t) {
     const TrackDescription& tr = m.tracks[t];
+    if (tr.is_audio()) continue;
     out << "      <Representation id=\"" << tr.id << "\" bandwidth=\""
         << m.peak_bitrate_bps(t, m.target_duration_seconds()) << "\" codecs=\""
         << tr.codec.codec_string << "\" width=\"" << tr.width << "\" height=\"" << tr.height
         << "\" frameRate=\"" << frame_rate_attr(tr.frame_rate) << "\" sar=\"1:1\">\n";
-    out << "        <SegmentTemplate timescale=\"" << tr.timescale << "\" initialization=\""
-        << init_segment_name("$RepresentationID$") << "\" media=\""
-        << media_segment_name("$RepresentationID$", "$Number$") << "\"";
-    const std::vector<SegmentRecord>& segs = m.segments[t];
-    const size_t n = std::min(m.published, segs.size());
-    out << " startNumber=\"" << (n > first ? segs[first].number : 1) << "\"";
-    // Dynamic: media time maps to availabilityStartTime + (t - offset), the offset being the
-    // B-frame delay. Static: the first listed segment (after a live window, not the stream's
-    // first) starts the period.
-    const int64_t offset =
-        m.final && n > first ? segs[first].start : m.presentation_offsets[t];
-    if (offset != 0) out << " presentationTimeOffset=\"" << offset << "\"";
-    if (!m.final && m.chunk_seconds > 0) {
-      out << " availabilityTimeOffset=\"" << std::max(0.0, grid - m.chunk_seconds)
-          << "\" availabilityTimeComplete=\"false\"";
-    }
-    out << ">\n";
-    render_timeline(out, segs, first, n);
-    out << "        </SegmentTemplate>\n";
+    render_segment_template(out, m, t);
     out << "      </Representation>\n";
   }
   out << "    </AdaptationSet>\n";
+  out << render_dash_audio_adaptation_set(m);
   out << "  </Period>\n";
   if (!m.final) {
     out << "  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:direct:2014\" value=\""

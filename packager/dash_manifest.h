@@ -1,14 +1,20 @@
-// Renders the DASH MPD (ISO/IEC 23009-1, DASH-IF IOP live profile): one video AdaptationSet,
+// Renders the DASH MPD (ISO/IEC 23009-1, DASH-IF IOP live profile): one video AdaptationSet
+// (and one audio AdaptationSet, see audio_manifest.h),
 // one Representation per rendition, SegmentTemplate with $Number$ and a SegmentTimeline taken
 // from the real segment durations. While writing: a dynamic MPD that grows; at the end: static.
 #pragma once
 
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "manifest_model.h"
 
 namespace gearbox::packager {
 
 std::string render_mpd(const ManifestModel& model);
+// A track's SegmentTemplate: the listed segments (a live window's, or all) as a SegmentTimeline,
+// startNumber, presentationTimeOffset and, for low-latency chunks, availabilityTimeOffset.
+void render_segment_template(std::ostringstream& out, const ManifestModel& model, size_t track);
 
 }  // namespace gearbox::packager

@@ -69,18 +69,26 @@ Status Fmp4Segmenter::open_muxer() {
   AVStream* st = avformat_new_stream(mux_, nullptr);
   if (!st) return av_failure("avformat_new_stream", AVERROR(ENOMEM));
   st->time_base = AVRational{1, static_cast<int>(track_.timescale)};
-  st->avg_frame_rate = AVRational{static_cast<int>(track_.frame_rate.num),
-                                  static_cast<int>(track_.frame_rate.den)};
   AVCodecParameters* par = st->codecpar;
-  par->codec_type = AVMEDIA_TYPE_VIDEO;
-  par->codec_id = AV_CODEC_ID_H264;
-  par->width = track_.width;
-  par->height = track_.height;
   par->bit_rate = track_.target_bitrate_bps;
-  par->color_range = AVCOL_RANGE_MPEG;
-  par->color_primaries = AVCOL_PRI_SMPTE170M;
-  par->color_trc = AVCOL_TRC_SMPTE170M;
-  par->color_space = AVCOL_SPC_SMPTE170M;
+  if (track_.is_audio()) {
+    par->codec_type = AVMEDIA_TYPE_AUDIO;
+    par->codec_id = AV_CODEC_ID_AAC;
+    par->sample_rate = track_.sample_rate;
+    par->frame_size = static_cast<int>(track_.frame_ticks);
+    av_channel_layout_default(&par->ch_layout, track_.channels);
+  } else {
+    st->avg_frame_rate = AVRational{static_cast<int>(track_.frame_rate.num),
+                                    static_cast<int>(track_.frame_rate.den)};
+    par->codec_type = AVMEDIA_TYPE_VIDEO;
+    par->codec_id = AV_CODEC_ID_H264;
+    par->width = track_.width;
+    par->height = track_.height;
+    par->color_range = AVCOL_RANGE_MPEG;
+    par->color_primaries = AVCOL_PRI_SMPTE170M;
+    par->color_trc = AVCOL_TRC_SMPTE170M;
+    par->color_space = AVCOL_SPC_SMPTE170M;
+  }
   const std::vector<uint8_t>& extra = track_.codec.extradata;
   par->extradata = static_cast<uint8_t*>(av_mallocz(extra.size() + AV_INPUT_BUFFER_PADDING_SIZE));
   if (!par->extradata) return av_failure("av_mallocz", AVERROR(ENOMEM));
@@ -207,7 +215,8 @@ Status Fmp4Segmenter::write_held(int64_t duration) {
   packet_->pts = held_.pts;
   packet_->dts = held_.dts;
   packet_->duration = duration;
-  packet_->flags = held_.keyframe ? AV_PKT_FLAG_KEY : 0;
+  // Every AAC frame is a sync sample; for audio `keyframe` only marks where a segment starts.
+  packet_->flags = held_.keyframe || track_.is_audio() ? AV_PKT_FLAG_KEY : 0;
   packet_->stream_index = 0;
   int rc = av_write_frame(mux_, packet_);
   packet_->data = nullptr;

@@ -1,4 +1,4 @@
-// One rendition's CMAF track: libavformat's mp4 muxer in fragmented mode writes the init
+// One rendition's (or the audio's) CMAF track: libavformat's mp4 muxer in fragmented mode writes the init
 // segment once and one fragment per segment; this class cuts a fragment exactly before each
 // IDR the engine forced, and writes each fragment to its own segment file.
 #pragma once
@@ -37,7 +37,8 @@ class Fmp4Segmenter {
                                                      FlushCallback on_flush = {});
   ~Fmp4Segmenter();
 
-  // Packets in decode order. The first must be a keyframe; every later keyframe starts a segment.
+  // Packets in decode order. The first must be a keyframe; every later keyframe starts a segment
+  // (for an audio track, `keyframe` marks the AAC frame that starts a segment).
   Status write(const EncodedPacket& packet);
   // Writes the last segment, which ends at media time `end` (before the decode-delay shift) or
   // one frame after the last frame if that is later. No write() afterwards.

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "audio_manifest.h"
+
 namespace gearbox::packager {
 
 std::string media_playlist_name(const std::string& track_id) { return track_id + ".m3u8"; }
@@ -39,14 +41,17 @@ std::string render_hls_master_playlist(const ManifestModel& m) {
   out << "#EXT-X-VERSION:7\n";
   out << "#EXT-X-INDEPENDENT-SEGMENTS\n";
   const int target = m.target_duration_seconds();
+  const HlsAudioGroup audio = hls_audio_group(m);
+  out << audio.media_line;
   for (size_t t = 0; t < m.tracks.size(); ++t) {
     const TrackDescription& tr = m.tracks[t];
+    if (tr.is_audio()) continue;  // in the audio group
     char rate[32];
     std::snprintf(rate, sizeof rate, "%.3f", tr.frame_rate.to_double());
-    out << "#EXT-X-STREAM-INF:BANDWIDTH=" << m.peak_bitrate_bps(t, target)
-        << ",AVERAGE-BANDWIDTH=" << m.average_bitrate_bps(t) << ",CODECS=\""
-        << tr.codec.codec_string << "\",RESOLUTION=" << tr.width << "x" << tr.height
-        << ",FRAME-RATE=" << rate << ",CLOSED-CAPTIONS=NONE\n";
+    out << "#EXT-X-STREAM-INF:BANDWIDTH=" << m.peak_bitrate_bps(t, target) + audio.peak_bps
+        << ",AVERAGE-BANDWIDTH=" << m.average_bitrate_bps(t) + audio.average_bps << ",CODECS=\""
+        << tr.codec.codec_string << audio.codecs << "\",RESOLUTION=" << tr.width << "x" << tr.height
+        << ",FRAME-RATE=" << rate << audio.attributes << ",CLOSED-CAPTIONS=NONE\n";
     out << media_playlist_name(tr.id) << "\n";
   }
   return out.str();

@@ -14,8 +14,10 @@ bool all_digits(const std::string& s) {
   return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
 }
 
-// "v12" -> true
-bool is_track_id(const std::string& s) { return s.size() > 1 && s[0] == 'v' && all_digits(s.substr(1)); }
+// "v12" (video) or "a0" (audio) -> true
+bool is_track_id(const std::string& s) {
+  return s.size() > 1 && (s[0] == 'v' || s[0] == 'a') && all_digits(s.substr(1));
+}
 
 bool is_gearbox_asset(std::string name, const OutputPaths& paths) {
   const std::string tmp = ".tmp";

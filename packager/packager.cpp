@@ -90,8 +90,11 @@ Status Packager::on_segment(size_t track, const SegmentRecord& record) {
 
 Status Packager::finish(int64_t end) {
   Status first_error;
-  for (auto& segmenter : segmenters_) {
-    Status s = segmenter->finish(end);
+  for (size_t t = 0; t < segmenters_.size(); ++t) {
+    // `end` counts ticks of the first (video) track; the audio track counts samples.
+    const int64_t from = model_.tracks[0].timescale, to = model_.tracks[t].timescale;
+    const int64_t track_end = static_cast<int64_t>((static_cast<__int128>(end) * to * 2 + from) / (2 * from));
+    Status s = segmenters_[t]->finish(track_end);
     if (!s && first_error) first_error = s;
   }
   Status s;

@@ -1,6 +1,6 @@
-// The packager: one Fmp4Segmenter per rendition writing CMAF segments, and the manifest
-// writers (DASH and/or HLS over the same segments) refreshed whenever every rendition has
-// finished one more segment. Manifests are replaced atomically, so a player polling them always
+// The packager: one Fmp4Segmenter per rendition and one for the audio, writing CMAF segments,
+// and the manifest writers (DASH and/or HLS over the same segments) refreshed whenever every
+// track has finished one more segment. Manifests are replaced atomically, so a player polling them always
 // reads a complete file that names only segments already on disk.
 #pragma once
 
@@ -43,8 +43,9 @@ class Packager {
 
   // Thread-safe across tracks; packets of one track must come from one thread, in decode order.
   Status write(size_t track, const EncodedPacket& packet);
-  // Completes every track's last segment, ending at `end` (media ticks: the end of the last
-  // input frame, the same instant in every rendition whatever its rate), and writes the final
+  // Completes every track's last segment, ending at `end` (media ticks of the first track: the
+  // end of the last input frame, the same instant in every rendition whatever its rate, and in
+  // the audio track, whose last AAC frame is cut short there), and writes the final
   // (static / VOD) manifests.
   Status finish(int64_t end);
   // Forced termination: the segments complete in every track are listed in final manifests;

@@ -11,16 +11,23 @@
 
 namespace gearbox::packager {
 
+enum class TrackKind { kVideo, kAudio };
+
 struct TrackDescription {
-  std::string id;  // "v0": file names and manifest ids
+  std::string id;  // "v0" (video) or "a0" (audio): file names and manifest ids
+  TrackKind kind = TrackKind::kVideo;
   int width = 0;
   int height = 0;
   Rational frame_rate;
+  int sample_rate = 0;  // audio only; also its timescale
+  int channels = 0;     // audio only
   int64_t timescale = 90000;
-  int64_t frame_ticks = 3600;
+  int64_t frame_ticks = 3600;  // one video frame, or one audio frame (1024 samples for AAC)
   int64_t target_bitrate_bps = 0;  // the encoder's target
   int64_t max_bitrate_bps = 0;     // its VBV cap: the bandwidth announced until one is measured
   CodecConfig codec;
+
+  bool is_audio() const { return kind == TrackKind::kAudio; }
 };
 
 struct SegmentRecord {

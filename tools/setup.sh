@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libavdevice-dev
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libavdevice-dev libswresample-dev
   libx264-dev libyuv-dev
   # the NVENC backend: NVIDIA's API headers (the driver is loaded at run time, never linked),
   # and clang, which compiles its CUDA kernels to PTX without the CUDA toolkit

@@ -67,7 +67,47 @@ Status check_even_size(const std::string& field, int w, int h) {
   return {};
 }
 
+// The sample rates AAC-LC signals with an index (ISO/IEC 14496-3 Table 1.18).
+bool is_aac_sample_rate(int rate) {
+  for (int r : {96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000}) {
+    if (r == rate) return true;
+  }
+  return false;
+}
+
+Status validate_audio(const AudioOptions& a) {
+  if (a.source.empty()) return {};
+  if (a.bitrate_kbps < 8 || a.bitrate_kbps > 512) {
+    return invalid("audio.bitrate", std::to_string(a.bitrate_kbps) + " kbps must be within 8..512");
+  }
+  if (!is_aac_sample_rate(a.sample_rate)) {
+    return invalid("audio.sample_rate", std::to_string(a.sample_rate) +
+                                            " Hz is not an AAC sample rate (8000..96000, e.g. 44100, 48000)");
+  }
+  if (a.channels < 1 || a.channels > 2) {
+    return invalid("audio.channels", std::to_string(a.channels) + " must be 1 (mono) or 2 (stereo)");
+  }
+  return {};
+}
+
 }  // namespace
+
+const char* to_string(AudioClock clock) {
+  switch (clock) {
+    case AudioClock::kAuto: return "auto";
+    case AudioClock::kSource: return "source";
+    case AudioClock::kWall: return "wall";
+  }
+  return "unknown";
+}
+
+Result<AudioClock> parse_audio_clock(std::string_view text) {
+  const std::string t = trim(text);
+  for (AudioClock c : {AudioClock::kAuto, AudioClock::kSource, AudioClock::kWall}) {
+    if (t == to_string(c)) return c;
+  }
+  return invalid("audio.clock", quoted(text) + " is not auto, source or wall");
+}
 
 const char* to_string(OutputFormat format) {
   switch (format) {
@@ -267,6 +307,7 @@ Status validate(const StreamConfig& c) {
   if (c.x264.threads < 0) {
     return invalid("x264.threads", std::to_string(c.x264.threads) + " must not be negative");
   }
+  GEARBOX_RETURN_IF_ERROR(validate_audio(c.audio));
   for (size_t i = 0; i < c.renditions.size(); ++i) {
     const RenditionSpec& r = c.renditions[i];
     std::string field = "renditions[" + std::to_string(i + 1) + "]";  // [0] is the primary

@@ -12,6 +12,11 @@ bool SegmentGrid::starts_segment(std::optional<Rational> previous_pts, Rational 
   return cell_of(pts) > cell_of(*previous_pts);
 }
 
+int64_t SegmentGrid::first_frame_of_cell(int64_t cell, Rational fps) const {
+  // ceil(a / b) = -floor(-a / b), with a / b = cell * duration * fps.
+  return -mul_div_floor(-cell * duration_.num, fps.num, duration_.den * fps.den);
+}
+
 bool RateDecimator::take(Rational pts, bool starts_segment) {
   // Slot index of pts since the anchor: floor((pts - anchor) * rate).
   auto slot_of = [&](Rational t) {

@@ -12,6 +12,7 @@
 
 #include "../../packager/output_layout.h"
 #include "../../packager/packager.h"
+#include "audio_pipeline.h"
 #include "bounded_queue.h"
 #include "latency_tracker.h"
 #include "gearbox/backend.h"
@@ -85,6 +86,10 @@ class Streamer::Impl : public std::enable_shared_from_this<Streamer::Impl> {
   std::unique_ptr<Device> device;
   std::vector<std::unique_ptr<Encoder>> encoders;
   std::unique_ptr<packager::Packager> packager;
+  // The audio track (config.audio), opened by open(), started by the first frame; its track in
+  // the packager follows the renditions'.
+  std::unique_ptr<AudioPipeline> audio;
+  size_t audio_track = 0;
 
   // Pipeline: push() -> source queue -> scaler thread -> one queue per rendition -> encoders.
   std::unique_ptr<BoundedQueue<PictureJob>> source_queue;
@@ -178,6 +183,7 @@ class Streamer::Impl : public std::enable_shared_from_this<Streamer::Impl> {
                  std::vector<SurfaceRef>& scaled);
   void run_encoder(size_t index);
   Status accept(const FrameView& frame, std::optional<int64_t> caller_pts);
+  packager::TrackDescription audio_track_description() const;
   Status finish();
   // Stops the pipeline without waiting for it, lists what is complete, and leaves threads
   // that do not end by the deadline behind (detached).
@@ -207,6 +213,22 @@ class RenditionSink final : public PacketSink {
   Streamer::Impl& impl_;
   size_t index_;
 };
+
+constexpr const char* kAudioTrackId = "a0";
+
+packager::TrackDescription Streamer::Impl::audio_track_description() const {
+  packager::TrackDescription t;
+  t.id = kAudioTrackId;
+  t.kind = packager::TrackKind::kAudio;
+  t.sample_rate = config.audio.sample_rate;
+  t.channels = config.audio.channels;
+  t.timescale = config.audio.sample_rate;
+  t.frame_ticks = audio->frame_size();
+  t.target_bitrate_bps = config.audio.bitrate_kbps * 1000;
+  t.max_bitrate_bps = t.target_bitrate_bps;  // AAC at a target rate: no separate cap
+  t.codec = audio->codec_config();
+  return t;
+}
 
 Status Streamer::Impl::start(const FrameView& frame) {
   auto planned = plan_ladder(config, frame.width, frame.height);
@@ -258,11 +280,13 @@ Status Streamer::Impl::start(const FrameView& frame) {
     tracks.push_back(t);
     encs.push_back(std::move(enc.value()));
   }
+  if (audio) tracks.push_back(audio_track_description());
   // Segment events for the caller, in seconds and rendition ids.
   packager::Packager::SegmentListener listener;
   if (config.on_segment) {
     std::vector<std::string> ids;
     for (const RenditionPlan& r : plan) ids.push_back(r.id);
+    if (audio) ids.push_back(kAudioTrackId);
     listener = [cb = config.on_segment, ids, ts = clock.timescale](size_t track,
                                                                    const packager::SegmentRecord& rec) {
       SegmentEvent e;
@@ -309,6 +333,10 @@ Status Streamer::Impl::start(const FrameView& frame) {
   }
   for (size_t i = 0; i < ladder.size(); ++i) encoder_threads.push_back(spawn(true, [this, i] { run_encoder(i); }));
   scaler = spawn(true, [this] { run_scaler(); });
+  if (audio) {
+    audio_track = ladder.size();
+    audio->start([this](const EncodedPacket& p) { return packager->write(audio_track, p); });
+  }
   first_frame_at = std::chrono::steady_clock::now();
   started = true;
   std::string summary;
@@ -413,6 +441,11 @@ Status Streamer::Impl::finish() {
       threads_done.wait(lock, [&] { return pipeline_running == 0; });
     }
     if (aborting) return;
+    // The audio track ends with the video (filled with silence if its source ended early).
+    if (audio) {
+      Status a = audio->finish(end_ticks() / clock.frame_ticks);
+      if (!a) fail(a);
+    }
     // Whatever was accepted and encoded is packaged and listed, even after a failure.
     Status s = packager->finish(end_ticks());
     if (!s) fail(s);
@@ -489,6 +522,14 @@ Result<std::unique_ptr<Streamer>> Streamer::open(StreamConfig config) {
   impl->backend_name = impl->selection.backend->name();
   impl->clock = MediaClock::for_frame_rate(impl->config.input_frame_rate);
   impl->grid = SegmentGrid(impl->config.segment_duration);
+  if (!impl->config.audio.source.empty()) {
+    const Impl* self = impl.get();
+    auto audio = AudioPipeline::open(impl->config.audio, impl->config.input_frame_rate,
+                                     impl->config.segment_duration,
+                                     [self](LogLevel level, const std::string& m) { self->log(level, m); });
+    if (!audio) return audio.error();
+    impl->audio = std::move(audio.value());
+  }
   for (const std::string& why : impl->selection.passed_over) {
     impl->log(LogLevel::kInfo, "backend passed over: " + why);
   }
@@ -561,6 +602,8 @@ Status Streamer::Impl::accept(const FrameView& frame, std::optional<int64_t> cal
   }
   last_pts = pts;
   frames_pushed++;
+  // The audio may run up to the video's end, in frames of the input rate.
+  if (audio) audio->video_advanced(end_ticks() / clock.frame_ticks);
   return {};
 }
 
@@ -602,8 +645,10 @@ StreamStats Streamer::stats() const {
   s.stages.encode = static_cast<double>(d.encode_ns.load()) * 1e-9;
   s.stages.package = static_cast<double>(d.package_ns.load()) * 1e-9;
   s.cpu_seconds_outside_encoders = static_cast<double>(d.overhead_cpu_ns.load()) * 1e-9;
+  if (d.audio) s.audio = d.audio->stats();
   if (!d.started) return s;
   std::vector<int64_t> segments = d.packager->segments_written();
+  if (d.audio) s.audio.segments_written = segments[d.audio_track];
   s.source_queue_depth = static_cast<int64_t>(d.source_queue->size());
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - d.first_frame_at).count();

@@ -3,6 +3,7 @@
 # own HTTP server and player page (check.mjs drives the browser).
 #
 # usage: browser_test.sh vod|live|corrupt GEARBOX ARTIFACT_DIR
+# Every stream has an AAC track (lavfi's tone), which both players must fetch and decode.
 #   vod      stream a 3-rung ladder, serve it with `gearbox serve`, force every rendition in both
 #            players: decoded size, pixels that are not blank, playback advancing, no errors
 #   live     `gearbox stream --realtime --serve`: live playback advances in both players while
@@ -37,7 +38,8 @@ command -v chromium >/dev/null || die "chromium is not on PATH: run tools/setup.
 
 rm -rf "$artifacts"
 mkdir -p "$artifacts"
-ladder=(--size 640x360 --rate 25 --bitrate 800k --rendition 426x240@400k --rendition 256x144@200k)
+ladder=(--size 640x360 --rate 25 --bitrate 800k --rendition 426x240@400k --rendition 256x144@200k
+  --audio "lavfi:sine=frequency=440:beep_factor=2:sample_rate=48000")
 expect=640x360,426x240,256x144
 
 # Waits for the "serving DIR at URL" line of `gearbox serve` or `stream --serve` in $1 (written
@@ -61,7 +63,7 @@ serve() {  # DIR: gearbox serve on 127.0.0.1 and a free port; sets $url
 }
 
 check() {  # extra checker options...; sets $rc, prints the checker's verdict
-  node "$here/check.mjs" --url "$url" --manifest /manifest.mpd --manifest /master.m3u8 --expect "$expect" \
+  node "$here/check.mjs" --url "$url" --manifest /manifest.mpd --manifest /master.m3u8 --expect "$expect" --audio \
     --screenshot-dir "$artifacts" "$@" >"$artifacts/report.json" 2>"$work/check.err"
   rc=$?
   cat "$work/check.err"

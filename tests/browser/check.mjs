@@ -3,7 +3,7 @@
 // driven by playwright-core (which never downloads a browser), and checks what a viewer sees.
 //
 // usage: node check.mjs --url http://127.0.0.1:PORT/ --manifest /manifest.mpd [--manifest /master.m3u8]
-//          [--expect 640x360,426x240] [--live [--live-advance 3]] [--screenshot-dir DIR]
+//          [--expect 640x360,426x240] [--live [--live-advance 3]] [--audio] [--screenshot-dir DIR]
 //          [--timeout 30] [--total-timeout 240] [--verbose]
 //
 // Each manifest is opened at /player/?src=MANIFEST (dash.js for .mpd, hls.js for .m3u8).
@@ -12,6 +12,8 @@
 //   blank, be the one the player says is current, and cause no player error or failed request.
 // --live: the player must see a live stream, and playback must advance by --live-advance
 //   seconds with real pixels, without fatal player errors.
+// --audio: the stream has an audio track, which the player must fetch and Chromium decode
+//   (the video element's webkitAudioDecodedByteCount grows; muted playback still decodes).
 // Exit: 0 pass, 1 a check failed (reasons and the player's own errors on stderr), 2 usage,
 // 3 could not check at all (no Chromium, watchdog).
 import fs from 'node:fs';
@@ -22,11 +24,11 @@ import { chromium } from 'playwright-core';
 // ------------------------------------------------------------------ options
 function usage(msg) {
   if (msg) console.error('check.mjs: ' + msg);
-  console.error('usage: node check.mjs --url URL --manifest PATH [--manifest PATH] [--expect WxH,...] [--live] ' +
+  console.error('usage: node check.mjs --url URL --manifest PATH [--manifest PATH] [--expect WxH,...] [--live] [--audio] ' +
     '[--live-advance S] [--screenshot-dir DIR] [--timeout S] [--total-timeout S] [--verbose]');
   process.exit(2);
 }
-const opt = { url: null, manifests: [], expect: null, live: false, liveAdvance: 3, shots: null, timeout: 30,
+const opt = { url: null, manifests: [], expect: null, live: false, audio: false, liveAdvance: 3, shots: null, timeout: 30,
   totalTimeout: 240, verbose: false, minStd: 8, minMean: 8 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
@@ -36,6 +38,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--manifest') opt.manifests.push(val());
   else if (a === '--expect') opt.expect = val().split(',').filter(Boolean);
   else if (a === '--live') opt.live = true;
+  else if (a === '--audio') opt.audio = true;
   else if (a === '--live-advance') opt.liveAdvance = Number(val());
   else if (a === '--screenshot-dir') opt.shots = val();
   else if (a === '--timeout') opt.timeout = Number(val());
@@ -251,6 +254,15 @@ async function checkManifest(manifest) {
         r.pass = sized.ok && advanced && nonBlank && confirmed && !errs.length && !http.length;
         fresh = !r.pass;
       }
+    }
+    if (opt.audio && started.ok) {
+      phase = 'audio';
+      const decoded = () => ev(() => document.getElementById('video').webkitAudioDecodedByteCount, undefined, 'audio bytes');
+      const before = await decoded();
+      await sleep(1500);
+      res.audio = { decodedBytes: await decoded(), before };
+      if (!(res.audio.decodedBytes > 0)) fail(`no audio was decoded (webkitAudioDecodedByteCount ${res.audio.decodedBytes})`);
+      if (opt.live && !(res.audio.decodedBytes > before)) fail(`live audio stopped decoding (${before} -> ${res.audio.decodedBytes} bytes)`);
     }
     phase = 'end';
     await harvest();

@@ -145,5 +145,26 @@ for _ in $(seq 100); do grep -q "^stream closed" "$work/ll.out" && break; sleep 
 cmp -s "$work/ll-seg2.m4s" "$work/ll/v0-2.m4s" || fail "--low-latency: the streamed segment differs from the file"
 kill -INT "$server"; wait "$server" 2>/dev/null; server=""
 
+# --audio: one AAC track (lavfi here) that every HLS variant names, in the --json summary too.
+json=$("$gearbox" stream --size 320x180 --rate 30 --duration 3 --rendition 160x90@100k \
+  --audio "lavfi:sine=frequency=440:sample_rate=44100" --audio-bitrate 96k --json -q -o "$work/audio") ||
+  fail "--audio stream failed"
+audio=$(ffprobe -v error -select_streams a -show_entries stream=codec_name,sample_rate,channels \
+  -of csv=p=0 "$work/audio/master.m3u8" | head -n 1)
+[ "$audio" = "aac,48000,2" ] || fail "--audio: expected aac,48000,2 in master.m3u8, got '$audio'"
+[ "$(grep -c 'AUDIO="aac"' "$work/audio/master.m3u8")" = 2 ] || fail "--audio: every variant names the audio group"
+expect_contains "$(cat "$work/audio/manifest.mpd")" 'contentType="audio"' "--audio MPD"
+expect_contains "$json" '"rendition":"a0","number":2,' "--audio segment event"
+expect_contains "$(printf '%s\n' "$json" | tail -n 1)" '"audio":{"packets":' "--audio --json summary"
+out=$("$gearbox" stream --audio "$work/none.wav" -o "$work/x" 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "--audio missing file: exit $rc"
+expect_contains "$out" "audio.source: \"$work/none.wav\" cannot be opened" "--audio missing file"
+out=$("$gearbox" stream --audio "lavfi:sine" --audio-bitrate 2k -o "$work/x" 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "--audio-bitrate 2k: exit $rc"
+expect_contains "$out" "audio.bitrate: 2 kbps must be within 8..512" "--audio-bitrate 2k"
+out=$("$gearbox" stream --audio "lavfi:sine" --audio-clock fast -o "$work/x" 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "--audio-clock fast: exit $rc"
+expect_contains "$out" 'audio.clock: "fast" is not auto, source or wall' "--audio-clock fast"
+
 if [ $failures -ne 0 ]; then echo "$failures CLI check(s) failed"; exit 1; fi
 echo "all CLI checks passed"

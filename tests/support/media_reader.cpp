@@ -37,68 +37,126 @@ void collect(AVFrame* f, bool keep_luma, DecodedStream& out) {
   out.frames.push_back(std::move(d));
 }
 
+// Opens `url` with the options and a decoder for stream `stream_index` (-1: the best audio
+// stream); every other stream is discarded. On failure returns false with `error` set.
+struct OpenedStream {
+  AVFormatContext* fmt = nullptr;
+  AVCodecContext* dec = nullptr;
+  int index = -1;
+  ~OpenedStream() {
+    avcodec_free_context(&dec);
+    avformat_close_input(&fmt);
+  }
+  bool open(const std::string& url, int stream_index, const DemuxerOptions& options, std::string& error) {
+    AVDictionary* opts = nullptr;
+    // Let the HLS and DASH demuxers open the segment files next to the manifest.
+    av_dict_set(&opts, "allowed_extensions", "ALL", 0);
+    for (const auto& [key, value] : options) av_dict_set(&opts, key.c_str(), value.c_str(), 0);
+    int rc = avformat_open_input(&fmt, url.c_str(), nullptr, &opts);
+    av_dict_free(&opts);
+    if (rc < 0) {
+      error = "avformat_open_input(" + url + "): " + av_text(rc);
+      return false;
+    }
+    rc = avformat_find_stream_info(fmt, nullptr);
+    index = stream_index >= 0 ? stream_index : av_find_best_stream(fmt, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+    if (rc < 0 || index < 0 || index >= static_cast<int>(fmt->nb_streams)) {
+      error = "no stream " + std::to_string(stream_index) + " in " + url;
+      return false;
+    }
+    for (unsigned i = 0; i < fmt->nb_streams; ++i) {
+      fmt->streams[i]->discard = static_cast<int>(i) == index ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
+    }
+    const AVCodec* codec = avcodec_find_decoder(fmt->streams[index]->codecpar->codec_id);
+    dec = avcodec_alloc_context3(codec);
+    avcodec_parameters_to_context(dec, fmt->streams[index]->codecpar);
+    dec->thread_count = 1;
+    dec->pkt_timebase = fmt->streams[index]->time_base;
+    if (!codec || avcodec_open2(dec, codec, nullptr) < 0) {
+      error = "cannot open a decoder for " + url;
+      return false;
+    }
+    return true;
+  }
+  // Reads every packet of the stream, calls `on_packet` for it, and `on_frame` for every
+  // decoded frame, the decoder's tail included. Returns false if the decoder refused a packet.
+  template <typename OnPacket, typename OnFrame>
+  bool decode(OnPacket on_packet, OnFrame on_frame) {
+    AVPacket* pkt = av_packet_alloc();
+    AVFrame* frame = av_frame_alloc();
+    bool ok = true;
+    while (av_read_frame(fmt, pkt) >= 0) {
+      if (pkt->stream_index == index) {
+        on_packet(pkt);
+        if (avcodec_send_packet(dec, pkt) < 0) ok = false;
+        while (avcodec_receive_frame(dec, frame) == 0) on_frame(frame);
+      }
+      av_packet_unref(pkt);
+    }
+    avcodec_send_packet(dec, nullptr);
+    while (avcodec_receive_frame(dec, frame) == 0) on_frame(frame);
+    av_frame_free(&frame);
+    av_packet_free(&pkt);
+    return ok;
+  }
+};
+
 }  // namespace
 
 DecodedStream decode_all(const std::string& url, int stream_index, bool keep_luma,
                          const DemuxerOptions& options) {
   DecodedStream out;
-  AVFormatContext* fmt = nullptr;
-  AVDictionary* opts = nullptr;
-  // Let the HLS and DASH demuxers open the segment files next to the manifest.
-  av_dict_set(&opts, "allowed_extensions", "ALL", 0);
-  for (const auto& [key, value] : options) av_dict_set(&opts, key.c_str(), value.c_str(), 0);
-  int rc = avformat_open_input(&fmt, url.c_str(), nullptr, &opts);
-  av_dict_free(&opts);
-  if (rc < 0) {
-    out.error = "avformat_open_input(" + url + "): " + av_text(rc);
-    return out;
-  }
-  rc = avformat_find_stream_info(fmt, nullptr);
-  if (rc < 0 || stream_index >= static_cast<int>(fmt->nb_streams)) {
-    out.error = "no stream " + std::to_string(stream_index) + " in " + url;
-    avformat_close_input(&fmt);
-    return out;
-  }
-  for (unsigned i = 0; i < fmt->nb_streams; ++i) {
-    fmt->streams[i]->discard = static_cast<int>(i) == stream_index ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
-  }
-  AVStream* st = fmt->streams[stream_index];
+  OpenedStream in;
+  if (!in.open(url, stream_index, options, out.error)) return out;
+  AVStream* st = in.fmt->streams[in.index];
   out.time_base_num = st->time_base.num;
   out.time_base_den = st->time_base.den;
   out.start_time = st->start_time == AV_NOPTS_VALUE ? 0 : st->start_time;
   out.extradata.assign(st->codecpar->extradata, st->codecpar->extradata + st->codecpar->extradata_size);
-  const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
-  AVCodecContext* dec = avcodec_alloc_context3(codec);
-  avcodec_parameters_to_context(dec, st->codecpar);
-  dec->thread_count = 1;
-  out.codec_name = codec ? codec->name : "?";
-  if (!codec || avcodec_open2(dec, codec, nullptr) < 0) {
-    out.error = "cannot open a decoder for " + url;
-    avcodec_free_context(&dec);
-    avformat_close_input(&fmt);
-    return out;
-  }
-  AVPacket* pkt = av_packet_alloc();
-  AVFrame* frame = av_frame_alloc();
-  while ((rc = av_read_frame(fmt, pkt)) >= 0) {
-    if (pkt->stream_index == stream_index) {
-      out.packet_bytes += pkt->size;
-      if (pkt->flags & AV_PKT_FLAG_KEY) out.keyframe_packet_pts.push_back(pkt->pts);
-      if (avcodec_send_packet(dec, pkt) < 0) out.error = "decoder refused a packet";
-      while (avcodec_receive_frame(dec, frame) == 0) collect(frame, keep_luma, out);
-    }
-    av_packet_unref(pkt);
-  }
-  avcodec_send_packet(dec, nullptr);
-  while (avcodec_receive_frame(dec, frame) == 0) collect(frame, keep_luma, out);
+  out.codec_name = in.dec->codec->name;
+  const bool ok = in.decode(
+      [&](const AVPacket* pkt) {
+        out.packet_bytes += pkt->size;
+        if (pkt->flags & AV_PKT_FLAG_KEY) out.keyframe_packet_pts.push_back(pkt->pts);
+      },
+      [&](AVFrame* frame) { collect(frame, keep_luma, out); });
+  if (!ok) out.error = "decoder refused a packet";
   out.ok = out.error.empty();
-  av_frame_free(&frame);
-  av_packet_free(&pkt);
-  avcodec_free_context(&dec);
-  avformat_close_input(&fmt);
   return out;
 }
 
+DecodedAudio decode_audio(const std::string& url, const DemuxerOptions& options) {
+  DecodedAudio out;
+  OpenedStream in;
+  if (!in.open(url, -1, options, out.error)) return out;
+  const AVRational tb = in.fmt->streams[in.index]->time_base;
+  out.codec_name = in.dec->codec->name;
+  out.sample_rate = in.dec->sample_rate;
+  out.channels = in.dec->ch_layout.nb_channels;
+  const bool ok = in.decode([&](const AVPacket* pkt) { out.packet_bytes += pkt->size; },
+                            [&](AVFrame* f) {
+    if (f->format != AV_SAMPLE_FMT_FLTP && f->format != AV_SAMPLE_FMT_FLT) {
+      out.error = "decoded sample format is not float";
+      return;
+    }
+    // Each frame goes where its timestamp says, so a gap or an overlap in the output shows.
+    const int64_t at = av_rescale_q(f->best_effort_timestamp, tb, AVRational{1, f->sample_rate});
+    if (out.samples.empty()) out.first_sample = at;
+    const int64_t index = at - out.first_sample;
+    if (index < 0) {
+      out.error = "a frame starts before the first one";
+      return;
+    }
+    if (out.samples.size() < static_cast<size_t>(index + f->nb_samples)) out.samples.resize(index + f->nb_samples);
+    const float* ch0 = reinterpret_cast<const float*>(f->data[0]);
+    const int step = f->format == AV_SAMPLE_FMT_FLT ? f->ch_layout.nb_channels : 1;
+    for (int i = 0; i < f->nb_samples; ++i) out.samples[index + i] = ch0[i * step];
+    out.decoded_samples += f->nb_samples;
+  });
+  if (!ok) out.error = "decoder refused a packet";
+  out.ok = out.error.empty();
+  return out;
+}
 std::vector<StreamSummary> probe_streams(const std::string& url, std::string* error) {
   std::vector<StreamSummary> list;
   AVFormatContext* fmt = nullptr;

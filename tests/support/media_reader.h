@@ -40,6 +40,22 @@ DecodedStream decode_all(const std::string& url, int stream_index = 0, bool keep
 inline const DemuxerOptions kReadGrowingPlaylistOnce = {{"live_start_index", "0"},
                                                         {"m3u8_hold_counters", "0"}};
 
+// The first channel of the best audio stream, decoded. Sample i is presented at
+// (first_sample + i) / sample_rate seconds: each decoded frame is placed by its timestamp.
+struct DecodedAudio {
+  bool ok = false;
+  std::string error;
+  std::string codec_name;
+  int sample_rate = 0;
+  int channels = 0;
+  int64_t first_sample = 0;     // presentation time of samples[0], in samples
+  int64_t decoded_samples = 0;  // per channel, as the decoder returned them
+  int64_t packet_bytes = 0;
+  std::vector<float> samples;   // channel 0
+  double seconds() const { return sample_rate ? static_cast<double>(samples.size()) / sample_rate : 0; }
+};
+DecodedAudio decode_audio(const std::string& url, const DemuxerOptions& options = {});
+
 // Number of streams and their per-stream "variant_bitrate" metadata (HLS) and sizes.
 struct StreamSummary {
   int width = 0;

@@ -79,6 +79,15 @@ TEST(Parse, RenditionErrorsNameTheEntryAndField) {
 
 TEST(Validate, AcceptsDefaults) { EXPECT_TRUE(validate(base()).ok()); }
 
+TEST(Validate, AudioFieldsOnlyMatterWithASource) {
+  StreamConfig c = base();
+  c.audio.channels = 0;  // no source: no audio, nothing to check
+  EXPECT_TRUE(validate(c).ok());
+  c.audio = AudioOptions{};
+  c.audio.source = "lavfi:sine";
+  EXPECT_TRUE(validate(c).ok());
+}
+
 TEST(Validate, RejectsEachBadField) {
   struct Case {
     const char* expect;
@@ -112,6 +121,21 @@ TEST(Validate, RejectsEachBadField) {
       {"queue_depth", [](StreamConfig& c) { c.queue_depth = 0; }},
       {"rate_control.vbv_maxrate_factor", [](StreamConfig& c) { c.rate_control.vbv_maxrate_factor = 0.5; }},
       {"x264.bframes", [](StreamConfig& c) { c.x264.bframes = -1; }},
+      {"audio.bitrate: 4 kbps must be within 8..512",
+       [](StreamConfig& c) {
+         c.audio.source = "a.wav";
+         c.audio.bitrate_kbps = 4;
+       }},
+      {"audio.sample_rate: 47000 Hz is not an AAC sample rate",
+       [](StreamConfig& c) {
+         c.audio.source = "a.wav";
+         c.audio.sample_rate = 47000;
+       }},
+      {"audio.channels: 6 must be 1 (mono) or 2 (stereo)",
+       [](StreamConfig& c) {
+         c.audio.source = "a.wav";
+         c.audio.channels = 6;
+       }},
   };
   for (const Case& k : cases) {
     StreamConfig c = base();

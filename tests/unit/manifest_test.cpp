@@ -1,17 +1,16 @@
 // Manifest rendering from a hand-made model, checked with libxml2 (an independent XML parser)
 // and line by line against RFC 8216's rules.
 #include <gtest/gtest.h>
-#include <libxml/parser.h>
-#include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
-
 #include <sstream>
 
 #include "../../packager/dash_manifest.h"
 #include "../../packager/hls_playlists.h"
+#include "../support/mpd_xml.h"
 
 namespace gearbox::packager {
 namespace {
+
+using testing::Xml;
 
 ManifestModel two_tracks(bool final) {
   ManifestModel m;
@@ -116,34 +115,74 @@ TEST(Hls, MasterListsEveryRenditionWithPeakBandwidthAndCodecs) {
   EXPECT_EQ(l[6], "v1.m3u8");
 }
 
-struct Xml {
-  explicit Xml(const std::string& text) {
-    doc = xmlReadMemory(text.data(), static_cast<int>(text.size()), "mpd.xml", nullptr, XML_PARSE_NONET);
-    if (doc) {
-      ctx = xmlXPathNewContext(doc);
-      xmlXPathRegisterNs(ctx, BAD_CAST "d", BAD_CAST "urn:mpeg:dash:schema:mpd:2011");
-    }
+// two_tracks plus a 48 kHz stereo AAC track whose segments start within an AAC frame of the
+// video's: 2.005 s, 2.005 s, 1.989 s and a last AAC frame; 128 kb/s with a 160 kb/s segment.
+ManifestModel with_audio(bool final) {
+  ManifestModel m = two_tracks(final);
+  TrackDescription a;
+  a.id = "a0";
+  a.kind = TrackKind::kAudio;
+  a.sample_rate = 48000;
+  a.channels = 2;
+  a.timescale = 48000;
+  a.frame_ticks = 1024;
+  a.target_bitrate_bps = a.max_bitrate_bps = 128'000;
+  a.codec.codec_string = "mp4a.40.2";
+  m.tracks.push_back(a);
+  const int64_t dur[] = {96256, 96256, 95488, 1600};
+  const int64_t bytes[] = {32'080, 40'107, 31'830, 533};  // 128, 160, 128, 128 kb/s (rounded)
+  std::vector<SegmentRecord> segs;
+  int64_t start = 0;
+  for (int i = 0; i < 4; ++i) {
+    segs.push_back({i + 1, start, dur[i], bytes[i], dur[i] / 1024});
+    start += dur[i];
   }
-  ~Xml() {
-    if (ctx) xmlXPathFreeContext(ctx);
-    if (doc) xmlFreeDoc(doc);
-  }
-  std::vector<std::string> values(const char* xpath) {
-    std::vector<std::string> out;
-    xmlXPathObjectPtr r = xmlXPathEvalExpression(BAD_CAST xpath, ctx);
-    if (r && r->nodesetval) {
-      for (int i = 0; i < r->nodesetval->nodeNr; ++i) {
-        xmlChar* s = xmlNodeGetContent(r->nodesetval->nodeTab[i]);
-        out.emplace_back(reinterpret_cast<char*>(s));
-        xmlFree(s);
-      }
-    }
-    if (r) xmlXPathFreeObject(r);
-    return out;
-  }
-  xmlDocPtr doc = nullptr;
-  xmlXPathContextPtr ctx = nullptr;
-};
+  m.segments.push_back(segs);
+  m.presentation_offsets.push_back(0);
+  return m;
+}
+
+TEST(Hls, AudioGroupIsNamedByEveryVariantWhoseBandwidthIncludesIt) {
+  ManifestModel m = with_audio(true);
+  const int64_t audio_peak = m.peak_bitrate_bps(2, 2), audio_average = m.average_bitrate_bps(2);
+  EXPECT_NEAR(audio_peak, 160'000, 100);
+  auto l = lines(render_hls_master_playlist(m));
+  ASSERT_EQ(l.size(), 8u);
+  EXPECT_EQ(l[3], "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aac\",NAME=\"Audio\",DEFAULT=YES,AUTOSELECT=YES,"
+                  "CHANNELS=\"2\",URI=\"a0.m3u8\"");
+  EXPECT_EQ(l[4], "#EXT-X-STREAM-INF:BANDWIDTH=" + std::to_string(4'000'000 + audio_peak) +
+                      ",AVERAGE-BANDWIDTH=" + std::to_string(m.average_bitrate_bps(0) + audio_average) +
+                      ",CODECS=\"avc1.64001f,mp4a.40.2\",RESOLUTION=1280x720,FRAME-RATE=30.000,"
+                      "AUDIO=\"aac\",CLOSED-CAPTIONS=NONE");
+  EXPECT_EQ(l[5], "v0.m3u8");
+  EXPECT_NE(l[6].find("BANDWIDTH=" + std::to_string(2'000'000 + audio_peak) + ","), std::string::npos) << l[6];
+  EXPECT_EQ(l[7], "v1.m3u8");
+  // The audio's media playlist: its own EXTINFs, within the shared target duration.
+  std::string audio = render_hls_media_playlist(m, 2);
+  EXPECT_NE(audio.find("#EXT-X-MAP:URI=\"a0-init.mp4\""), std::string::npos);
+  EXPECT_NE(audio.find("#EXTINF:2.005333,\na0-1.m4s\n"), std::string::npos) << audio;
+  EXPECT_NE(audio.find("#EXT-X-TARGETDURATION:2\n"), std::string::npos);
+}
+
+TEST(Dash, AudioHasItsOwnAdaptationSet) {
+  ManifestModel m = with_audio(false);
+  Xml x(render_mpd(m));
+  ASSERT_NE(x.doc, nullptr);
+  EXPECT_EQ(x.values("//d:AdaptationSet/@contentType"), (std::vector<std::string>{"video", "audio"}));
+  EXPECT_EQ(x.values("//d:AdaptationSet[@contentType='video']/d:Representation/@id"),
+            (std::vector<std::string>{"v0", "v1"}));
+  EXPECT_EQ(x.values("//d:AdaptationSet[@contentType='video']/@maxWidth"), std::vector<std::string>{"1280"});
+  const std::string rep = "//d:AdaptationSet[@contentType='audio']/d:Representation";
+  EXPECT_EQ(x.values((rep + "/@id").c_str()), std::vector<std::string>{"a0"});
+  EXPECT_EQ(x.values((rep + "/@codecs").c_str()), std::vector<std::string>{"mp4a.40.2"});
+  EXPECT_EQ(x.values((rep + "/@audioSamplingRate").c_str()), std::vector<std::string>{"48000"});
+  // The peak segment rate (160 kb/s here), never below the target while writing.
+  EXPECT_EQ(x.values((rep + "/@bandwidth").c_str()), std::vector<std::string>{std::to_string(m.peak_bitrate_bps(2, 2))});
+  EXPECT_EQ(x.values((rep + "/d:AudioChannelConfiguration/@value").c_str()), std::vector<std::string>{"2"});
+  EXPECT_EQ(x.values((rep + "//d:SegmentTemplate/@timescale").c_str()), std::vector<std::string>{"48000"});
+  EXPECT_EQ(x.values((rep + "//d:S/@d").c_str()), (std::vector<std::string>{"96256", "95488", "1600"}));
+  EXPECT_EQ(x.values((rep + "//d:S/@r").c_str()), std::vector<std::string>{"1"});
+}
 
 TEST(Dash, StaticMpdAtTheEnd) {
   Xml x(render_mpd(two_tracks(true)));

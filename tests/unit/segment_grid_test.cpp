@@ -46,6 +46,22 @@ TEST(SegmentGrid, FractionalSegments) {
   EXPECT_EQ(idr_frames({24, 1}, {1, 2}, 37), (std::vector<int64_t>{0, 12, 24, 36}));
 }
 
+TEST(SegmentGrid, FirstFrameOfEachCellIsTheFrameThatCuts) {
+  // The audio track cuts where the video does; both must agree for every rate and duration.
+  const Rational rates[] = {{25, 1}, {30000, 1001}, {24000, 1001}, {30, 1}};
+  const Rational durations[] = {{2, 1}, {1, 1}, {3, 5}, {1001, 500}};
+  for (Rational fps : rates) {
+    for (Rational d : durations) {
+      auto idr = idr_frames(fps, d, 1000);
+      SegmentGrid grid(d);
+      for (size_t k = 0; k < idr.size(); ++k) {
+        EXPECT_EQ(grid.first_frame_of_cell(static_cast<int64_t>(k), fps), idr[k])
+            << fps.to_string() << " fps, " << d.to_string() << " s, cell " << k;
+      }
+    }
+  }
+}
+
 TEST(SegmentGrid, CallerTimestampsBetweenLines) {
   SegmentGrid grid({2, 1});
   EXPECT_TRUE(grid.starts_segment(std::nullopt, {7, 10}));

@@ -13,6 +13,10 @@
 #include <thread>
 #include <vector>
 
+extern "C" {
+#include <libavutil/log.h>
+}
+
 #include "commands.h"
 #include "gearbox/streamer.h"
 #include "gearbox/test_pattern.h"
@@ -76,6 +80,20 @@ const char kHelp[] =
     "  --duration SECONDS      stop after this much input          [testsrc default: 10]\n"
     "  --frames N              stop after N frames\n"
     "  --realtime              push frames at the input rate instead of as fast as possible\n"
+    "\n"
+    "audio (encoded once to AAC-LC, shared by every rendition):\n"
+    "  --audio SRC             a file, a URL, or FORMAT:DEVICE through libavdevice:\n"
+    "                          alsa:hw:1, pulse:default, lavfi:sine=frequency=1000\n"
+    "                          (StreamGear's -audio; its '-f alsa -i hw:1' is alsa:hw:1).\n"
+    "                          A source that ends or fails early leaves silence, a longer\n"
+    "                          one is cut at the video's end\n"
+    "  --audio-bitrate RATE    AAC bitrate (StreamGear's -audio_bitrate)    [default: 128k]\n"
+    "  --audio-rate HZ         output sample rate                         [default: 48000]\n"
+    "  --audio-channels N      1 or 2                                         [default: 2]\n"
+    "  --audio-clock CLOCK     source: the source's timestamps from its first sample (files,\n"
+    "                          URLs, lavfi); wall: when samples were recorded, matched to\n"
+    "                          when frames are pushed (live sources); auto: wall for capture\n"
+    "                          devices, source otherwise                    [default: auto]\n"
     "\n"
     "encoder:\n"
     "  --backend NAME          auto, x264, nvenc, qsv, vaapi           [default: auto]\n"
@@ -208,7 +226,18 @@ std::string stats_json(const char* type, const StreamStats& st, double elapsed) 
                   r.latency_ms_max);
     out += buf;
   }
-  return out + "]}";
+  out += "]";
+  if (st.audio.enabled) {
+    const AudioStats& a = st.audio;
+    std::snprintf(buf, sizeof buf,
+                  ",\"audio\":{\"packets\":%lld,\"bytes\":%lld,\"segments\":%lld,\"from_source\":%.3f,"
+                  "\"silence\":%.3f,\"dropped\":%.3f,\"source_ended\":%s,\"error\":",
+                  static_cast<long long>(a.packets), static_cast<long long>(a.bytes_written),
+                  static_cast<long long>(a.segments_written), a.seconds_from_source,
+                  a.seconds_of_silence, a.seconds_dropped, a.source_ended ? "true" : "false");
+    out += buf + json_string(a.source_error) + "}";
+  }
+  return out + "}";
 }
 
 void print_progress(const Streamer& s, int64_t total, double elapsed, Rational fps, bool tty) {
@@ -229,6 +258,13 @@ void print_progress(const Streamer& s, int64_t total, double elapsed, Rational f
                   r.height, static_cast<long long>(r.frames_encoded), r.encode_fps,
                   static_cast<long long>(r.produced_bps / 1000), static_cast<long long>(r.queue_depth),
                   static_cast<long long>(r.segments_written));
+    line += buf;
+  }
+  if (st.audio.enabled) {
+    std::snprintf(buf, sizeof buf, "  a0: %lld seg%s", static_cast<long long>(st.audio.segments_written),
+                  !st.audio.source_error.empty() ? " (source failed)"
+                  : st.audio.source_ended          ? " (source ended)"
+                                                   : "");
     line += buf;
   }
   if (tty) {
@@ -271,6 +307,7 @@ int run_stream(int argc, char** argv) {
   if (o.input == "testsrc" && !o.duration && o.max_frames < 0 && !o.config.live.enabled) {
     o.duration = Rational{10, 1};
   }
+  av_log_set_level(AV_LOG_WARNING);  // not libavcodec's notes, such as the AAC encoder's "Qavg"
   auto bad_usage = [](const std::string& message) { return usage_error("stream", message); };
   if (!serve.serve && !serve.given.empty()) return bad_usage(serve.given + " goes with --serve");
 

@@ -59,7 +59,8 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
         "--tune", "--profile", "--format", "--segment", "--rate", "--duration", "--bitrate",
         "--rendition", "--bpp", "--frames", "--bframes", "--maxrate-factor", "--vbv-seconds",
         "--queue-depth", "--window", "--delete-delay", "--chunk-frames", "--close-timeout",
-        "--timestamps", "--nvenc-preset", "--nvenc-tuning", "--nvenc-rc"};
+        "--timestamps", "--nvenc-preset", "--nvenc-tuning", "--nvenc-rc", "--audio", "--audio-bitrate",
+        "--audio-rate", "--audio-channels", "--audio-clock"};
     if (std::find(std::begin(kWithValue), std::end(kWithValue), arg) == std::end(kWithValue)) {
       return bad_usage("unknown option \"" + arg + "\"");
     }
@@ -121,6 +122,11 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
       if (v != "index" && v != "wallclock") return bad_usage("timestamps: \"" + v + "\" is not index or wallclock");
       o.wallclock_timestamps = v == "wallclock";
     }
+    else if (arg == "--audio") o.config.audio.source = v;
+    else if (arg == "--audio-bitrate") rc = parsed(parse_bitrate_kbps, o.config.audio.bitrate_kbps);
+    else if (arg == "--audio-rate") rc = number(o.config.audio.sample_rate, 1);
+    else if (arg == "--audio-channels") rc = number(o.config.audio.channels, 1);
+    else if (arg == "--audio-clock") rc = parsed(parse_audio_clock, o.config.audio.clock);
     if (rc) return rc;
   }
   return 0;

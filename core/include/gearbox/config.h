@@ -61,12 +61,35 @@ struct RateControlOptions {
   double vbv_buffer_seconds = 1.0;
 };
 
+// StreamGear's -audio: one audio source, encoded once to AAC-LC and shared by every rendition
+// (a DASH audio AdaptationSet, an HLS EXT-X-MEDIA audio group). Media time 0 is the first video
+// frame for both; see the README's "Audio" section for the clock and end-of-source rules.
+// Which clock places the audio's samples on the stream's media time (see the README's "Audio").
+enum class AudioClock {
+  kAuto,    // kWall for capture devices (alsa, pulse, ...), kSource for everything else
+  kSource,  // the source's own timestamps from its first sample: files, URLs, lavfi
+  kWall,    // the wall clock, mapped to media time through the times frames are pushed: live
+            // sources (a device's packet time, or else the time a chunk arrives)
+};
+const char* to_string(AudioClock clock);
+Result<AudioClock> parse_audio_clock(std::string_view text);  // "auto", "source", "wall"
+
+struct AudioOptions {
+  // Empty: no audio. A file path, a URL, or "FORMAT:DEVICE" for a libavformat/libavdevice input
+  // format, e.g. "alsa:hw:1", "pulse:default", "lavfi:sine=frequency=1000:beep_factor=4".
+  std::string source;
+  int64_t bitrate_kbps = 128;  // StreamGear's -audio_bitrate
+  int sample_rate = 48000;     // of the AAC output; the source is resampled to it
+  int channels = 2;            // 1 or 2
+  AudioClock clock = AudioClock::kAuto;
+};
+
 enum class LogLevel { kInfo, kWarning, kError };
 using LogCallback = std::function<void(LogLevel, const std::string&)>;
 
 // A segment file is complete on disk (the manifests list it once every rendition has it).
 struct SegmentEvent {
-  std::string rendition;  // "v0", "v1", ...
+  std::string rendition;  // "v0", "v1", ..., or "a0" for the audio track
   int64_t number = 0;     // 1-based; the same number is the same instant in every rendition
   double start = 0;       // seconds of media time
   double duration = 0;    // seconds
@@ -125,6 +148,7 @@ struct StreamConfig {
   RateControlOptions rate_control;
   LiveOptions live;
   LowLatencyOptions low_latency;
+  AudioOptions audio;
   int queue_depth = 2;  // frames buffered per pipeline stage before push() blocks
   // close() returns within this time even if an encoder, a disk or a callback hangs; it then
   // terminates the stream as abort() does.

@@ -18,6 +18,9 @@ class SegmentGrid {
   int64_t cell_of(Rational pts) const;
   // True for the first frame, and for a frame whose cell is later than the previous frame's.
   bool starts_segment(std::optional<Rational> previous_pts, Rational pts) const;
+  // Index of the frame (pts = index / fps) that starts cell `cell`: ceil(cell * duration * fps).
+  // The audio track cuts its segments at these instants.
+  int64_t first_frame_of_cell(int64_t cell, Rational fps) const;
 
  private:
   Rational duration_;

@@ -53,6 +53,25 @@ struct StageSeconds {
   double package = 0;  // muxing, segment files and manifest updates
 };
 
+// The audio track (config.audio), when there is one. Seconds are media time.
+struct AudioStats {
+  bool enabled = false;
+  std::string source;            // what was opened, e.g. lavfi "sine=frequency=1000"
+  bool wall_clock = false;       // placed by the wall clock (AudioClock::kWall; devices by default)
+  // Wall clock: how far the video's clock (frame index / input rate) has fallen behind the wall
+  // clock since the first frame (frames pushed slower than the input rate), which the audio
+  // follows; negative when frames came faster.
+  double video_clock_lag = 0;
+  int64_t packets = 0;           // AAC frames handed to the packager
+  int64_t segments_written = 0;
+  int64_t bytes_written = 0;     // AAC payload bytes
+  double seconds_from_source = 0;  // source samples in the track
+  double seconds_of_silence = 0;   // silence filled in: gaps, a late start, after the source's end
+  double seconds_dropped = 0;      // source samples left out: before time 0, overlaps, backlog
+  bool source_ended = false;       // the source ended before the video did
+  std::string source_error;        // why the source failed mid-stream; empty if it did not
+};
+
 struct StreamStats {
   int64_t frames_pushed = 0;    // accepted by push()
   int64_t frames_rejected = 0;  // refused by push() (size or format mismatch, bad timestamp)
@@ -63,6 +82,7 @@ struct StreamStats {
   // package. The cost gearbox adds on top of encoding, measured where it is spent.
   double cpu_seconds_outside_encoders = 0;
   std::vector<RenditionStats> renditions;  // empty until the first frame
+  AudioStats audio;
 };
 
 struct OutputPaths {

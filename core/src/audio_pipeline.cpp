@@ -1,0 +1,293 @@
+#include "audio_pipeline.h"
+
+#include <algorithm>
+#include <cmath>
+
+extern "C" {
+#include <libavutil/time.h>
+}
+
+namespace gearbox {
+namespace {
+
+std::string seconds_text(double s) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f s", s);
+  return text;
+}
+
+}  // namespace
+
+AudioPipeline::AudioPipeline(const AudioOptions& options, Rational frame_rate,
+                             Rational segment_duration, LogFn log)
+    : options_(options),
+      fps_(Rational::make(frame_rate.num, frame_rate.den)),
+      segment_duration_(segment_duration),
+      grid_(segment_duration),
+      log_(std::move(log)),
+      rate_(options.sample_rate) {}
+
+Result<std::unique_ptr<AudioPipeline>> AudioPipeline::open(const AudioOptions& options,
+                                                           Rational frame_rate,
+                                                           Rational segment_duration, LogFn log) {
+  std::unique_ptr<AudioPipeline> p(new AudioPipeline(options, frame_rate, segment_duration, std::move(log)));
+  auto source = AudioSource::open(options);
+  if (!source) return source.error();
+  p->source_ = std::move(source.value());
+  auto encoder = AacEncoder::open(options.sample_rate, options.channels, options.bitrate_kbps * 1000);
+  if (!encoder) return encoder.error();
+  p->encoder_ = std::move(encoder.value());
+  p->next_cut_ = p->cut_of_cell(1);
+  p->stats_.enabled = true;
+  p->stats_.source = p->source_->description();
+  p->stats_.wall_clock = p->source_->wall_clock();
+  return p;
+}
+
+AudioPipeline::~AudioPipeline() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  if (source_) source_->interrupt();
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void AudioPipeline::start(PacketFn out) {
+  out_ = std::move(out);
+  wall_origin_us_ = av_gettime();  // the clock capture devices stamp their packets with
+  thread_ = std::thread([this] { run(); });
+}
+
+void AudioPipeline::video_advanced(int64_t frames) {
+  const bool wall = source_->wall_clock();
+  const int64_t now = wall ? av_gettime() : 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    video_frames_ = frames;
+    // The frame just pushed, frames - 1, was captured (at the latest) now.
+    if (wall) push_clock_.add(now, mul_div_floor(frames - 1, fps_.den * 1000000, fps_.num));
+  }
+  wake_.notify_one();
+}
+
+Status AudioPipeline::finish(int64_t frames) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    final_frames_ = frames;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard<std::mutex> lock(mutex_);
+  return error_;
+}
+
+AudioStats AudioPipeline::stats() const {
+  std::lock_guard<std::mutex> lock(stats_mutex_);
+  return stats_;
+}
+
+int64_t AudioPipeline::samples_at_frame(int64_t frame) const {
+  return mul_div_floor(frame, fps_.den * rate_, fps_.num);
+}
+
+int64_t AudioPipeline::cut_of_cell(int64_t cell) const {
+  // Nearest AAC frame to the cell's first video frame: round(frame / fps * rate / 1024).
+  const int64_t frame = grid_.first_frame_of_cell(cell, fps_);
+  const int64_t size = encoder_->frame_size();
+  const int64_t aac_frame = mul_div_floor(2 * frame, fps_.den * rate_, fps_.num * size);
+  return (aac_frame + 1) / 2 * size;
+}
+
+void AudioPipeline::run() {
+  const int64_t lead = std::max<int64_t>(encoder_->frame_size(),
+                                         mul_div_floor(rate_, segment_duration_.num, segment_duration_.den));
+  int64_t frames_seen = -1;
+  while (true) {
+    int64_t frames = 0;
+    bool final = false;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] {
+        return stop_ || final_frames_ >= 0 || video_frames_ != frames_seen ||
+               (source_->wall_clock() && !source_done_);  // a device is read as it delivers
+      });
+      if (stop_) return;
+      final = final_frames_ >= 0;
+      frames = final ? final_frames_ : video_frames_;
+      frames_seen = frames;
+    }
+    const int64_t video_end = samples_at_frame(frames);
+    Status s = produce(final ? video_end : video_end + lead, final);
+    if (s && final) {
+      trim_stats_to(video_end);
+      if (source_done_ && source_stopped_at_ >= video_end) {
+        std::lock_guard<std::mutex> lock(stats_mutex_);
+        stats_.source_ended = false;  // it ended, but not before the video did
+      }
+      if (!source_done_) {
+        log_(LogLevel::kInfo, "audio: source " + source_->description() +
+                                  " is longer than the video; cut at the video's end, " +
+                                  seconds_text(seconds(video_end)));
+      }
+      s = encoder_->drain([this](const EncodedPacket& p) { return keep(p); });
+    }
+    if (s) s = send_ready(frames, final);
+    if (!s) {
+      log_(LogLevel::kError, "audio: " + s.message());
+      std::lock_guard<std::mutex> lock(mutex_);
+      error_ = s;
+      return;
+    }
+    if (final) return;
+  }
+}
+
+Status AudioPipeline::produce(int64_t want, bool final) {
+  const bool live = source_->wall_clock();
+  // A live source is drained as it delivers (one chunk per turn, blocking); at the end it has
+  // until one second after the video's end in wall time to deliver the rest.
+  const int64_t give_up_us = (live ? wall_minus_media() : 0) + static_cast<int64_t>((seconds(want) + 1.0) * 1e6);
+  while (!source_done_ && (encoder_->position() < want || (live && !final))) {
+    if (live && final && av_gettime() > give_up_us) {
+      source_stopped("delivered nothing for the video's last samples", false);
+      break;
+    }
+    AudioChunk chunk;
+    Result<bool> got = source_->read(chunk);
+    if (!got) {
+      source_stopped(got.error().message, true);
+    } else if (!*got) {
+      source_stopped("ended", false);
+    } else {
+      GEARBOX_RETURN_IF_ERROR(place(chunk));
+    }
+    if (live && !final) break;
+  }
+  const int64_t missing = want - encoder_->position();
+  if (source_done_ && missing > 0) {
+    GEARBOX_RETURN_IF_ERROR(encoder_->write(nullptr, missing, [this](const EncodedPacket& p) { return keep(p); }));
+    count_written(missing, 0, 0);
+  }
+  return {};
+}
+
+int64_t AudioPipeline::wall_minus_media() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const int64_t offset = push_clock_.empty() ? wall_origin_us_ : push_clock_.offset_us();
+  std::lock_guard<std::mutex> stats_lock(stats_mutex_);
+  stats_.video_clock_lag = static_cast<double>(offset - wall_origin_us_) * 1e-6;
+  return offset;
+}
+
+Status AudioPipeline::place(const AudioChunk& chunk) {
+  const bool wall = source_->wall_clock();
+  if (!origin_set_ && !wall) origin_us_ = chunk.start_us;
+  const int64_t origin = wall ? wall_minus_media() : origin_us_;
+  const int64_t at = encoder_->position();
+  const int64_t position = std::llround(static_cast<double>(chunk.start_us - origin) * rate_ / 1e6);
+  const int64_t error = position - at;
+  int64_t silence = 0, skip = 0;
+  if (wall && origin_set_ && std::llabs(error) <= std::llround(kHardCorrectionSeconds * rate_)) {
+    // Follow the video's clock without a jump: the next quarter second is resampled to take
+    // `error` samples more (or fewer), at most kMaxStretch of it.
+    const int distance = rate_ / 4;
+    const int limit = static_cast<int>(distance * kMaxStretch);
+    source_->compensate(static_cast<int>(std::clamp<int64_t>(error, -limit, limit)), distance);
+  } else if (error > std::llround(kToleranceSeconds * rate_)) {
+    silence = error;
+  } else if (error < -std::llround(kToleranceSeconds * rate_)) {
+    skip = std::min<int64_t>(-error, chunk.samples);
+  }
+  origin_set_ = true;
+  auto keep_packet = [this](const EncodedPacket& p) { return keep(p); };
+  if (silence > 0) GEARBOX_RETURN_IF_ERROR(encoder_->write(nullptr, silence, keep_packet));
+  std::vector<const float*> planes;
+  for (const auto& plane : chunk.planes) planes.push_back(plane.data() + skip);
+  const int64_t used = chunk.samples - skip;
+  if (used > 0) GEARBOX_RETURN_IF_ERROR(encoder_->write(planes.data(), used, keep_packet));
+  count_written(silence, std::max<int64_t>(used, 0), skip);
+  return {};
+}
+
+void AudioPipeline::count_written(int64_t silence, int64_t from_source, int64_t dropped) {
+  trailing_silence_ = from_source > 0 ? 0 : trailing_silence_ + silence;
+  std::lock_guard<std::mutex> lock(stats_mutex_);
+  stats_.seconds_of_silence += seconds(silence);
+  stats_.seconds_from_source += seconds(from_source);
+  stats_.seconds_dropped += seconds(dropped);
+}
+
+void AudioPipeline::trim_stats_to(int64_t end) {
+  // What was written past the video's end is cut: first the trailing silence, then source samples.
+  const int64_t excess = std::max<int64_t>(0, encoder_->position() - end);
+  const int64_t silence = std::min(excess, trailing_silence_);
+  std::lock_guard<std::mutex> lock(stats_mutex_);
+  stats_.seconds_of_silence -= seconds(silence);
+  stats_.seconds_from_source -= seconds(excess - silence);
+}
+
+Status AudioPipeline::keep(const EncodedPacket& packet) {
+  held_.push_back(Held{packet.pts, std::vector<uint8_t>(packet.data, packet.data + packet.size)});
+  return {};
+}
+
+Status AudioPipeline::send_ready(int64_t frames, bool final) {
+  const int64_t size = encoder_->frame_size();
+  // pts (samples) against the video's end frames / fps, exactly: pts * fps.num vs frames * fps.den * rate.
+  auto before_video_end = [&](int64_t pts) {
+    return static_cast<__int128>(pts) * fps_.num < static_cast<__int128>(frames) * fps_.den * rate_;
+  };
+  while (!held_.empty()) {
+    const Held& h = held_.front();
+    // While the video goes on, a packet waits until the video covers all of it; at the end,
+    // one that starts before the video's end is the last (the packager cuts it short there).
+    if (!(final ? before_video_end(h.pts) : before_video_end(h.pts + size - 1))) break;
+    bool starts = h.pts == 0;
+    while (h.pts >= next_cut_) {
+      // Only where the video really starts a segment: its first frame of the cell exists.
+      if (grid_.first_frame_of_cell(next_cell_, fps_) < frames) starts = true;
+      next_cut_ = cut_of_cell(++next_cell_);
+    }
+    // The video's last segment can be shorter than half an AAC frame (above 94 fps), so its
+    // nearest AAC frame starts after the video's end: the last packet starts it instead, or
+    // the manifests, which list what every track has, would leave it out.
+    const bool last = final && (held_.size() == 1 || !before_video_end(held_[1].pts));
+    if (last && !starts && grid_.first_frame_of_cell(next_cell_, fps_) < frames) {
+      starts = true;
+      next_cut_ = cut_of_cell(++next_cell_);
+    }
+    EncodedPacket p;
+    p.data = h.data.data();
+    p.size = h.data.size();
+    p.pts = p.dts = h.pts;
+    p.keyframe = starts;
+    GEARBOX_RETURN_IF_ERROR(out_(p));
+    {
+      std::lock_guard<std::mutex> lock(stats_mutex_);
+      stats_.packets++;
+      stats_.bytes_written += static_cast<int64_t>(p.size);
+    }
+    held_.pop_front();
+  }
+  if (final) held_.clear();  // past the video's end
+  return {};
+}
+
+void AudioPipeline::source_stopped(const std::string& why, bool failed) {
+  source_done_ = true;
+  source_stopped_at_ = encoder_->position();
+  const double at = seconds(source_stopped_at_);
+  {
+    std::lock_guard<std::mutex> lock(stats_mutex_);
+    stats_.source_ended = !failed;
+    if (failed) stats_.source_error = why;
+  }
+  log_(failed ? LogLevel::kWarning : LogLevel::kInfo,
+       "audio: source " + source_->description() + (failed ? " failed" : " " + why) + " at " +
+           seconds_text(at) + " of media time" + (failed ? " (" + why + ")" : "") +
+           "; the video goes on, the audio is silent from there");
+}
+
+}  // namespace gearbox

@@ -1,0 +1,120 @@
+// The audio track on its own thread: source -> placement on the stream's clock -> AAC -> the
+// packager, cut into segments numbered like the video's.
+//
+// One clock: media time 0 is the first video frame, video frame i is at i / input_frame_rate.
+//  - A file, URL or lavfi source is placed by its own timestamps from its first sample, so its
+//    sample at t seconds is presented with the video frame at t. It is read as the video is
+//    pushed, at most one segment ahead, and never makes push() wait.
+//  - A wall-clock source (a capture device by default) is placed through the times frames are
+//    pushed: its sample recorded at wall time T is presented with the frame pushed at T. The
+//    wall - media offset is the smallest over the last half second of pushes (a late push does not
+//    move it; frames pushed slower or faster than the input rate move it), and the audio
+//    follows it by resampling (at most kMaxStretch), jumping only beyond kHardCorrectionSeconds.
+//  Gaps in a source's timestamps are filled with silence and overlaps dropped, so a sample is
+//  never more than kToleranceSeconds away from its place.
+// Segments: audio segment K starts with the AAC frame nearest to the start of video segment K
+// (within half an AAC frame, 10.7 ms at 48 kHz). A packet is handed to the packager only once
+// the video covers it, so the audio never runs past the video; at finish() the track is
+// completed to the video's last frame (silence after a source that ended or failed), and the
+// packager cuts its last AAC frame short at the video's end.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "aac_encoder.h"
+#include "audio_source.h"
+#include "clock_offset.h"
+#include "gearbox/config.h"
+#include "gearbox/segment_grid.h"
+#include "gearbox/streamer.h"
+
+namespace gearbox {
+
+class AudioPipeline {
+ public:
+  using PacketFn = std::function<Status(const EncodedPacket&)>;  // pts in samples
+  using LogFn = std::function<void(LogLevel, const std::string&)>;
+
+  static constexpr double kToleranceSeconds = 0.002;
+  static constexpr double kHardCorrectionSeconds = 0.2;
+  static constexpr double kMaxStretch = 0.05;
+
+  // Opens the source and the encoder; errors name the field (audio.source, ...).
+  static Result<std::unique_ptr<AudioPipeline>> open(const AudioOptions& options, Rational frame_rate,
+                                                     Rational segment_duration, LogFn log);
+  ~AudioPipeline();  // stops the thread without completing the track
+
+  const CodecConfig& codec_config() const { return encoder_->codec_config(); }
+  int frame_size() const { return encoder_->frame_size(); }
+
+  // Media time 0 is now (the first push()). `out` is called on the audio thread.
+  void start(PacketFn out);
+  // The video now has `frames` frames.
+  void video_advanced(int64_t frames);
+  // The video ended after `frames` frames: completes the track to that instant and stops the
+  // thread. The error is the first the packager returned, if any.
+  Status finish(int64_t frames);
+  AudioStats stats() const;
+
+ private:
+  AudioPipeline(const AudioOptions& options, Rational frame_rate, Rational segment_duration, LogFn log);
+  void run();
+  Status produce(int64_t want, bool final);   // reads or fills silence until `want` samples
+  Status place(const AudioChunk& chunk);       // writes a chunk at its place on the clock
+  Status send_ready(int64_t frames, bool final);  // packets the video covers, to the packager
+  Status keep(const EncodedPacket& packet);    // an encoder packet, held until the video covers it
+  void source_stopped(const std::string& why, bool failed);
+  void count_written(int64_t silence, int64_t from_source, int64_t dropped);  // samples, for stats
+  void trim_stats_to(int64_t end);  // the stats of a track cut at `end` samples
+  int64_t samples_at_frame(int64_t frame) const;  // floor(frame / fps * rate)
+  int64_t cut_of_cell(int64_t cell) const;        // the AAC frame nearest the cell's first frame
+  int64_t wall_minus_media();  // wall-clock sources: the wall time of media time 0 now
+  double seconds(int64_t samples) const { return static_cast<double>(samples) / rate_; }
+
+  AudioOptions options_;
+  Rational fps_;
+  Rational segment_duration_;
+  SegmentGrid grid_;
+  LogFn log_;
+  int rate_;
+  std::unique_ptr<AudioSource> source_;
+  std::unique_ptr<AacEncoder> encoder_;
+  PacketFn out_;
+  std::thread thread_;
+
+  std::mutex mutex_;  // guards the fields down to stats_
+  std::condition_variable wake_;
+  int64_t video_frames_ = 0;
+  int64_t final_frames_ = -1;  // set by finish()
+  bool stop_ = false;
+  Status error_;               // the first packager error
+  // wall - media of the pushes (wall-clock sources). Its window is short: when frames come
+  // slower than their rate, the minimum lags the newest push by window x the rate difference.
+  ClockOffset push_clock_{500'000};
+  mutable std::mutex stats_mutex_;
+  AudioStats stats_;
+
+  // Audio thread only.
+  struct Held {
+    int64_t pts;
+    std::vector<uint8_t> data;
+  };
+  std::deque<Held> held_;
+  bool source_done_ = false;
+  int64_t source_stopped_at_ = 0;  // samples, when source_done_
+  bool origin_set_ = false;
+  int64_t origin_us_ = 0;  // source time of media time 0 (source clock)
+  int64_t wall_origin_us_ = 0;
+  int64_t next_cell_ = 1;  // the next video segment (0-based cell) whose start cuts the audio
+  int64_t next_cut_ = 0;   // its AAC frame, in samples
+  int64_t trailing_silence_ = 0;  // samples of silence written since the last source sample
+};
+
+}  // namespace gearbox
