@@ -187,6 +187,10 @@ Status AudioPipeline::place(const AudioChunk& chunk) {
   const int64_t origin = wall ? wall_minus_media() : origin_us_;
   const int64_t at = encoder_->position();
   const int64_t position = std::llround(static_cast<double>(chunk.start_us - origin) * rate_ / 1e6);
+  if (wall && video_stalled(at)) {
+    count_written(0, 0, chunk.samples);
+    return {};
+  }
   const int64_t error = position - at;
   int64_t silence = 0, skip = 0;
   if (wall && origin_set_ && std::llabs(error) <= std::llround(kHardCorrectionSeconds * rate_)) {
@@ -209,6 +213,21 @@ Status AudioPipeline::place(const AudioChunk& chunk) {
   if (used > 0) GEARBOX_RETURN_IF_ERROR(encoder_->write(planes.data(), used, keep_packet));
   count_written(silence, std::max<int64_t>(used, 0), skip);
   return {};
+}
+
+bool AudioPipeline::video_stalled(int64_t at) {
+  int64_t frames = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    frames = video_frames_;
+  }
+  const bool stalled = at - samples_at_frame(frames) > std::llround(kMaxAheadSeconds * rate_);
+  if (stalled && !stall_reported_) {
+    log_(LogLevel::kWarning, "audio: no frame for " + seconds_text(kMaxAheadSeconds) +
+                                 " while the source records; its samples are dropped until frames come");
+  }
+  stall_reported_ = stalled;
+  return stalled;
 }
 
 void AudioPipeline::count_written(int64_t silence, int64_t from_source, int64_t dropped) {

@@ -10,6 +10,8 @@
 //    wall - media offset is the smallest over the last half second of pushes (a late push does not
 //    move it; frames pushed slower or faster than the input rate move it), and the audio
 //    follows it by resampling (at most kMaxStretch), jumping only beyond kHardCorrectionSeconds.
+//    When frames stop coming, what such a source records more than kMaxAheadSeconds past the
+//    video is dropped.
 //  Gaps in a source's timestamps are filled with silence and overlaps dropped, so a sample is
 //  never more than kToleranceSeconds away from its place.
 // Segments: audio segment K starts with the AAC frame nearest to the start of video segment K
@@ -45,6 +47,9 @@ class AudioPipeline {
   static constexpr double kToleranceSeconds = 0.002;
   static constexpr double kHardCorrectionSeconds = 0.2;
   static constexpr double kMaxStretch = 0.05;
+  // A wall-clock source this far ahead of the video (frames stopped coming) is dropped, so the
+  // audio held for the video stays bounded.
+  static constexpr double kMaxAheadSeconds = 2.0;
 
   // Opens the source and the encoder; errors name the field (audio.source, ...).
   static Result<std::unique_ptr<AudioPipeline>> open(const AudioOptions& options, Rational frame_rate,
@@ -76,6 +81,7 @@ class AudioPipeline {
   int64_t samples_at_frame(int64_t frame) const;  // floor(frame / fps * rate)
   int64_t cut_of_cell(int64_t cell) const;        // the AAC frame nearest the cell's first frame
   int64_t wall_minus_media();  // wall-clock sources: the wall time of media time 0 now
+  bool video_stalled(int64_t at);  // the track is kMaxAheadSeconds past the video (logs once)
   double seconds(int64_t samples) const { return static_cast<double>(samples) / rate_; }
 
   AudioOptions options_;
@@ -114,7 +120,8 @@ class AudioPipeline {
   int64_t wall_origin_us_ = 0;
   int64_t next_cell_ = 1;  // the next video segment (0-based cell) whose start cuts the audio
   int64_t next_cut_ = 0;   // its AAC frame, in samples
-  int64_t trailing_silence_ = 0;  // samples of silence written since the last source sample
+  int64_t trailing_silence_ = 0;
+  bool stall_reported_ = false;  // samples of silence written since the last source sample
 };
 
 }  // namespace gearbox

@@ -404,6 +404,38 @@ TEST(Audio, CaptureDeviceIsOnTheWallClockAndTheTrackSpansTheVideo) {
   fs::remove_all(dir);
 }
 
+// Frames stop for 4 s while a wall-clock source goes on recording: what it records more than
+// 2 s past the video is dropped, so the audio waiting for the video stays bounded, and the
+// track still ends with the video.
+TEST(Audio, WallClockSourceIsDroppedWhileFramesStop) {
+  const std::string dir = temp_dir("stall");
+  LogLines log;
+  StreamConfig c = audio_config(dir, std::string(kBeepingTone) + ",arealtime", {25, 1});
+  c.audio.clock = AudioClock::kWall;
+  c.log = log.callback();
+  auto s = Streamer::open(c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  TestPattern pattern(160, 90);
+  auto push_for = [&](int first, int count) {
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < count; ++i) {
+      std::this_thread::sleep_until(start + std::chrono::milliseconds(40 * i));
+      ASSERT_TRUE((*s)->push(pattern.render(first + i)).ok());
+    }
+  };
+  push_for(0, 38);
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  push_for(38, 37);  // 75 frames: 3 s
+  ASSERT_TRUE((*s)->close().ok());
+  const StreamStats st = (*s)->stats();
+  EXPECT_TRUE(log.contains("no frame for 2.000 s while the source records"));
+  EXPECT_GT(st.audio.seconds_dropped, 1.0);
+  auto a = decode_audio(dir + "/a0.m3u8");
+  ASSERT_TRUE(a.ok) << a.error;
+  EXPECT_NEAR(a.seconds(), 3.0, 0.04);
+  fs::remove_all(dir);
+}
+
 // --- Sources that end, fail, or cannot be opened ----------------------------------------------
 
 TEST(Audio, ShorterSourceEndsInSilenceAndTheVideoIsComplete) {
