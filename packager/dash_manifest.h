@@ -1,6 +1,7 @@
 // Renders the DASH MPD (ISO/IEC 23009-1, DASH-IF IOP live profile): one video AdaptationSet
 // with one Representation per rendition (and an audio AdaptationSet, see audio_manifest.h),
-// SegmentTemplate with $Number$ and a SegmentTimeline taken from the real segment durations. While writing: a dynamic MPD that grows; at the end: static.
+// SegmentTemplate with $Number$ and a SegmentTimeline taken from the real segment durations.
+// While writing: a dynamic MPD that grows; at the end: static.
 #pragma once
 
 #include <sstream>
@@ -11,8 +12,8 @@
 namespace gearbox::packager {
 
 std::string render_mpd(const ManifestModel& model);
-// A track's SegmentTemplate with the SegmentTimeline of its listed segments (the live window's,
-// with their startNumber), shared by the video Representations and the audio one.
+// A track's SegmentTemplate: the listed segments (a live window's, or all) as a SegmentTimeline,
+// startNumber, presentationTimeOffset and, for low-latency chunks, availabilityTimeOffset.
 void render_segment_template(std::ostringstream& out, const ManifestModel& model, size_t track);
 
 }  // namespace gearbox::packager

@@ -55,11 +55,11 @@ Result<std::unique_ptr<Packager>> Packager::open(const OutputPaths& paths,
       on_flush = [flush_listener, i](const std::vector<int64_t>& pts) { flush_listener(i, pts); };
     }
     // The audio's chunks last as long as the video's: as many AAC frames as fit.
-    const int chunk_frames =
-        options.chunk_frames > 0 && tracks[i].is_audio()
-            ? std::max(1, static_cast<int>(std::lround(p->model_.chunk_seconds * static_cast<double>(tracks[i].timescale) /
-                                                       static_cast<double>(tracks[i].frame_ticks))))
-            : options.chunk_frames;
+    int chunk_frames = options.chunk_frames;
+    if (chunk_frames > 0 && tracks[i].is_audio()) {
+      const double aac_frame_seconds = static_cast<double>(tracks[i].frame_ticks) / tracks[i].timescale;
+      chunk_frames = std::max(1, static_cast<int>(std::lround(p->model_.chunk_seconds / aac_frame_seconds)));
+    }
     auto segmenter = Fmp4Segmenter::open(
         tracks[i], paths.directory,
         [self, i](const SegmentRecord& record) { return self->on_segment(i, record); },

@@ -13,6 +13,7 @@ void LatencyTracker::pushed(int64_t pts, int64_t push_ns) {
 
 void LatencyTracker::flushed(size_t rendition, const std::vector<int64_t>& pts, int64_t now_ns) {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (rendition >= renditions_.size()) return;  // not a video rendition (the audio track)
   PerRendition& r = renditions_[rendition];
   for (int64_t p : pts) {
     auto it = push_time_.find(p);

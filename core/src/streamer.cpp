@@ -182,8 +182,8 @@ class Streamer::Impl : public std::enable_shared_from_this<Streamer::Impl> {
                  const std::vector<char>& needed, const PictureJob& job,
                  std::vector<SurfaceRef>& scaled);
   void run_encoder(size_t index);
-  packager::TrackDescription audio_track_description() const;
   Status accept(const FrameView& frame, std::optional<int64_t> caller_pts);
+  packager::TrackDescription audio_track_description() const;
   Status finish();
   // Stops the pipeline without waiting for it, lists what is complete, and leaves threads
   // that do not end by the deadline behind (detached).
@@ -303,9 +303,8 @@ Status Streamer::Impl::start(const FrameView& frame) {
     };
   }
   auto tracker = std::make_unique<LatencyTracker>(plan.size());
-  packager::Packager::FlushListener on_flush = [t = tracker.get(), renditions = plan.size()](
-                                                  size_t track, const std::vector<int64_t>& pts) {
-    if (track < renditions) t->flushed(track, pts, steady_ns());  // the audio is not a rendition
+  packager::Packager::FlushListener on_flush = [t = tracker.get()](size_t track, const std::vector<int64_t>& pts) {
+    t->flushed(track, pts, steady_ns());
   };
   packager::PackagerOptions options;
   options.segment_duration = config.segment_duration;

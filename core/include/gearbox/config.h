@@ -146,9 +146,9 @@ struct StreamConfig {
   X264Options x264;
   NvencOptions nvenc;
   RateControlOptions rate_control;
-  AudioOptions audio;
   LiveOptions live;
   LowLatencyOptions low_latency;
+  AudioOptions audio;
   int queue_depth = 2;  // frames buffered per pipeline stage before push() blocks
   // close() returns within this time even if an encoder, a disk or a callback hangs; it then
   // terminates the stream as abort() does.
