@@ -231,12 +231,13 @@ TEST(Audio, AVideoSegmentShorterThanHalfAnAacFrameStillHasItsAudioSegment) {
 
 // --- Sync, measured on the packaged output --------------------------------------------------
 
-// A frame that is bright exactly when index % fps == 0: a flash once a second.
+// A frame that is bright exactly when index % fps == 0: a flash once a second (or when told).
 class FlashPattern {
  public:
   FlashPattern(int width, int height) : width_(width), height_(height), luma_(width * height) {}
-  FrameView render(int64_t index, int fps) {
-    std::fill(luma_.begin(), luma_.end(), index % fps == 0 ? 235 : 16);
+  FrameView render(int64_t index, int fps) { return render(index % fps == 0); }
+  FrameView render(bool bright) {
+    std::fill(luma_.begin(), luma_.end(), bright ? 235 : 16);
     return FrameView::packed(PixelFormat::kGRAY8, width_, height_, luma_.data());
   }
 
@@ -439,9 +440,11 @@ TEST(Audio, WallClockSourceIsDroppedWhileFramesStop) {
   fs::remove_all(dir);
 }
 
-// Caller timestamps: frames stamped every 1/25 s into a stream declared 30 fps. The video is
-// on the caller's clock (its IDRs where those timestamps cross the grid), the audio on its own
-// timestamps: the beep still comes with the flash, and audio segments start with the video's.
+// Caller timestamps: frames stamped every 37 ms (27 fps) into a stream declared 30 fps. The
+// video is on the caller's clock: each second's first frame flashes, and an IDR is the first
+// frame past each 2 s line (2.035 s, 4.033 s, ...), not where frame index / 30 fps would put
+// it. The audio is on its own timestamps: the beep comes with the flash, and audio segments
+// start with the IDRs actually pushed.
 TEST(AudioSync, CallerTimestampsKeepTheBeepWithTheFlash) {
   const std::string dir = temp_dir("audio-caller-ts");
   StreamConfig c = audio_config(dir, kBeepingTone, {30, 1});
@@ -449,11 +452,15 @@ TEST(AudioSync, CallerTimestampsKeepTheBeepWithTheFlash) {
   auto s = Streamer::open(c);
   ASSERT_TRUE(s.ok()) << s.error().message;
   FlashPattern pattern(160, 90);
-  for (int i = 0; i < 25 * 10; ++i) ASSERT_TRUE((*s)->push(pattern.render(i, 25), i, Rational{1, 25}).ok());
+  const int64_t step_ms = 37;
+  for (int64_t i = 0; i * step_ms < 10000; ++i) {
+    const bool new_second = i == 0 || (i * step_ms) / 1000 > ((i - 1) * step_ms) / 1000;
+    ASSERT_TRUE((*s)->push(pattern.render(new_second), i * step_ms, Rational{1, 1000}).ok());
+  }
   ASSERT_TRUE((*s)->close().ok());
   SyncMeasure m = measure_sync(dir + "/v0.m3u8", dir + "/a0.m3u8");
   EXPECT_EQ(m.paired, 10u);
-  EXPECT_LE(m.max_offset, 1.0 / 25) << "largest |beep - flash|";
+  EXPECT_LE(m.max_offset, step_ms / 1000.0) << "largest |beep - flash|, within the frame interval";
   expect_segments_aligned(dir);
   fs::remove_all(dir);
 }
