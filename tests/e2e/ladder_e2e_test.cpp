@@ -1,9 +1,6 @@
 // End to end: frames pushed through the library, the output read back by independent readers
 // (libavformat's HLS, DASH and mp4 demuxers, libavcodec's decoder, libxml2 for the MPD).
 #include <gtest/gtest.h>
-#include <libxml/parser.h>
-#include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
 
 #include <cmath>
 #include <filesystem>
@@ -13,6 +10,7 @@
 #include "../support/backend_under_test.h"
 #include "../support/media_reader.h"
 #include "../support/temp_dir.h"
+#include "../support/xml_query.h"
 #include "gearbox/streamer.h"
 #include "gearbox/test_pattern.h"
 
@@ -251,22 +249,9 @@ TEST_F(LadderE2E, HlsMediaPlaylistsAreVodWithinTargetDuration) {
 }
 
 TEST_F(LadderE2E, DashMpdListsEveryRenditionAndLibavformatPlaysIt) {
-  std::string mpd = read_file(dir_ + "/manifest.mpd");
-  xmlDocPtr doc = xmlReadMemory(mpd.data(), static_cast<int>(mpd.size()), "m.mpd", nullptr, XML_PARSE_NONET);
-  ASSERT_NE(doc, nullptr);
-  xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-  xmlXPathRegisterNs(ctx, BAD_CAST "d", BAD_CAST "urn:mpeg:dash:schema:mpd:2011");
-  auto values = [&](const char* xp) {
-    std::vector<std::string> out;
-    xmlXPathObjectPtr r = xmlXPathEvalExpression(BAD_CAST xp, ctx);
-    for (int i = 0; r && r->nodesetval && i < r->nodesetval->nodeNr; ++i) {
-      xmlChar* s = xmlNodeGetContent(r->nodesetval->nodeTab[i]);
-      out.emplace_back(reinterpret_cast<char*>(s));
-      xmlFree(s);
-    }
-    if (r) xmlXPathFreeObject(r);
-    return out;
-  };
+  testing::XmlQuery mpd(read_file(dir_ + "/manifest.mpd"));
+  ASSERT_TRUE(mpd.ok());
+  auto values = [&](const char* xp) { return mpd.values(xp); };
   EXPECT_EQ(values("/d:MPD/@type"), std::vector<std::string>{"static"});
   EXPECT_EQ(values("/d:MPD/@mediaPresentationDuration"), std::vector<std::string>{"PT5.200S"});
   auto widths = values("//d:Representation/@width");
@@ -282,8 +267,6 @@ TEST_F(LadderE2E, DashMpdListsEveryRenditionAndLibavformatPlaysIt) {
   }
   // Every timeline: 50, 50 and 30 frames at 90 kHz, starting at 0.
   EXPECT_EQ(values("//d:S/@d"), (std::vector<std::string>{"180000", "108000", "180000", "108000", "180000", "108000"}));
-  xmlXPathFreeContext(ctx);
-  xmlFreeDoc(doc);
 
   // libavformat's DASH demuxer: three video streams that decode to every frame.
   std::string error;
