@@ -8,7 +8,7 @@ LatencyTracker::LatencyTracker(size_t renditions) : renditions_(renditions) {}
 
 void LatencyTracker::pushed(int64_t pts, int64_t push_ns) {
   std::lock_guard<std::mutex> lock(mutex_);
-  push_time_[pts] = push_ns;
+  push_time_.emplace_back(pts, push_ns);
 }
 
 void LatencyTracker::flushed(size_t rendition, const std::vector<int64_t>& pts, int64_t now_ns) {
@@ -16,8 +16,8 @@ void LatencyTracker::flushed(size_t rendition, const std::vector<int64_t>& pts, 
   if (rendition >= renditions_.size()) return;  // not a video rendition (the audio track)
   PerRendition& r = renditions_[rendition];
   for (int64_t p : pts) {
-    auto it = push_time_.find(p);
-    if (it == push_time_.end()) continue;
+    auto it = std::lower_bound(push_time_.begin(), push_time_.end(), std::make_pair(p, INT64_MIN));
+    if (it == push_time_.end() || it->first != p) continue;
     const double ms = static_cast<double>(now_ns - it->second) * 1e-6;
     r.frames++;
     r.sum_ms += ms;
@@ -33,7 +33,9 @@ void LatencyTracker::flushed(size_t rendition, const std::vector<int64_t>& pts, 
   // Frames every rendition has written (or skipped, at a lower rate) are no longer needed.
   int64_t oldest_needed = INT64_MAX;
   for (const PerRendition& each : renditions_) oldest_needed = std::min(oldest_needed, each.last_pts);
-  if (oldest_needed != INT64_MIN) push_time_.erase(push_time_.begin(), push_time_.lower_bound(oldest_needed));
+  while (oldest_needed != INT64_MIN && !push_time_.empty() && push_time_.front().first < oldest_needed) {
+    push_time_.pop_front();
+  }
 }
 
 LatencySummary LatencyTracker::summary(size_t rendition) const {

@@ -4,7 +4,8 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <deque>
+#include <utility>
 #include <mutex>
 #include <vector>
 
@@ -38,7 +39,9 @@ class LatencyTracker {
     int64_t last_pts = INT64_MIN;
   };
   mutable std::mutex mutex_;
-  std::map<int64_t, int64_t> push_time_;  // pts -> push_ns, pruned once every rendition is past
+  // (pts, push_ns) in increasing pts (push() refuses a pts that does not increase), pruned once
+  // every rendition is past: a ring-like deque, no allocation per frame in steady state.
+  std::deque<std::pair<int64_t, int64_t>> push_time_;
   std::vector<PerRendition> renditions_;
 };
 

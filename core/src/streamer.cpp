@@ -187,7 +187,8 @@ class Streamer::Impl : public std::enable_shared_from_this<Streamer::Impl> {
   Status finish();
   // Stops the pipeline without waiting for it, lists what is complete, and leaves threads
   // that do not end by the deadline behind (detached).
-  Status terminate(std::chrono::steady_clock::time_point deadline, const std::string& why);
+  // `code`: kTimeout when close() gave up, kClosed for abort().
+  Status terminate(std::chrono::steady_clock::time_point deadline, ErrorCode code, const std::string& why);
   int64_t end_ticks() const { return last_pts ? *last_pts + clock.frame_ticks : 0; }
 };
 
@@ -458,7 +459,7 @@ Status Streamer::Impl::finish() {
     flusher.join();
     join_or_detach_all(true);
     // abort() during close(): it stopped the pipeline; list what is complete.
-    if (aborting) return terminate(deadline, "abort: stopped without encoding the frames still queued");
+    if (aborting) return terminate(deadline, ErrorCode::kClosed, "abort: stopped without encoding the frames still queued");
     return current_error();
   }
   flusher.detach();
@@ -466,14 +467,14 @@ Status Streamer::Impl::finish() {
   for (size_t i = 0; i < encode_queues.size(); ++i) {
     if (encode_queues[i]->size() > 0) hung += (hung.empty() ? "" : ", ") + ladder[i].id;
   }
-  return terminate(std::chrono::steady_clock::now() + std::chrono::seconds(1),
+  return terminate(std::chrono::steady_clock::now() + std::chrono::seconds(1), ErrorCode::kTimeout,
                    "close: the pipeline did not finish within close_timeout_seconds = " +
                        std::to_string(config.close_timeout_seconds) +
                        (hung.empty() ? std::string(" (the last segments or manifests hung)")
                                      : " (renditions " + hung + " still had frames queued)"));
 }
 
-Status Streamer::Impl::terminate(std::chrono::steady_clock::time_point deadline,
+Status Streamer::Impl::terminate(std::chrono::steady_clock::time_point deadline, ErrorCode code,
                                  const std::string& why) {
   aborting = true;
   if (audio) audio->abort();
@@ -492,7 +493,7 @@ Status Streamer::Impl::terminate(std::chrono::steady_clock::time_point deadline,
   } else {
     message += "; " + listed.message();
   }
-  Status s = make_error(why.rfind("close", 0) == 0 ? ErrorCode::kTimeout : ErrorCode::kClosed, message);
+  Status s = make_error(code, message);
   log(LogLevel::kWarning, message);
   return s;
 }
@@ -560,11 +561,12 @@ Status Streamer::Impl::accept(const FrameView& frame, std::optional<int64_t> cal
   if (closed) return make_error(ErrorCode::kClosed, "push: the stream is closed");
   if (failed) return current_error();
   GEARBOX_RETURN_IF_ERROR(validate_frame(frame));
-  const std::string which = "push: frame " + std::to_string(next_index);
+  // Only built for an error message: push() allocates nothing for a good frame.
+  auto which = [&] { return "push: frame " + std::to_string(next_index); };
   if (caller_timestamps && *caller_timestamps != caller_pts.has_value()) {
     frames_rejected++;
     return make_error(ErrorCode::kInvalidArgument,
-                      which + (caller_pts ? " has a timestamp but the first frame had none"
+                      which() + (caller_pts ? " has a timestamp but the first frame had none"
                                           : " has no timestamp but the first frame had one") +
                           "; a stream uses timestamps on every frame or on none. Frame refused, the stream goes on");
   }
@@ -572,7 +574,7 @@ Status Streamer::Impl::accept(const FrameView& frame, std::optional<int64_t> cal
   if (last_pts && pts <= *last_pts) {
     frames_rejected++;
     return make_error(ErrorCode::kInvalidArgument,
-                      which + ": timestamp " + std::to_string(pts) + "/" + std::to_string(clock.timescale) +
+                      which() + ": timestamp " + std::to_string(pts) + "/" + std::to_string(clock.timescale) +
                           " s does not increase past the previous frame's " + std::to_string(*last_pts) +
                           "/" + std::to_string(clock.timescale) +
                           " s; timestamps must increase. Frame refused, the stream goes on");
@@ -583,7 +585,7 @@ Status Streamer::Impl::accept(const FrameView& frame, std::optional<int64_t> cal
   } else if (frame.format != format || frame.width != width || frame.height != height) {
     frames_rejected++;
     return make_error(ErrorCode::kFrameMismatch,
-                      which + ": " + to_string(frame.format) + " " + std::to_string(frame.width) + "x" +
+                      which() + ": " + to_string(frame.format) + " " + std::to_string(frame.width) + "x" +
                           std::to_string(frame.height) + " differs from the first frame (" +
                           to_string(format) + " " + std::to_string(width) + "x" +
                           std::to_string(height) + "); frame skipped, the stream goes on");
@@ -635,7 +637,7 @@ Status Streamer::abort() {
   for (auto& q : d.encode_queues) q->close();
   // A close() in progress sees `aborting` and writes the final manifests itself.
   if (d.closing.exchange(true)) return {};
-  return d.terminate(std::chrono::steady_clock::now() + std::chrono::seconds(2),
+  return d.terminate(std::chrono::steady_clock::now() + std::chrono::seconds(2), ErrorCode::kClosed,
                      "abort: stopped without encoding the frames still queued");
 }
 

@@ -47,19 +47,6 @@ StreamConfig live_config(const std::string& dir) {
   return c;
 }
 
-// Segment numbers an MPD lists for its first Representation: startNumber + one per S (and @r).
-std::vector<int64_t> listed_numbers(const XmlQuery& mpd) {
-  std::vector<int64_t> numbers;
-  const std::string start = mpd.values("//d:Representation[1]//d:SegmentTemplate/@startNumber").at(0);
-  int64_t n = std::stoll(start);
-  std::vector<std::string> ds = mpd.values("//d:Representation[1]//d:S/@d");
-  std::vector<std::string> rs = mpd.values("//d:Representation[1]//d:S/@r");
-  int64_t repeats = 0;
-  for (const std::string& r : rs) repeats += std::stoll(r);
-  for (int64_t i = 0; i < static_cast<int64_t>(ds.size()) + repeats; ++i) numbers.push_back(n++);
-  return numbers;
-}
-
 int count_segment_files(const std::string& dir, const std::string& track) {
   int n = 0;
   const std::regex name(track + "-[0-9]+\\.m4s");
@@ -99,7 +86,7 @@ TEST(Live, SlidingWindowDelayedDeletionAndBoundedDisk) {
     if (mpd.value("/d:MPD/@minimumUpdatePeriod") != "PT0.500S") problem("minimumUpdatePeriod " + mpd.value("/d:MPD/@minimumUpdatePeriod"));
     if (mpd.value("/d:MPD/@availabilityStartTime").empty()) problem("no availabilityStartTime");
     if (mpd.value("/d:MPD/d:UTCTiming/@schemeIdUri").empty()) problem("no UTCTiming");
-    std::vector<int64_t> listed = listed_numbers(mpd);
+    std::vector<int64_t> listed = testing::listed_segment_numbers(mpd);
     if (listed.size() > static_cast<size_t>(kWindow)) problem(std::to_string(listed.size()) + " segments listed");
     for (const char* track : {"v0", "v1"}) {
       // Every listed segment exists, and so do the kDelay segments before the window.
@@ -145,7 +132,7 @@ TEST(Live, SlidingWindowDelayedDeletionAndBoundedDisk) {
   ASSERT_TRUE(mpd.ok());
   EXPECT_EQ(mpd.value("/d:MPD/@type"), "static");
   EXPECT_EQ(mpd.value("/d:MPD/@mediaPresentationDuration"), "PT1.500S");
-  std::vector<int64_t> listed = listed_numbers(mpd);
+  std::vector<int64_t> listed = testing::listed_segment_numbers(mpd);
   ASSERT_EQ(listed.size(), static_cast<size_t>(kWindow));
   EXPECT_EQ(listed.front(), kSegments - kWindow + 1);
   for (const char* track : {"v0", "v1"}) EXPECT_EQ(count_segment_files(dir, track), kWindow) << track;

@@ -38,4 +38,14 @@ std::string XmlQuery::value(const std::string& xpath) const {
   return v.size() == 1 ? v[0] : "";
 }
 
+std::vector<int64_t> listed_segment_numbers(const XmlQuery& mpd) {
+  std::vector<int64_t> numbers;
+  const std::string start = mpd.value("//d:Representation[1]//d:SegmentTemplate/@startNumber");
+  int64_t n = start.empty() ? 1 : std::stoll(start);
+  int64_t count = static_cast<int64_t>(mpd.values("//d:Representation[1]//d:S/@d").size());
+  for (const std::string& r : mpd.values("//d:Representation[1]//d:S/@r")) count += std::stoll(r);
+  for (int64_t i = 0; i < count; ++i) numbers.push_back(n++);
+  return numbers;
+}
+
 }  // namespace gearbox::testing

@@ -2,6 +2,7 @@
 // namespace bound to the prefix "d": values("//d:Representation/@width").
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,5 +25,9 @@ class XmlQuery {
   void* doc_ = nullptr;  // xmlDocPtr
   void* ctx_ = nullptr;  // xmlXPathContextPtr
 };
+
+// The segment numbers a DASH MPD lists for its first Representation: startNumber, then one per
+// SegmentTimeline S element and per repeat (@r).
+std::vector<int64_t> listed_segment_numbers(const XmlQuery& mpd);
 
 }  // namespace gearbox::testing
