@@ -9,24 +9,9 @@ extern "C" {
 #include <libavutil/opt.h>
 }
 
-#include "atomic_file.h"
+#include "muxer_output.h"
 
 namespace gearbox::packager {
-namespace {
-
-Error av_failure(const std::string& call, int code) {
-  char text[AV_ERROR_MAX_STRING_SIZE] = {0};
-  av_strerror(code, text, sizeof text);
-  return make_error(ErrorCode::kBackendFailure, "libavformat " + call + ": " + text);
-}
-
-}  // namespace
-
-std::string init_segment_name(const std::string& track_id) { return track_id + "-init.mp4"; }
-
-std::string media_segment_name(const std::string& track_id, const std::string& number) {
-  return track_id + "-" + number + ".m4s";
-}
 
 Fmp4Segmenter::Fmp4Segmenter(const TrackDescription& track, std::string directory,
                              SegmentCallback cb)
@@ -34,10 +19,6 @@ Fmp4Segmenter::Fmp4Segmenter(const TrackDescription& track, std::string director
 
 Fmp4Segmenter::~Fmp4Segmenter() {
   if (mux_) avformat_free_context(mux_);
-  if (io_) {
-    av_freep(&io_->buffer);
-    avio_context_free(&io_);
-  }
   av_packet_free(&packet_);
 }
 
@@ -52,55 +33,11 @@ Result<std::unique_ptr<Fmp4Segmenter>> Fmp4Segmenter::open(const TrackDescriptio
   return s;
 }
 
-int Fmp4Segmenter::on_muxer_bytes(void* opaque, uint8_t* data, int size) {
-  auto* self = static_cast<Fmp4Segmenter*>(opaque);
-  if (!self->out_) return size;  // skip_trailer: nothing belongs after the last fragment
-  Status s = self->out_->write(data, static_cast<size_t>(size));
-  if (!s) {
-    if (self->out_status_) self->out_status_ = s;
-    return AVERROR(EIO);
-  }
-  return size;
-}
-
 Status Fmp4Segmenter::open_muxer() {
   int rc = avformat_alloc_output_context2(&mux_, nullptr, "mp4", nullptr);
   if (rc < 0 || !mux_) return av_failure("avformat_alloc_output_context2(mp4)", rc);
-  AVStream* st = avformat_new_stream(mux_, nullptr);
-  if (!st) return av_failure("avformat_new_stream", AVERROR(ENOMEM));
-  st->time_base = AVRational{1, static_cast<int>(track_.timescale)};
-  AVCodecParameters* par = st->codecpar;
-  par->bit_rate = track_.target_bitrate_bps;
-  if (track_.is_audio()) {
-    par->codec_type = AVMEDIA_TYPE_AUDIO;
-    par->codec_id = AV_CODEC_ID_AAC;
-    par->sample_rate = track_.sample_rate;
-    par->frame_size = static_cast<int>(track_.frame_ticks);
-    av_channel_layout_default(&par->ch_layout, track_.channels);
-  } else {
-    st->avg_frame_rate = AVRational{static_cast<int>(track_.frame_rate.num),
-                                    static_cast<int>(track_.frame_rate.den)};
-    par->codec_type = AVMEDIA_TYPE_VIDEO;
-    par->codec_id = AV_CODEC_ID_H264;
-    par->width = track_.width;
-    par->height = track_.height;
-    par->color_range = AVCOL_RANGE_MPEG;
-    par->color_primaries = AVCOL_PRI_SMPTE170M;
-    par->color_trc = AVCOL_TRC_SMPTE170M;
-    par->color_space = AVCOL_SPC_SMPTE170M;
-  }
-  const std::vector<uint8_t>& extra = track_.codec.extradata;
-  par->extradata = static_cast<uint8_t*>(av_mallocz(extra.size() + AV_INPUT_BUFFER_PADDING_SIZE));
-  if (!par->extradata) return av_failure("av_mallocz", AVERROR(ENOMEM));
-  std::memcpy(par->extradata, extra.data(), extra.size());
-  par->extradata_size = static_cast<int>(extra.size());
-
-  const int kBufferSize = 1 << 16;
-  auto* buffer = static_cast<unsigned char*>(av_malloc(kBufferSize));
-  io_ = avio_alloc_context(buffer, kBufferSize, 1, this, nullptr, &on_muxer_bytes, nullptr);
-  if (!io_) return av_failure("avio_alloc_context", AVERROR(ENOMEM));
-  mux_->pb = io_;
-  mux_->flags |= AVFMT_FLAG_CUSTOM_IO;
+  GEARBOX_RETURN_IF_ERROR(add_track_stream(mux_, track_));
+  GEARBOX_RETURN_IF_ERROR(output_.attach(mux_));
 
   // CMAF fragments cut only when we say so (frag_custom); the moov is complete up front
   // (empty_moov: SPS/PPS are known before the first frame); no edit list and version-1 trun
@@ -109,12 +46,17 @@ Status Fmp4Segmenter::open_muxer() {
   av_dict_set(&options, "movflags",
               "+cmaf+frag_custom+empty_moov+default_base_moof+negative_cts_offsets+skip_trailer",
               0);
-  GEARBOX_RETURN_IF_ERROR(write_output(init_segment_name(track_.id), [&] {
-    int r = avformat_write_header(mux_, &options);
-    av_dict_free(&options);
-    return r;
-  }, nullptr));
-  if (st->time_base.den != track_.timescale) {
+  const std::string init_name = init_segment_name(track_.id);
+  GEARBOX_RETURN_IF_ERROR(output_.open(directory_ + "/" + init_name));
+  rc = avformat_write_header(mux_, &options);
+  av_dict_free(&options);
+  if (rc < 0) {
+    output_.abandon();
+    return av_failure("avformat_write_header for " + init_name, rc);
+  }
+  auto written = output_.commit(init_name);
+  if (!written) return written.error();
+  if (mux_->streams[0]->time_base.den != track_.timescale) {
     return make_error(ErrorCode::kInternal, "mp4 muxer changed the timescale of " + track_.id);
   }
   packet_ = av_packet_alloc();
@@ -122,35 +64,13 @@ Status Fmp4Segmenter::open_muxer() {
   return {};
 }
 
-Status Fmp4Segmenter::write_output(const std::string& name, const std::function<int()>& produce,
-                                   int64_t* bytes) {
-  auto file = AtomicFileWriter::open(directory_ + "/" + name);
-  if (!file) return file.error();
-  out_.emplace(std::move(file.value()));
-  out_status_ = Status();
-  int rc = produce();
-  if (rc >= 0) avio_flush(io_);
-  if (rc >= 0) rc = io_->error;
-  AtomicFileWriter written = std::move(*out_);
-  out_.reset();
-  if (!out_status_) return out_status_;
-  if (rc < 0) return av_failure("writing " + name, rc);
-  if (bytes) *bytes = written.bytes();
-  return written.commit();
-}
-
 Status Fmp4Segmenter::flush_fragment() {
-  if (!out_) {
-    auto file = AtomicFileWriter::open(directory_ + "/" + media_segment_name(track_.id, next_number_));
-    if (!file) return file.error();
-    out_.emplace(std::move(file.value()));
-    out_status_ = Status();
+  if (!output_.is_open()) {
+    GEARBOX_RETURN_IF_ERROR(output_.open(directory_ + "/" + media_segment_name(track_.id, next_number_)));
   }
   // frag_custom: a null packet makes the muxer write the fragment it holds.
-  int rc = av_write_frame(mux_, nullptr);
-  if (rc >= 0) avio_flush(io_);
-  if (rc >= 0) rc = io_->error;
-  if (!out_status_) return out_status_;
+  const int rc = av_write_frame(mux_, nullptr);
+  GEARBOX_RETURN_IF_ERROR(output_.flush("a fragment of " + track_.id));
   if (rc < 0) return av_failure("writing a fragment of " + track_.id, rc);
   if (on_flush_ && !unflushed_pts_.empty()) on_flush_(unflushed_pts_);
   unflushed_pts_.clear();
@@ -166,11 +86,10 @@ Status Fmp4Segmenter::cut_segment(int64_t next_start) {
   if (segment_frames_ > 0 && (chunk_frames_ == 0 || segment_frames_ % chunk_frames_ != 0)) {
     GEARBOX_RETURN_IF_ERROR(flush_fragment());
   }
-  if (!out_) return make_error(ErrorCode::kInternal, track_.id + ": segment without frames");
-  AtomicFileWriter written = std::move(*out_);
-  out_.reset();
-  record.bytes = written.bytes();
-  GEARBOX_RETURN_IF_ERROR(written.commit());
+  if (!output_.is_open()) return make_error(ErrorCode::kInternal, track_.id + ": segment without frames");
+  auto bytes = output_.commit(media_segment_name(track_.id, next_number_));
+  if (!bytes) return bytes.error();
+  record.bytes = *bytes;
   ++next_number_;
   segment_start_ = next_start;
   segment_frames_ = 0;
@@ -242,8 +161,7 @@ Status Fmp4Segmenter::finish(int64_t end) {
   }
   int rc = av_write_trailer(mux_);
   if (rc < 0) return av_failure("av_write_trailer for " + track_.id, rc);
-  avio_flush(io_);
-  return {};
+  return output_.flush("the trailer of " + track_.id);
 }
 
 }  // namespace gearbox::packager

@@ -10,23 +10,17 @@
 #include <vector>
 
 #include "gearbox/backend.h"
-#include "atomic_file.h"
+#include "muxer_output.h"
+#include "segmenter.h"
 #include "track.h"
 
 struct AVFormatContext;
-struct AVIOContext;
 struct AVPacket;
 
 namespace gearbox::packager {
 
-class Fmp4Segmenter {
+class Fmp4Segmenter : public Segmenter {
  public:
-  // Called after a segment file is complete on disk.
-  using SegmentCallback = std::function<Status(const SegmentRecord&)>;
-  // Called after the bytes of some frames reached the file system (each chunk, or each
-  // segment without chunking), with those frames' pts as the encoder gave them.
-  using FlushCallback = std::function<void(const std::vector<int64_t>& pts)>;
-
   // chunk_frames > 0: a segment is written as CMAF chunks of that many frames, each appended
   // to the segment's temporary file (PATH.tmp) as soon as it is complete, so a server can send
   // a segment while it grows; the file is renamed to its final name when the segment ends.
@@ -35,17 +29,13 @@ class Fmp4Segmenter {
                                                      SegmentCallback on_segment,
                                                      int chunk_frames = 0,
                                                      FlushCallback on_flush = {});
-  ~Fmp4Segmenter();
+  ~Fmp4Segmenter() override;
 
-  // Packets in decode order. The first must be a keyframe; every later keyframe starts a segment
-  // (for an audio track, `keyframe` marks the AAC frame that starts a segment).
-  Status write(const EncodedPacket& packet);
-  // Writes the last segment, which ends at media time `end` (before the decode-delay shift) or
-  // one frame after the last frame if that is later. No write() afterwards.
-  Status finish(int64_t end);
-  // Media time of the first frame in the files (0 without B-frames, their decode delay with
-  // them): manifests subtract it (DASH presentationTimeOffset) so the stream starts at 0.
-  int64_t presentation_offset() const { return shift_; }
+  Status write(const EncodedPacket& packet) override;
+  // `end` is before the decode-delay shift.
+  Status finish(int64_t end) override;
+  // 0 without B-frames, their decode delay with them.
+  int64_t presentation_offset() const override { return shift_; }
 
  private:
   Fmp4Segmenter(const TrackDescription& track, std::string directory, SegmentCallback cb);
@@ -53,9 +43,6 @@ class Fmp4Segmenter {
   Status cut_segment(int64_t next_start);
   // Writes the fragment the muxer holds into the current segment's file, opening it first.
   Status flush_fragment();
-  // Sends whatever the muxer produces while `produce` runs into the file `name`, atomically.
-  Status write_output(const std::string& name, const std::function<int()>& produce, int64_t* bytes);
-  static int on_muxer_bytes(void* opaque, uint8_t* data, int size);
 
   TrackDescription track_;
   std::string directory_;
@@ -64,12 +51,10 @@ class Fmp4Segmenter {
   int chunk_frames_ = 0;
   std::vector<int64_t> unflushed_pts_;  // frames in the muxer's fragment, not yet on disk
   AVFormatContext* mux_ = nullptr;
-  AVIOContext* io_ = nullptr;
   AVPacket* packet_ = nullptr;
-  // The file the muxer's bytes go to while a fragment is flushed (the muxer holds the
+  // The segment file the muxer's bytes go to while a fragment is flushed (the muxer holds the
   // fragment itself until then, so gearbox keeps no second copy).
-  std::optional<AtomicFileWriter> out_;
-  Status out_status_;  // the first write failure inside the muxer's callback
+  MuxerFileOutput output_;
 
   // The last packet, written once the next one tells its duration.
   Status write_held(int64_t duration);

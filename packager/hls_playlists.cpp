@@ -7,6 +7,13 @@
 #include "audio_manifest.h"
 
 namespace gearbox::packager {
+namespace {
+
+// RFC 8216 section 7: MPEG-TS playlists use nothing past version 3 (decimal EXTINF), so the
+// oldest players take them; fMP4 playlists need EXT-X-MAP (version 6) and say 7, RFC 8216's own.
+int protocol_version(const ManifestModel& m) { return m.container == SegmentContainer::kCmaf ? 7 : 3; }
+
+}  // namespace
 
 std::string media_playlist_name(const std::string& track_id) { return track_id + ".m3u8"; }
 
@@ -17,19 +24,19 @@ std::string render_hls_media_playlist(const ManifestModel& m, size_t track) {
   const size_t first = m.first_listed();
   std::ostringstream out;
   out << "#EXTM3U\n";
-  out << "#EXT-X-VERSION:7\n";  // fMP4 segments with EXT-X-MAP
+  out << "#EXT-X-VERSION:" << protocol_version(m) << "\n";
   out << "#EXT-X-TARGETDURATION:" << m.target_duration_seconds() << "\n";
   out << "#EXT-X-MEDIA-SEQUENCE:" << (n > first ? segs[first].number : 1) << "\n";
   // A live window slides, so it is neither EVENT (append only) nor VOD (never changes); once
   // the live stream ends the window stays as it is and gets EXT-X-ENDLIST.
   if (m.window == 0) out << "#EXT-X-PLAYLIST-TYPE:" << (m.final ? "VOD" : "EVENT") << "\n";
   out << "#EXT-X-INDEPENDENT-SEGMENTS\n";
-  out << "#EXT-X-MAP:URI=\"" << init_segment_name(tr.id) << "\"\n";
+  if (m.container == SegmentContainer::kCmaf) out << "#EXT-X-MAP:URI=\"" << init_segment_name(tr.id) << "\"\n";
   char extinf[64];
   for (size_t i = first; i < n; ++i) {
     std::snprintf(extinf, sizeof extinf, "#EXTINF:%.6f,\n",
                   static_cast<double>(segs[i].duration) / tr.timescale);
-    out << extinf << media_segment_name(tr.id, segs[i].number) << "\n";
+    out << extinf << media_segment_name(tr.id, segs[i].number, m.container) << "\n";
   }
   if (m.final) out << "#EXT-X-ENDLIST\n";
   return out.str();
@@ -38,7 +45,7 @@ std::string render_hls_media_playlist(const ManifestModel& m, size_t track) {
 std::string render_hls_master_playlist(const ManifestModel& m) {
   std::ostringstream out;
   out << "#EXTM3U\n";
-  out << "#EXT-X-VERSION:7\n";
+  out << "#EXT-X-VERSION:" << protocol_version(m) << "\n";
   out << "#EXT-X-INDEPENDENT-SEGMENTS\n";
   const int target = m.target_duration_seconds();
   const HlsAudioGroup audio = hls_audio_group(m);

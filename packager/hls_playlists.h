@@ -1,5 +1,6 @@
 // Renders HLS playlists (RFC 8216, Apple's HLS authoring specification) over the same fMP4
-// segments as the MPD: a master playlist and one media playlist per rendition. While writing:
+// segments as the MPD (or over MPEG-TS segments of their own): a master playlist and one media
+// playlist per rendition. While writing:
 // EVENT playlists that grow; at the end: VOD with EXT-X-ENDLIST.
 #pragma once
 

@@ -25,6 +25,7 @@ const char* content_type(const std::string& name) {
   if (ends(".mpd")) return "application/dash+xml";
   if (ends(".m3u8")) return "application/vnd.apple.mpegurl";
   if (ends(".m4s")) return "video/iso.segment";
+  if (ends(".ts")) return "video/mp2t";
   return "video/mp4";
 }
 

@@ -31,6 +31,7 @@ struct ManifestModel {
   size_t published = 0;
   size_t window = 0;  // live: the manifests list only the newest `window` published segments
   double chunk_seconds = 0;  // low-latency DASH: duration of a CMAF chunk; 0 when off
+  SegmentContainer container = SegmentContainer::kCmaf;  // of the segments HLS lists
   bool final = false;           // false: DASH dynamic / HLS EVENT; true: static / VOD
   Rational segment_duration;    // the grid
   int64_t availability_start_ms = 0;  // Unix ms of the first frame

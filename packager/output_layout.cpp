@@ -32,8 +32,8 @@ bool is_gearbox_asset(std::string name, const OutputPaths& paths) {
   };
   if (ends(".m3u8")) return is_track_id(name.substr(0, name.size() - 5));
   if (ends("-init.mp4")) return is_track_id(name.substr(0, name.size() - 9));
-  if (ends(".m4s")) {
-    std::string stem = name.substr(0, name.size() - 4);
+  if (ends(".m4s") || ends(".ts")) {
+    std::string stem = name.substr(0, name.rfind('.'));
     size_t dash = stem.find('-');
     return dash != std::string::npos && is_track_id(stem.substr(0, dash)) && all_digits(stem.substr(dash + 1));
   }

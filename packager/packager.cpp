@@ -8,7 +8,9 @@
 
 #include "atomic_file.h"
 #include "dash_manifest.h"
+#include "fmp4_segmenter.h"
 #include "hls_playlists.h"
+#include "ts_segmenter.h"
 
 namespace gearbox::packager {
 namespace {
@@ -25,6 +27,7 @@ Packager::Packager(const OutputPaths& paths, const PackagerOptions& options)
     : paths_(paths), options_(options) {
   model_.segment_duration = options.segment_duration;
   model_.window = options.live_window;
+  model_.container = options.container;
   model_.availability_start_ms = unix_ms_now();
 }
 
@@ -50,7 +53,7 @@ Result<std::unique_ptr<Packager>> Packager::open(const OutputPaths& paths,
   }
   for (size_t i = 0; i < tracks.size(); ++i) {
     Packager* self = p.get();
-    Fmp4Segmenter::FlushCallback on_flush;
+    Segmenter::FlushCallback on_flush;
     if (flush_listener) {
       on_flush = [flush_listener, i](const std::vector<int64_t>& pts) { flush_listener(i, pts); };
     }
@@ -60,13 +63,17 @@ Result<std::unique_ptr<Packager>> Packager::open(const OutputPaths& paths,
       const double aac_frame_seconds = static_cast<double>(tracks[i].frame_ticks) / tracks[i].timescale;
       chunk_frames = std::max(1, static_cast<int>(std::lround(p->model_.chunk_seconds / aac_frame_seconds)));
     }
-    auto segmenter = Fmp4Segmenter::open(
-        tracks[i], paths.directory,
-        [self, i](const SegmentRecord& record) { return self->on_segment(i, record); },
-        chunk_frames, std::move(on_flush));
-    if (!segmenter) return segmenter.error();
-    p->segmenters_.push_back(std::move(segmenter.value()));
-    p->uploaded(init_segment_name(tracks[i].id));
+    auto on_segment = [self, i](const SegmentRecord& record) { return self->on_segment(i, record); };
+    if (options.container == SegmentContainer::kMpegTs) {
+      auto segmenter = TsSegmenter::open(tracks[i], paths.directory, on_segment, chunk_frames, std::move(on_flush));
+      if (!segmenter) return segmenter.error();
+      p->segmenters_.push_back(std::move(segmenter.value()));
+    } else {
+      auto segmenter = Fmp4Segmenter::open(tracks[i], paths.directory, on_segment, chunk_frames, std::move(on_flush));
+      if (!segmenter) return segmenter.error();
+      p->segmenters_.push_back(std::move(segmenter.value()));
+      p->uploaded(init_segment_name(tracks[i].id));
+    }
   }
   return p;
 }
@@ -79,7 +86,7 @@ Status Packager::on_segment(size_t track, const SegmentRecord& record) {
   Status s;
   {
     std::lock_guard<std::timed_mutex> lock(mutex_);
-    uploaded(media_segment_name(model_.tracks[track].id, record.number));
+    uploaded(media_segment_name(model_.tracks[track].id, record.number, model_.container));
     model_.segments[track].push_back(record);
     model_.presentation_offsets[track] = segmenters_[track]->presentation_offset();
     size_t ready = model_.segments[0].size();
@@ -156,9 +163,9 @@ void Packager::retire_locked() {
       model_.final ? unlisted : unlisted - static_cast<int64_t>(options_.delete_delay);
   for (; deleted_through_ < deletable; ++deleted_through_) {
     for (const TrackDescription& t : model_.tracks) {
-      const std::string path = paths_.directory + "/" + media_segment_name(t.id, deleted_through_ + 1);
-      std::remove(path.c_str());  // a file already gone is no loss
-      if (uploader_) uploader_->remove(media_segment_name(t.id, deleted_through_ + 1));
+      const std::string name = media_segment_name(t.id, deleted_through_ + 1, model_.container);
+      std::remove((paths_.directory + "/" + name).c_str());  // a file already gone is no loss
+      if (uploader_) uploader_->remove(name);
     }
   }
 }

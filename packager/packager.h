@@ -1,6 +1,6 @@
-// The packager: one Fmp4Segmenter per rendition and one for the audio, writing CMAF segments,
-// and the manifest writers (DASH and/or HLS over the same segments) refreshed whenever every
-// track has finished one more segment. Manifests are replaced atomically, so a player polling them always
+// The packager: one segmenter per rendition and one for the audio, writing CMAF segments (or
+// MPEG-TS segments for HLS only), and the manifest writers (DASH and/or HLS over the same
+// segments) refreshed whenever every track has finished one more segment. Manifests are replaced atomically, so a player polling them always
 // reads a complete file that names only segments already on disk.
 #pragma once
 
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "fmp4_segmenter.h"
+#include "segmenter.h"
 #include "http_uploader.h"
 #include "gearbox/config.h"
 #include "gearbox/streamer.h"
@@ -25,6 +25,7 @@ struct PackagerOptions {
   size_t live_window = 0;
   size_t delete_delay = 0;
   int chunk_frames = 0;  // > 0: CMAF chunks of this many frames (low-latency DASH)
+  SegmentContainer container = SegmentContainer::kCmaf;  // kMpegTs: HLS output only
   std::function<void(const std::string&)> warn;  // problems that do not stop the stream
 };
 
@@ -75,7 +76,7 @@ class Packager {
   int64_t published_total_ = 0;  // segments 1..published_total_ are complete in every track
   int64_t deleted_through_ = 0;  // segment files 1..deleted_through_ are deleted
   SegmentListener listener_;
-  std::vector<std::unique_ptr<Fmp4Segmenter>> segmenters_;
+  std::vector<std::unique_ptr<Segmenter>> segmenters_;
   mutable std::timed_mutex mutex_;  // guards model_, published_total_, deleted_through_
   ManifestModel model_;
 };

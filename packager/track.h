@@ -13,6 +13,10 @@ namespace gearbox::packager {
 
 enum class TrackKind { kVideo, kAudio };
 
+// The container of the media segments: CMAF (fMP4, an init segment plus .m4s segments; what
+// DASH and fMP4 HLS list) or MPEG-TS (self-contained .ts segments, HLS only).
+enum class SegmentContainer { kCmaf, kMpegTs };
+
 struct TrackDescription {
   std::string id;  // "v0" (video) or "a0" (audio): file names and manifest ids
   TrackKind kind = TrackKind::kVideo;
@@ -43,11 +47,13 @@ struct SegmentRecord {
   }
 };
 
-// File names shared by the DASH and HLS manifests (both list the same segment files).
-std::string init_segment_name(const std::string& track_id);
-std::string media_segment_name(const std::string& track_id, const std::string& number);
-inline std::string media_segment_name(const std::string& track_id, int64_t number) {
-  return media_segment_name(track_id, std::to_string(number));
+// File names shared by the DASH and HLS manifests (both list the same CMAF segment files).
+std::string init_segment_name(const std::string& track_id);  // CMAF only
+std::string media_segment_name(const std::string& track_id, const std::string& number,
+                               SegmentContainer container = SegmentContainer::kCmaf);
+inline std::string media_segment_name(const std::string& track_id, int64_t number,
+                                      SegmentContainer container = SegmentContainer::kCmaf) {
+  return media_segment_name(track_id, std::to_string(number), container);
 }
 
 }  // namespace gearbox::packager

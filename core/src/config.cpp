@@ -125,6 +125,17 @@ Result<OutputFormat> parse_output_format(std::string_view text) {
   return invalid("format", quoted(text) + " is not one of dash, hls, both");
 }
 
+const char* to_string(HlsSegmentType type) {
+  return type == HlsSegmentType::kMpegTs ? "mpegts" : "fmp4";
+}
+
+Result<HlsSegmentType> parse_hls_segment_type(std::string_view text) {
+  const std::string t = trim(text);
+  if (t == "fmp4") return HlsSegmentType::kFmp4;
+  if (t == "mpegts") return HlsSegmentType::kMpegTs;
+  return invalid("hls_segment_type", quoted(text) + " is not fmp4 or mpegts");
+}
+
 Result<std::pair<int, int>> parse_size(std::string_view text) {
   std::string s = trim(text);
   size_t x = s.find_first_of("xX");
@@ -276,6 +287,11 @@ Status validate(const StreamConfig& c) {
   if (c.live.delete_delay_segments < -1 || c.live.delete_delay_segments > 10000) {
     return invalid("live.delete_delay_segments", std::to_string(c.live.delete_delay_segments) +
                                                      " must be within 0..10000 (-1: window + 1)");
+  }
+  if (c.hls_segment_type == HlsSegmentType::kMpegTs && c.format != OutputFormat::kHls) {
+    return invalid("hls_segment_type", std::string("mpegts needs format hls, not ") + to_string(c.format) +
+                                           ": DASH lists fMP4 segments only (use fmp4 to serve DASH and HLS "
+                                           "from one set of segments)");
   }
   if (c.low_latency.chunk_frames < 0 || c.low_latency.chunk_frames > 1000) {
     return invalid("low_latency.chunk_frames", std::to_string(c.low_latency.chunk_frames) + " must be within 0..1000");

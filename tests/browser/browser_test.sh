@@ -2,10 +2,12 @@
 # gearbox's output in real players: dash.js and hls.js in headless Chromium, through gearbox's
 # own HTTP server and player page (check.mjs drives the browser).
 #
-# usage: browser_test.sh vod|live|corrupt GEARBOX ARTIFACT_DIR
+# usage: browser_test.sh vod|vod_hls_ts|live|live_window|corrupt GEARBOX ARTIFACT_DIR
 # Every stream has an AAC track (lavfi's tone), which both players must fetch and decode.
 #   vod      stream a 3-rung ladder, serve it with `gearbox serve`, force every rendition in both
 #            players: decoded size, pixels that are not blank, playback advancing, no errors
+#   vod_hls_ts  the same ladder as HLS over MPEG-TS segments (--hls-segment-type mpegts), in
+#            hls.js only (DASH cannot list TS segments)
 #   live     `gearbox stream --realtime --serve`: live playback advances in both players while
 #            gearbox is still writing the stream; then Ctrl-C (SIGTERM here) closes the stream
 #            as VOD while gearbox goes on serving, and a second one stops it
@@ -62,8 +64,9 @@ serve() {  # DIR: gearbox serve on 127.0.0.1 and a free port; sets $url
   echo "gearbox serve: $url"
 }
 
+manifests=(--manifest /manifest.mpd --manifest /master.m3u8)
 check() {  # extra checker options...; sets $rc, prints the checker's verdict
-  node "$here/check.mjs" --url "$url" --manifest /manifest.mpd --manifest /master.m3u8 --expect "$expect" --audio \
+  node "$here/check.mjs" --url "$url" "${manifests[@]}" --expect "$expect" --audio \
     --screenshot-dir "$artifacts" "$@" >"$artifacts/report.json" 2>"$work/check.err"
   rc=$?
   cat "$work/check.err"
@@ -79,6 +82,16 @@ case "$mode" in
     serve "$work/vod"
     check
     [ $rc -eq 0 ] || die "the players did not play every rendition (checker exit $rc; report: $artifacts/report.json)"
+    ;;
+
+  vod_hls_ts)
+    "$gearbox" stream "${ladder[@]}" --duration 12 --format hls --hls-segment-type mpegts -q -o "$work/ts" >/dev/null ||
+      die "gearbox stream --hls-segment-type mpegts failed"
+    ls "$work/ts" | grep -q '^v0-1\.ts$' || die "no v0-1.ts: the HLS segments are not MPEG-TS"
+    manifests=(--manifest /master.m3u8)
+    serve "$work/ts"
+    check --ts-start-quirk
+    [ $rc -eq 0 ] || die "hls.js did not play every rendition of the MPEG-TS stream (checker exit $rc; report: $artifacts/report.json)"
     ;;
 
   live)
@@ -188,7 +201,7 @@ case "$mode" in
     ;;
 
   *)
-    die "unknown mode (vod, live, live_window or corrupt)"
+    die "unknown mode (vod, vod_hls_ts, live, live_window or corrupt)"
     ;;
 esac
 echo "PASS ($mode); screenshots in $artifacts"

@@ -72,6 +72,22 @@ frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream
   -of csv=p=0 "$work/raw/v1.m3u8" | head -n 1)
 [ "$frames" = "160,48" ] || fail "raw input rendition v1: expected 160,48 (width,frames), got '$frames'"
 
+# The same raw frames as HLS over MPEG-TS segments: .ts files, no init segment, ffprobe reads them.
+ffmpeg -v error -f lavfi -i testsrc2=size=320x240:rate=24 -frames:v 48 -f rawvideo -pix_fmt rgb24 - |
+  "$gearbox" stream --input - --pix-fmt rgb24 --size 320x240 --rate 24 --segment 1 \
+    --format hls --hls-segment-type mpegts -q -o "$work/ts" >/dev/null ||
+  fail "streaming HLS over MPEG-TS failed"
+[ -f "$work/ts/v0-2.ts" ] && [ ! -f "$work/ts/v0-init.mp4" ] || fail "--hls-segment-type mpegts: no v0-2.ts, or an init segment"
+frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames \
+  -of csv=p=0 "$work/ts/master.m3u8" | head -n 1)
+[ "$frames" = "48" ] || fail "HLS over MPEG-TS: expected 48 frames, got '$frames'"
+out=$("$gearbox" stream --hls-segment-type mpegts -o "$work/x" 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "mpegts with DASH: exit $rc, expected 2"
+expect_contains "$out" "hls_segment_type: mpegts needs format hls, not" "mpegts with DASH"
+out=$("$gearbox" stream --format hls --hls-segment-type ts -o "$work/x" 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "--hls-segment-type ts: exit $rc"
+expect_contains "$out" 'hls_segment_type: "ts" is not fmp4 or mpegts' "--hls-segment-type ts"
+
 # The built-in test pattern, both formats.
 "$gearbox" stream --size 320x180 --rate 25 --frames 60 -q -o "$work/tp" >/dev/null || fail "testsrc stream failed"
 [ -f "$work/tp/manifest.mpd" ] && [ -f "$work/tp/master.m3u8" ] || fail "testsrc: manifests missing"

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "../support/media_reader.h"
+#include "../support/playlist.h"
 #include "../support/temp_dir.h"
 #include "../support/xml_query.h"
 #include "gearbox/streamer.h"
@@ -27,6 +28,9 @@ namespace {
 namespace fs = std::filesystem;
 using testing::decode_all;
 using testing::decode_audio;
+using testing::attribute_number;
+using testing::extinf;
+using testing::lines_of;
 using testing::read_file;
 using testing::XmlQuery;
 using testing::temp_dir;
@@ -34,27 +38,6 @@ using testing::temp_dir;
 // The beep: a 1 kHz tone that switches to 4 kHz for 40 ms at the start of every second.
 constexpr const char* kBeepingTone = "lavfi:sine=frequency=1000:beep_factor=4:sample_rate=48000";
 
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
-
-// EXTINF durations of a media playlist.
-std::vector<double> extinf(const std::string& playlist) {
-  std::vector<double> out;
-  for (const std::string& l : lines_of(playlist)) {
-    if (l.rfind("#EXTINF:", 0) == 0) out.push_back(std::stod(l.substr(8)));
-  }
-  return out;
-}
-
-int64_t attribute_number(const std::string& line, const std::string& name) {
-  size_t at = line.find(name + "=");
-  return at == std::string::npos ? -1 : std::stoll(line.substr(at + name.size() + 1));
-}
 
 // Collects log lines (the Streamer logs from its threads).
 struct LogLines {

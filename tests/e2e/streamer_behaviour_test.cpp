@@ -287,9 +287,9 @@ TEST(Streamer, ClearPreviousAssetsDeletesOnlyGearboxFiles) {
   fs::create_directories(dir);
   const std::vector<std::string> old_files = {"v0-41.m4s", "v3-2.m4s", "v0-init.mp4", "v7.m3u8",
                                               "manifest.mpd", "master.m3u8", "v1-9.m4s.tmp",
-                                              "a0-3.m4s", "a0-init.mp4", "a0.m3u8"};
+                                              "a0-3.m4s", "a0-init.mp4", "a0.m3u8", "v2-7.ts", "a0-4.ts"};
   const std::vector<std::string> user_files = {"notes.txt", "intro.mp4", "v0-x.m4s", "other.m3u8",
-                                               "audio.m3u8", "b0-1.m4s"};
+                                               "audio.m3u8", "b0-1.m4s", "v0-x.ts", "clip.ts"};
   for (const auto& f : old_files) testing::write_file(dir + "/" + f, "old");
   for (const auto& f : user_files) testing::write_file(dir + "/" + f, "mine");
   StreamConfig c = small_config(dir);

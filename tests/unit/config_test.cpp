@@ -79,6 +79,18 @@ TEST(Parse, RenditionErrorsNameTheEntryAndField) {
 
 TEST(Validate, AcceptsDefaults) { EXPECT_TRUE(validate(base()).ok()); }
 
+TEST(Parse, HlsSegmentTypes) {
+  EXPECT_EQ(*parse_hls_segment_type("fmp4"), HlsSegmentType::kFmp4);
+  EXPECT_EQ(*parse_hls_segment_type("mpegts"), HlsSegmentType::kMpegTs);
+  auto bad = parse_hls_segment_type("ts");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, "hls_segment_type: \"ts\" is not fmp4 or mpegts");
+  StreamConfig c = base();
+  c.format = OutputFormat::kHls;
+  c.hls_segment_type = HlsSegmentType::kMpegTs;
+  EXPECT_TRUE(validate(c).ok());
+}
+
 TEST(Validate, AudioFieldsOnlyMatterWithASource) {
   StreamConfig c = base();
   c.audio.channels = 0;  // no source: no audio, nothing to check
@@ -130,6 +142,13 @@ TEST(Validate, RejectsEachBadField) {
        [](StreamConfig& c) {
          c.audio.source = "a.wav";
          c.audio.sample_rate = 47000;
+       }},
+      {"hls_segment_type: mpegts needs format hls, not dash",
+       [](StreamConfig& c) { c.hls_segment_type = HlsSegmentType::kMpegTs; }},
+      {"hls_segment_type: mpegts needs format hls, not both",
+       [](StreamConfig& c) {
+         c.format = OutputFormat::kBoth;
+         c.hls_segment_type = HlsSegmentType::kMpegTs;
        }},
       {"audio.channels: 6 must be 1 (mono) or 2 (stereo)",
        [](StreamConfig& c) {

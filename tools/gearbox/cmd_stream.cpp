@@ -39,6 +39,8 @@ const char kHelp[] =
     "                          uploaded with HTTP PUT, old live segments DELETEd)\n"
     "                                                              [default: gearbox-out]\n"
     "  --format dash|hls|both  manifests to write over the same fMP4 segments [default: both]\n"
+    "  --hls-segment-type fmp4|mpegts  HLS segment container; mpegts (.ts, for old players)\n"
+    "                          needs --format hls [default: fmp4]\n"
     "  --segment SECONDS       segment duration; IDRs are forced on this grid  [default: 2]\n"
     "  --clear-prev-assets     first delete the segments, init segments, playlists and\n"
     "                          manifests an earlier stream left in the output folder\n"

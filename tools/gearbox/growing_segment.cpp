@@ -31,8 +31,9 @@ struct OpenSegment {
 }  // namespace
 
 void serve_growing_segments(httplib::Server& server, const std::string& dir) {
-  server.Get(R"(/([A-Za-z0-9_]+-[0-9]+\.m4s))", [dir](const httplib::Request& req, httplib::Response& res) {
+  server.Get(R"(/([A-Za-z0-9_]+-[0-9]+\.(m4s|ts)))", [dir](const httplib::Request& req, httplib::Response& res) {
     const std::string final_path = dir + "/" + req.matches[1].str();
+    const char* content_type = req.matches[2].str() == "ts" ? "video/mp2t" : "video/iso.segment";
     const std::string temp_path = final_path + ".tmp";
     auto segment = std::make_shared<OpenSegment>();
     const auto give_up = Clock::now() + kWaitToStart;
@@ -51,7 +52,7 @@ void serve_growing_segments(httplib::Server& server, const std::string& dir) {
     res.set_header("Cache-Control", "no-store");
     res.set_header("Access-Control-Allow-Origin", "*");
     res.set_chunked_content_provider(
-        "video/iso.segment", [segment, temp_path, final_path](size_t, httplib::DataSink& sink) {
+        content_type, [segment, temp_path, final_path](size_t, httplib::DataSink& sink) {
           char buffer[64 * 1024];
           auto idle_since = Clock::now();
           for (;;) {

@@ -13,7 +13,7 @@ class Server;
 
 namespace gearbox::cli {
 
-// Registers the handler for *.m4s requests that the static mount could not answer.
+// Registers the handler for *.m4s and *.ts requests that the static mount could not answer.
 void serve_growing_segments(httplib::Server& server, const std::string& dir);
 
 }  // namespace gearbox::cli

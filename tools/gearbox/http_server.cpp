@@ -148,6 +148,7 @@ Result<std::unique_ptr<StreamServer>> StreamServer::start(const ServeOptions& o)
   svr.set_file_extension_and_mimetype_mapping("mpd", "application/dash+xml");
   svr.set_file_extension_and_mimetype_mapping("m3u8", "application/vnd.apple.mpegurl");
   svr.set_file_extension_and_mimetype_mapping("m4s", "video/iso.segment");
+  svr.set_file_extension_and_mimetype_mapping("ts", "video/mp2t");
   svr.set_file_extension_and_mimetype_mapping("mp4", "video/mp4");
   svr.set_file_extension_and_mimetype_mapping("js", "text/javascript");
   svr.set_file_request_handler([](const httplib::Request& req, httplib::Response& res) {

@@ -56,7 +56,7 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
     // Options with a value: each helper stores it or reports the usage error (returning 2).
     static const char* const kWithValue[] = {
         "-o", "--output", "-i", "--input", "--size", "--pix-fmt", "--backend", "--preset",
-        "--tune", "--profile", "--format", "--segment", "--rate", "--duration", "--bitrate",
+        "--tune", "--profile", "--format", "--hls-segment-type", "--segment", "--rate", "--duration", "--bitrate",
         "--rendition", "--bpp", "--frames", "--bframes", "--maxrate-factor", "--vbv-seconds",
         "--queue-depth", "--window", "--delete-delay", "--chunk-frames", "--close-timeout",
         "--timestamps", "--nvenc-preset", "--nvenc-tuning", "--nvenc-rc", "--audio", "--audio-bitrate",
@@ -99,6 +99,7 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
     else if (arg == "--nvenc-tuning") o.config.nvenc.tuning = v;
     else if (arg == "--nvenc-rc") o.config.nvenc.rate_control = v;
     else if (arg == "--format") rc = parsed(parse_output_format, o.config.format);
+    else if (arg == "--hls-segment-type") rc = parsed(parse_hls_segment_type, o.config.hls_segment_type);
     else if (arg == "--segment") rc = parsed(parse_duration, o.config.segment_duration);
     else if (arg == "--rate") rc = parsed(parse_frame_rate, o.config.input_frame_rate);
     else if (arg == "--duration") rc = parsed(parse_duration, o.duration);

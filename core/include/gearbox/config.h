@@ -22,6 +22,14 @@ enum class OutputFormat { kDash, kHls, kBoth };
 const char* to_string(OutputFormat format);
 Result<OutputFormat> parse_output_format(std::string_view text);
 
+// The container of HLS media segments. fMP4 (CMAF) segments are the ones the MPD lists too, so
+// "both" formats share one set of files. MPEG-TS (StreamGear's HLS default, for players older
+// than fMP4 HLS: iOS before 10, old set-top boxes) gets its own .ts segments, so it needs
+// format hls: DASH cannot list TS segments.
+enum class HlsSegmentType { kFmp4, kMpegTs };
+const char* to_string(HlsSegmentType type);
+Result<HlsSegmentType> parse_hls_segment_type(std::string_view text);  // "fmp4", "mpegts"
+
 struct RenditionSpec {
   int width = 0;
   int height = 0;
@@ -133,6 +141,7 @@ struct StreamConfig {
   // live segments removed with DELETE), as an ingest server or a WebDAV folder accepts.
   std::string output;
   OutputFormat format = OutputFormat::kDash;  // StreamGear's default
+  HlsSegmentType hls_segment_type = HlsSegmentType::kFmp4;
   Rational input_frame_rate{25, 1};           // StreamGear's default
   double bpp = 0.1;                           // bits per pixel for the bitrate rule
   std::optional<int64_t> primary_bitrate_kbps;  // default: the bitrate rule at source size

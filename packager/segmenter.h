@@ -1,0 +1,34 @@
+// What the packager needs of a track's segment writer, whatever the container: packets in,
+// one file per segment out, and a record of each segment once its file is complete.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "gearbox/backend.h"
+#include "track.h"
+
+namespace gearbox::packager {
+
+class Segmenter {
+ public:
+  // Called after a segment file is complete on disk.
+  using SegmentCallback = std::function<Status(const SegmentRecord&)>;
+  // Called after the bytes of some frames reached the file system (each chunk, or each
+  // segment without chunking), with those frames' pts as the encoder gave them.
+  using FlushCallback = std::function<void(const std::vector<int64_t>& pts)>;
+
+  virtual ~Segmenter() = default;
+  // Packets in decode order. The first must be a keyframe; every later keyframe starts a segment
+  // (for an audio track, `keyframe` marks the AAC frame that starts a segment).
+  virtual Status write(const EncodedPacket& packet) = 0;
+  // Writes the last segment, which ends at media time `end` or one frame after the last frame
+  // if that is later. No write() afterwards.
+  virtual Status finish(int64_t end) = 0;
+  // Media time of the first frame in the files, which a DASH manifest subtracts
+  // (presentationTimeOffset) so the stream starts at 0.
+  virtual int64_t presentation_offset() const = 0;
+};
+
+}  // namespace gearbox::packager
