@@ -86,7 +86,15 @@ Status Packager::on_segment(size_t track, const SegmentRecord& record) {
   Status s;
   {
     std::lock_guard<std::timed_mutex> lock(mutex_);
-    uploaded(media_segment_name(model_.tracks[track].id, record.number, model_.container));
+    const std::string name = media_segment_name(model_.tracks[track].id, record.number, model_.container);
+    if (model_.final) {
+      // Finished by finish_now() while this track's writer was still running (a thread left
+      // behind by a close timeout): the final manifests are out and stay as they are, so the
+      // late segment is not part of the output.
+      std::remove((paths_.directory + "/" + name).c_str());
+      return {};
+    }
+    uploaded(name);
     model_.segments[track].push_back(record);
     model_.presentation_offsets[track] = segmenters_[track]->presentation_offset();
     size_t ready = model_.segments[0].size();

@@ -124,7 +124,7 @@ void AudioPipeline::run() {
     }
     if (video_ticks < 0) continue;  // woken before the first frame's pts arrived
     const int64_t video_end = samples_of(video_ticks);
-    Status s = produce(final ? video_end : video_end + lead, final);
+    Status s = produce(final ? video_end : video_end + lead, final, video_ticks);
     if (s && final) {
       trim_stats_to(video_end);
       if (source_done_ && source_stopped_at_ >= video_end) {
@@ -149,7 +149,7 @@ void AudioPipeline::run() {
   }
 }
 
-Status AudioPipeline::produce(int64_t want, bool final) {
+Status AudioPipeline::produce(int64_t want, bool final, int64_t video_ticks) {
   const bool live = source_->wall_clock();
   // A live source is drained as it delivers (one chunk per turn, blocking); at the end it has
   // until one second after the video's end in wall time to deliver the rest.
@@ -167,6 +167,9 @@ Status AudioPipeline::produce(int64_t want, bool final) {
       source_stopped("ended", false);
     } else {
       GEARBOX_RETURN_IF_ERROR(place(chunk));
+      // What is encoded goes on to the packager now, not once `want` is reached: a source
+      // that delivers slowly (or stalls) still has its complete segments written.
+      GEARBOX_RETURN_IF_ERROR(send_ready(video_ticks, false));
     }
     if (live && !final) break;
   }

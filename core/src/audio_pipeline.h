@@ -77,7 +77,9 @@ class AudioPipeline {
  private:
   AudioPipeline(const AudioOptions& options, int64_t video_timescale, Rational segment_duration, LogFn log);
   void run();
-  Status produce(int64_t want, bool final);   // reads or fills silence until `want` samples
+  // Reads (or fills silence) until `want` samples, sending what is ready before `video_ticks`
+  // to the packager as it goes.
+  Status produce(int64_t want, bool final, int64_t video_ticks);
   Status place(const AudioChunk& chunk);       // writes a chunk at its place on the clock
   // Packets before `video` (samples: the last frame pushed, or the video's end when final) go
   // to the packager, those that start a segment marked.

@@ -2,7 +2,9 @@
 // by independent readers (libavformat/libavcodec for media, libxml2 for the MPD, the HLS
 // playlists line by line), and audio/video sync measured on what a player would fetch.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,6 +13,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <future>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -537,9 +540,26 @@ TEST(Audio, SourceThatCannotBeOpenedIsAnErrorNamingTheFieldAtOpen) {
   fs::remove_all(dir);
 }
 
-// Answers one HTTP request with a WAV file (48 kHz mono, a 1 kHz tone) whose Content-Length
-// promises `promised` seconds, sends `sent` seconds of it and closes the connection: a network
-// source that breaks mid-stream.
+// A WAV file (48 kHz mono, a 1 kHz tone) whose header promises `promised` seconds, with the
+// first `sent` seconds of its samples.
+std::string tone_wav(double promised, double sent) {
+  const uint32_t data_bytes = static_cast<uint32_t>(promised * 48000) * 2;
+  std::string wav = "RIFF";
+  auto u32 = [&](uint32_t v) { for (int i = 0; i < 4; ++i) wav += static_cast<char>(v >> (8 * i)); };
+  auto u16 = [&](uint16_t v) { for (int i = 0; i < 2; ++i) wav += static_cast<char>(v >> (8 * i)); };
+  u32(36 + data_bytes);
+  wav += "WAVEfmt ";
+  u32(16), u16(1), u16(1), u32(48000), u32(96000), u16(2), u16(16);
+  wav += "data";
+  u32(data_bytes);
+  for (int i = 0; i < static_cast<int>(sent * 48000); ++i) {
+    u16(static_cast<uint16_t>(static_cast<int16_t>(8000 * std::sin(2 * M_PI * 1000 * i / 48000.0))));
+  }
+  return wav;
+}
+
+// Answers one HTTP request with tone_wav(promised, sent), its Content-Length promising all of
+// it, and closes the connection: a network source that breaks mid-stream.
 class BrokenWavServer {
  public:
   BrokenWavServer(double promised, double sent) {
@@ -567,20 +587,10 @@ class BrokenWavServer {
     if (client < 0) return;
     char request[4096];
     (void)!recv(client, request, sizeof request, 0);
-    const uint32_t data_bytes = static_cast<uint32_t>(promised * 48000) * 2;
-    std::string wav = "RIFF";
-    auto u32 = [&](uint32_t v) { for (int i = 0; i < 4; ++i) wav += static_cast<char>(v >> (8 * i)); };
-    auto u16 = [&](uint16_t v) { for (int i = 0; i < 2; ++i) wav += static_cast<char>(v >> (8 * i)); };
-    u32(36 + data_bytes);
-    wav += "WAVEfmt ";
-    u32(16), u16(1), u16(1), u32(48000), u32(96000), u16(2), u16(16);
-    wav += "data";
-    u32(data_bytes);
-    for (int i = 0; i < static_cast<int>(sent * 48000); ++i) {
-      u16(static_cast<uint16_t>(static_cast<int16_t>(8000 * std::sin(2 * M_PI * 1000 * i / 48000.0))));
-    }
+    const std::string wav = tone_wav(promised, sent);
     const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: audio/wav\r\nContent-Length: " +
-                             std::to_string(44 + data_bytes) + "\r\nConnection: close\r\n\r\n";
+                             std::to_string(44 + static_cast<uint32_t>(promised * 48000) * 2) +
+                             "\r\nConnection: close\r\n\r\n";
     (void)!send(client, head.data(), head.size(), MSG_NOSIGNAL);
     (void)!send(client, wav.data(), wav.size(), MSG_NOSIGNAL);
     close(client);
@@ -605,6 +615,80 @@ TEST(Audio, SourceThatFailsMidStreamIsReportedAndTheVideoGoesOn) {
   EXPECT_LT(peak_between(a, 1.1, 4.0), 0.001) << "silence after it";
   EXPECT_FALSE(st.audio.source_error.empty()) << "reported in the stats";
   EXPECT_TRUE(log.contains("failed at 1.0")) << "and in the log";
+  fs::remove_all(dir);
+}
+
+// A source wedged inside read() for good, as a capture driver can be: a FIFO whose writer sends
+// 8 s of a WAV promising 60 (enough for libavformat's probing at open) and then goes silent
+// without closing (no interrupt callback reaches a blocked read(2)), while 12 s of video come. close() still returns within close_timeout_seconds, with kTimeout and
+// final manifests listing the segments complete in every track, and the streamer can be
+// destroyed at once; the stuck audio thread is left behind until its read returns.
+TEST(Audio, CloseReturnsInTimeWhenTheSourceHangsInARead) {
+  const std::string dir = temp_dir("audio-hang");
+  const std::string fifo = dir + "-source.wav";
+  fs::remove(fifo);
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::promise<void> release;
+  std::thread writer([&fifo, done = release.get_future()] {
+    const int fd = ::open(fifo.c_str(), O_WRONLY);  // waits for gearbox to open it
+    if (fd < 0) return;
+    const std::string wav = tone_wav(60.0, 8.0);
+    (void)!::write(fd, wav.data(), wav.size());
+    done.wait();  // silent, but open: the reader's read() blocks
+    ::close(fd);
+  });
+  StreamConfig c = audio_config(dir, fifo, {25, 1});
+  c.close_timeout_seconds = 1;
+  auto s = Streamer::open(c);
+  if (!s.ok()) {
+    release.set_value();
+    writer.join();
+    FAIL() << s.error().message;
+  }
+  TestPattern pattern(160, 90);
+  for (int i = 0; i < 300; ++i) EXPECT_TRUE((*s)->push(pattern.render(i)).ok());  // 12 s
+  // The audio takes all 8 s and completes segments 1-7; segment 8 waits for samples past 8 s,
+  // which never come: the source thread is now blocked in read().
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while ((*s)->stats().audio.segments_written < 7 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ((*s)->stats().audio.segments_written, 7);
+  const auto t0 = std::chrono::steady_clock::now();
+  const Status closed = (*s)->close();
+  const double close_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(closed.code(), ErrorCode::kTimeout) << closed.message();
+  EXPECT_NE(closed.message().find("the final manifests list the 7 segments complete in every rendition"),
+            std::string::npos) << closed.message();
+  EXPECT_LT(close_seconds, 3.0) << "close_timeout_seconds is 1";
+  const auto t1 = std::chrono::steady_clock::now();
+  s.value().reset();
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count(), 0.5)
+      << "destroying the streamer waited for the stuck source";
+
+  // The 7 segments complete in every track are listed, and play.
+  const std::string final_mpd = read_file(dir + "/manifest.mpd");
+  testing::XmlQuery mpd(final_mpd);
+  ASSERT_TRUE(mpd.ok());
+  EXPECT_EQ(mpd.value("/d:MPD/@type"), "static");
+  EXPECT_EQ(mpd.value("/d:MPD/@mediaPresentationDuration"), "PT7.000S");
+  for (const std::string track : {"v0", "a0"}) {
+    EXPECT_EQ(testing::uris(read_file(dir + "/" + track + ".m3u8")).size(), 7u) << track;
+  }
+  auto a = decode_audio(dir + "/a0.m3u8");
+  ASSERT_TRUE(a.ok) << a.error;
+  EXPECT_NEAR(a.seconds(), 7.0, 0.04);
+  EXPECT_EQ(decode_all(dir + "/v0.m3u8").frames.size(), 175u);
+
+  // The left-behind thread wakes when the writer closes (end of file) and stops; the final
+  // manifests stay as close() left them.
+  const std::string final_playlist = read_file(dir + "/a0.m3u8");
+  release.set_value();
+  writer.join();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(read_file(dir + "/manifest.mpd"), final_mpd);
+  EXPECT_EQ(read_file(dir + "/a0.m3u8"), final_playlist);
+  fs::remove(fifo);
   fs::remove_all(dir);
 }
 
