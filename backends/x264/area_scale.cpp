@@ -31,10 +31,14 @@ void rows_reference(const uint8_t* r0, const uint8_t* r1, const uint8_t* r2, uin
 }
 
 #ifdef GEARBOX_AREA_SSSE3
-// Both horizontal sums of 8 outputs in two instructions: the 12 source bytes at `s` (loaded
-// as 16) shuffled into the pairs (a, b), (b, c), multiplied-added with weights (2, 1), (1, 2).
+// Both horizontal sums of 8 outputs in two instructions: 12 source bytes, starting `skip`
+// bytes into the 16 loaded from `s`, shuffled into the pairs (a, b), (b, c) and
+// multiplied-added with weights (2, 1), (1, 2).
+template <int skip>
 [[gnu::target("ssse3")]] inline __m128i sums_ssse3(const uint8_t* row, int s) {
-  const __m128i pairs = _mm_setr_epi8(0, 1, 1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10, 10, 11);
+  const __m128i pairs = _mm_setr_epi8(0 + skip, 1 + skip, 1 + skip, 2 + skip, 3 + skip, 4 + skip, 4 + skip,
+                                      5 + skip, 6 + skip, 7 + skip, 7 + skip, 8 + skip, 9 + skip,
+                                      10 + skip, 10 + skip, 11 + skip);
   const __m128i weights = _mm_setr_epi8(2, 1, 1, 2, 2, 1, 1, 2, 2, 1, 1, 2, 2, 1, 1, 2);
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + s));
   return _mm_maddubs_epi16(_mm_shuffle_epi8(v, pairs), weights);
@@ -47,22 +51,24 @@ void rows_reference(const uint8_t* r0, const uint8_t* r1, const uint8_t* r2, uin
                          _mm_set1_epi16(static_cast<short>(kNinth)));
 }
 
-// 16 output columns per step; returns the first column it left to the reference.
+// 16 output columns (24 source bytes) per step. The second half's 12 bytes are loaded from 4
+// bytes early, so no load reads past the 24 bytes a step covers; a row whose width is not a
+// multiple of 16 ends with a step that overlaps the previous one (same values written
+// twice). Returns the first column it left to the reference: 0 for rows under 16 outputs.
 [[gnu::target("ssse3")]] int rows_ssse3(const uint8_t* r0, const uint8_t* r1, const uint8_t* r2,
                                         uint8_t* d0, uint8_t* d1, int out_width) {
-  const int in_width = out_width / 2 * 3;
-  int x = 0;
-  // The second 16-byte load starts 12 bytes after the first: stay inside the source row.
-  for (; x + 16 <= out_width && x / 2 * 3 + 28 <= in_width; x += 16) {
+  if (out_width < 16) return 0;
+  for (int x = 0;; x += 16) {
+    if (x + 16 > out_width) x = out_width - 16;
     const int s = x / 2 * 3;
-    const __m128i a0 = sums_ssse3(r0, s), a1 = sums_ssse3(r1, s), a2 = sums_ssse3(r2, s);
-    const __m128i b0 = sums_ssse3(r0, s + 12), b1 = sums_ssse3(r1, s + 12), b2 = sums_ssse3(r2, s + 12);
+    const __m128i a0 = sums_ssse3<0>(r0, s), a1 = sums_ssse3<0>(r1, s), a2 = sums_ssse3<0>(r2, s);
+    const __m128i b0 = sums_ssse3<4>(r0, s + 8), b1 = sums_ssse3<4>(r1, s + 8), b2 = sums_ssse3<4>(r2, s + 8);
     _mm_storeu_si128(reinterpret_cast<__m128i*>(d0 + x),
                      _mm_packus_epi16(weigh_ssse3(a0, a1), weigh_ssse3(b0, b1)));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(d1 + x),
                      _mm_packus_epi16(weigh_ssse3(a2, a1), weigh_ssse3(b2, b1)));
+    if (x + 16 == out_width) return out_width;
   }
-  return x;
 }
 
 bool has_ssse3() {
