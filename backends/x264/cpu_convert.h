@@ -1,9 +1,10 @@
-// Colour conversion and scaling on the CPU, each with the library that measured faster in
+// Colour conversion and scaling on the CPU, each with what measured fastest in
 // bench/convert_scale_bench.cpp on this project's 2-core machines: libyuv converts RGB to I420
-// about 6x faster than libswscale (1080p BGR24: 1.0 ms against 6.0 ms), while libswscale's
-// area filter scales 1080p to 720p twice as fast as libyuv's box filter (0.9 ms against 2.1 ms;
-// Debian's libyuv has no SIMD path for 2/3 ratios). Both produce BT.601 limited range, which
-// the x264 encoder signals in its VUI.
+// about 6x faster than libswscale (1080p BGR24: 1.0 ms against 6.0 ms). Scaling is an area
+// filter throughout: gearbox's own SIMD code for 3:2 (1080p to 720p, area_scale.h), libyuv's
+// box filter for exact halvings, libswscale's SWS_AREA for every other ratio (Debian's libyuv
+// has no SIMD path for those). Both conversions produce BT.601 limited range, which the x264
+// encoder signals in its VUI.
 #pragma once
 
 #include <mutex>
@@ -20,7 +21,8 @@ namespace gearbox {
 Status convert_to_i420(const FrameView& frame, CpuSurface& out);
 
 // Scales I420 surfaces with an area (box-average) filter: the one that does not alias when
-// downscaling. An exact halving goes through libyuv's 2x box path (720p to 360p: 0.02 ms
+// downscaling. 3:2 goes through area_scale.h (the same picture as libswscale's, in a fraction
+// of the instructions); an exact halving through libyuv's 2x box path (720p to 360p: 0.02 ms
 // against 0.26 ms in libswscale); any other ratio through libswscale, which keeps one context
 // per size pair. Safe to call from several threads.
 class I420Scaler {

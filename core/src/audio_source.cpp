@@ -1,11 +1,13 @@
 #include "audio_source.h"
 
+#include <dlfcn.h>
+
 #include <filesystem>
-#include <mutex>
+#include <string>
 
 extern "C" {
 #include <libavcodec/avcodec.h>
-#include <libavdevice/avdevice.h>
+#include <libavdevice/version.h>
 #include <libavformat/avformat.h>
 #include <libavutil/channel_layout.h>
 #include <libavutil/opt.h>
@@ -30,9 +32,26 @@ struct InputSpec {
   std::string description;
 };
 
+// libavdevice (the capture devices: alsa, pulse, ...) is loaded when the first audio source
+// is opened instead of being linked: with it come libavfilter and some 80 more libraries (SDL,
+// Vulkan, speech synthesis voices, ...) that cost every gearbox process about 11 MB of resident
+// memory and a share of its start-up relocations, audio or not. Never unloaded: the formats
+// it registers point into it. Returns why it could not be loaded, or "" once it is.
+const std::string& load_capture_devices() {
+  static const std::string reason = []() -> std::string {
+    const std::string name = "libavdevice.so." + std::to_string(LIBAVDEVICE_VERSION_MAJOR);
+    void* library = dlopen(name.c_str(), RTLD_NOW);
+    if (!library) return dlerror();
+    auto register_all = reinterpret_cast<void (*)()>(dlsym(library, "avdevice_register_all"));
+    if (!register_all) return name + " has no avdevice_register_all";
+    register_all();
+    return "";
+  }();
+  return reason;
+}
+
 InputSpec parse_input_spec(const std::string& source) {
-  static std::once_flag registered;
-  std::call_once(registered, [] { avdevice_register_all(); });
+  load_capture_devices();
   InputSpec spec;
   spec.url = source;
   std::error_code ec;
@@ -101,8 +120,10 @@ Status AudioSource::open_input(const AudioOptions& options) {
   read_deadline_us_ = av_gettime_relative() + kStallSeconds * 1000000LL;
   int rc = avformat_open_input(&input_, spec.url.c_str(), spec.format, nullptr);
   if (rc < 0) {
+    const std::string& no_devices = load_capture_devices();
     return invalid("cannot be opened" + (spec.format ? " as " + std::string(spec.format->name) : "") +
-                   ": " + av_text(rc));
+                   ": " + av_text(rc) +
+                   (no_devices.empty() ? "" : " (capture devices unavailable: " + no_devices + ")"));
   }
   // A capture device already describes its stream; probing it would only wait for samples.
   if (!device_) rc = avformat_find_stream_info(input_, nullptr);
