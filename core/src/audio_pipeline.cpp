@@ -168,8 +168,10 @@ Status AudioPipeline::produce(int64_t want, bool final, int64_t video_ticks) {
     } else {
       GEARBOX_RETURN_IF_ERROR(place(chunk));
       // What is encoded goes on to the packager now, not once `want` is reached: a source
-      // that delivers slowly (or stalls) still has its complete segments written.
-      GEARBOX_RETURN_IF_ERROR(send_ready(video_ticks, false));
+      // that delivers slowly (or stalls) still has its complete segments written. At the end
+      // the caller sends everything with send_ready(final), which also decides which packet
+      // is the last one.
+      if (!final) GEARBOX_RETURN_IF_ERROR(send_ready(video_ticks, false));
     }
     if (live && !final) break;
   }
