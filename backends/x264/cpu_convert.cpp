@@ -13,10 +13,16 @@ extern "C" {
 namespace gearbox {
 
 Status convert_to_i420(const FrameView& f, CpuSurface& out) {
-  uint8_t* y = out.plane(0);
-  uint8_t* u = out.plane(1);
-  uint8_t* v = out.plane(2);
-  const int ys = out.stride(0), us = out.stride(1), vs = out.stride(2);
+  uint8_t* planes[3] = {out.plane(0), out.plane(1), out.plane(2)};
+  const int strides[3] = {out.stride(0), out.stride(1), out.stride(2)};
+  return convert_to_i420(f, planes, strides);
+}
+
+Status convert_to_i420(const FrameView& f, uint8_t* const planes[3], const int strides[3]) {
+  uint8_t* y = planes[0];
+  uint8_t* u = planes[1];
+  uint8_t* v = planes[2];
+  const int ys = strides[0], us = strides[1], vs = strides[2];
   const int w = f.width, h = f.height;
   int rc = 0;
   // libyuv names packed formats by their little-endian word order: its "RGB24" is B,G,R in

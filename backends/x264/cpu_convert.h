@@ -19,6 +19,8 @@ namespace gearbox {
 
 // Converts any supported input frame to I420 at the same size.
 Status convert_to_i420(const FrameView& frame, CpuSurface& out);
+// The same into I420 planes of the frame's size (banded_ladder.h converts a band of rows so).
+Status convert_to_i420(const FrameView& frame, uint8_t* const planes[3], const int strides[3]);
 
 // Scales I420 surfaces with an area (box-average) filter: the one that does not alias when
 // downscaling. 3:2 goes through area_scale.h (the same picture as libswscale's, in a fraction

@@ -90,4 +90,27 @@ std::vector<int> scale_sources(const std::vector<SizeKey>& sizes, SizeKey source
   return from;
 }
 
+std::vector<ScaleRequest> every_frame_scales(const std::vector<RenditionPlan>& ladder, Rational input_rate,
+                                             SizeKey source) {
+  const std::vector<SizeKey> sizes = distinct_sizes(ladder);
+  const std::vector<int> from = scale_sources(sizes, source);
+  std::vector<char> always(sizes.size(), 0);
+  for (const RenditionPlan& r : ladder) {
+    if (!(r.frame_rate == input_rate)) continue;  // decimated: not every frame
+    for (size_t k = 0; k < sizes.size(); ++k) always[k] |= sizes[k] == SizeKey{r.width, r.height};
+  }
+  for (size_t k = sizes.size(); k-- > 0;) {
+    if (always[k] && from[k] >= 0) always[static_cast<size_t>(from[k])] = 1;
+  }
+  std::vector<ScaleRequest> requests;
+  std::vector<int> request_of(sizes.size(), -1);
+  for (size_t k = 0; k < sizes.size(); ++k) {
+    if (!always[k] || sizes[k] == source) continue;
+    const int f = from[k] < 0 ? -1 : request_of[static_cast<size_t>(from[k])];  // -1 also for the source size
+    request_of[k] = static_cast<int>(requests.size());
+    requests.push_back({f, sizes[k].width, sizes[k].height});
+  }
+  return requests;
+}
+
 }  // namespace gearbox

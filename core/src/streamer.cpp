@@ -242,6 +242,8 @@ Status Streamer::Impl::start(const FrameView& frame) {
   device_options.input_format = frame.format;
   device_options.pool_size = config.queue_depth * 2 + 4;
   device_options.encoder_sessions = static_cast<int>(plan.size());
+  device_options.every_frame_scales =
+      every_frame_scales(plan, config.input_frame_rate, SizeKey{frame.width, frame.height});
   auto opened = selection.backend->open(device_options);
   if (!opened) return opened.error();
   std::unique_ptr<Device> dev = std::move(opened.value());

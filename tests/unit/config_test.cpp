@@ -251,5 +251,39 @@ TEST(Ladder, SmallerSizesScaleFromTheSmallestPictureTwiceTheirSize) {
   EXPECT_EQ(scale_sources({{640, 360}}, {1920, 1080}), (std::vector<int>{-1}));
 }
 
+TEST(Ladder, EveryFrameScalesAreTheSizesOfRenditionsAtTheInputRateAndTheirSources) {
+  StreamConfig c = base();
+  c.input_frame_rate = {30, 1};
+  c.renditions.push_back({1280, 720, 2500, {}});
+  c.renditions.push_back({640, 360, 800, {}});
+  c.renditions.push_back({1920, 1080, 2000, {}});  // the source size: the uploaded picture
+  auto ladder = plan_ladder(c, 1920, 1080);
+  ASSERT_TRUE(ladder.ok());
+  auto requests = every_frame_scales(*ladder, c.input_frame_rate, {1920, 1080});
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].from, -1);
+  EXPECT_EQ(requests[0].width, 1280);
+  EXPECT_EQ(requests[1].from, 0);  // 360p from 720p, as scale_sources() says
+  EXPECT_EQ(requests[1].height, 360);
+
+  // 360p at half the rate takes every other frame only: not listed.
+  c.renditions[1].frame_rate = Rational{15, 1};
+  ladder = plan_ladder(c, 1920, 1080);
+  ASSERT_TRUE(ladder.ok());
+  requests = every_frame_scales(*ladder, c.input_frame_rate, {1920, 1080});
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].width, 1280);
+
+  // 720p at half the rate, 360p at the full rate: 720p is still made on every frame, for 360p.
+  c.renditions[0].frame_rate = Rational{15, 1};
+  c.renditions[1].frame_rate.reset();
+  ladder = plan_ladder(c, 1920, 1080);
+  ASSERT_TRUE(ladder.ok());
+  requests = every_frame_scales(*ladder, c.input_frame_rate, {1920, 1080});
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].width, 1280);
+  EXPECT_EQ(requests[1].from, 0);
+}
+
 }  // namespace
 }  // namespace gearbox

@@ -116,6 +116,14 @@ class Encoder {
   virtual EncoderStats stats() const = 0;
 };
 
+// A smaller picture the engine will ask scale() for: from the uploaded picture (from = -1) or
+// from the picture of an earlier request.
+struct ScaleRequest {
+  int from = -1;
+  int width = 0;
+  int height = 0;
+};
+
 struct DeviceOptions {
   int width = 0;  // source size: every upload() has it
   int height = 0;
@@ -124,6 +132,10 @@ struct DeviceOptions {
   // Encoders the engine will open on this device (one per rendition). Hardware encoders have
   // session limits: a device says up front, and in its errors, how many the ladder needs.
   int encoder_sessions = 1;
+  // The scales the engine asks for on every frame, in order. A CPU device may make them in
+  // upload(), in the same pass as the conversion while the picture is still in cache
+  // (x264/banded_ladder.h), and hand them out in scale(). Other devices ignore it.
+  std::vector<ScaleRequest> every_frame_scales;
 };
 
 class Device {

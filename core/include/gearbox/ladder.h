@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "gearbox/backend.h"
 #include "gearbox/config.h"
 
 namespace gearbox {
@@ -39,5 +40,12 @@ std::vector<SizeKey> distinct_sizes(const std::vector<RenditionPlan>& ladder);
 // dimensions. Scaling 720p to 360p costs a tenth of scaling 1080p to 360p, and a reduction of
 // 2x or more through an area filter does not alias.
 std::vector<int> scale_sources(const std::vector<SizeKey>& sizes, SizeKey source);
+
+// The scales the engine makes on every frame (DeviceOptions::every_frame_scales): the sizes
+// of renditions at the input rate, and the sizes those are scaled from, in the order of
+// distinct_sizes() and from the pictures scale_sources() names. A size equal to the source's
+// is the uploaded picture itself and is not listed.
+std::vector<ScaleRequest> every_frame_scales(const std::vector<RenditionPlan>& ladder, Rational input_rate,
+                                             SizeKey source);
 
 }  // namespace gearbox
