@@ -1,5 +1,6 @@
 // Why the x264 backend converts and scales the way it does: libyuv, libswscale and gearbox's
-// own 3:2 area filter on the same work, side by side. Run: build/bench/gearbox_bench_convert_scale
+// own converter and 3:2 area filter on the same work, side by side, and the whole upload of
+// the bench ladder in two passes and in one. Run: build/bench/gearbox_bench_convert_scale
 #include <benchmark/benchmark.h>
 #include <libyuv.h>
 
@@ -10,6 +11,10 @@ extern "C" {
 #include <vector>
 
 #include "../backends/x264/area_scale.h"
+#include "../backends/x264/banded_ladder.h"
+#include "../backends/x264/cpu_convert.h"
+#include "../backends/x264/rgb24_to_i420.h"
+#include "gearbox/cpu_surface.h"
 #include "gearbox/test_pattern.h"
 
 namespace {
@@ -40,6 +45,64 @@ void BM_ConvertBgr24ToI420_libyuv(benchmark::State& state) {
   I420 out(w, h);
   for (auto _ : state) {
     libyuv::RGB24ToI420(f.data[0], f.stride[0], out.y.data(), w, out.u.data(), w / 2, out.v.data(), w / 2, w, h);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+// gearbox's one-pass converter (libyuv's arithmetic without its 32-bit intermediate row).
+void BM_ConvertBgr24ToI420_gearbox(benchmark::State& state) {
+  const int w = static_cast<int>(state.range(0)), h = static_cast<int>(state.range(1));
+  gearbox::TestPattern pattern(w, h);
+  gearbox::FrameView f = pattern.render(7);
+  I420 out(w, h);
+  if (!gearbox::rgb24_to_i420_available()) state.SkipWithError("no AVX2 on this CPU");
+  for (auto _ : state) {
+    gearbox::rgb24_to_i420(gearbox::Rgb24Order::kBgr, f.data[0], f.stride[0], out.y.data(), w, out.u.data(), w / 2,
+                           out.v.data(), w / 2, w, h);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+// The x264 backend's whole upload for the bench ladder (1080p BGR24 to 1080p, 720p, 360p I420),
+// with the frame coming from memory as in a real run: 16 distinct frames (100 MB) in turn.
+// Two passes (convert the frame, then scale the whole picture per size) against one banded
+// pass (banded_ladder.h).
+struct LadderUpload {
+  LadderUpload() : whole(1920, 1080), mid(1280, 720), small(640, 360) {
+    gearbox::TestPattern pattern(1920, 1080);
+    for (int i = 0; i < 16; ++i) {
+      gearbox::FrameView f = pattern.render(i);
+      frames.emplace_back(f.data[0], f.data[0] + static_cast<size_t>(f.stride[0]) * 1080);
+    }
+  }
+  gearbox::FrameView frame(int64_t n) const {
+    return gearbox::FrameView::packed(gearbox::PixelFormat::kBGR24, 1920, 1080, frames[n % 16].data());
+  }
+  std::vector<std::vector<uint8_t>> frames;
+  gearbox::CpuSurface whole, mid, small;
+};
+
+void BM_LadderUpload1080p_two_passes(benchmark::State& state) {
+  LadderUpload u;
+  gearbox::I420Scaler scaler;
+  int64_t n = 0;
+  for (auto _ : state) {
+    (void)gearbox::convert_to_i420(u.frame(n++), u.whole);
+    (void)scaler.scale(u.whole, u.mid);
+    (void)scaler.scale(u.mid, u.small);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_LadderUpload1080p_banded(benchmark::State& state) {
+  LadderUpload u;
+  const gearbox::BandedPlan plan = gearbox::plan_banded_ladder(1920, 1080, {{-1, 1280, 720}, {0, 640, 360}});
+  int64_t n = 0;
+  for (auto _ : state) {
+    (void)gearbox::convert_and_scale_banded(u.frame(n++), plan, u.whole, {&u.mid, &u.small});
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(state.iterations());
@@ -106,6 +169,9 @@ void BM_ScaleI420_gearbox_area_3to2(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_ConvertBgr24ToI420_libyuv)->Args({1920, 1080})->Args({1280, 720})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ConvertBgr24ToI420_gearbox)->Args({1920, 1080})->Args({1280, 720})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LadderUpload1080p_two_passes)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LadderUpload1080p_banded)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ConvertBgr24ToI420_swscale)->Args({1920, 1080})->Args({1280, 720})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ScaleI420_libyuv_box)->Args({1280, 720, 0, 0})->Args({960, 540, 0, 0})->Args({640, 360, 0, 0})->Args({640, 360, 1280, 720})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ScaleI420_libyuv_bilinear)->Args({1280, 720, 0, 0})->Args({960, 540, 0, 0})->Args({640, 360, 0, 0})->Args({640, 360, 1280, 720})->Unit(benchmark::kMillisecond);

@@ -9,6 +9,7 @@ extern "C" {
 #include <string>
 
 #include "area_scale.h"
+#include "rgb24_to_i420.h"
 
 namespace gearbox {
 
@@ -27,6 +28,13 @@ Status convert_to_i420(const FrameView& f, uint8_t* const planes[3], const int s
   int rc = 0;
   // libyuv names packed formats by their little-endian word order: its "RGB24" is B,G,R in
   // memory, "RAW" is R,G,B, "ARGB" is B,G,R,A and "ABGR" is R,G,B,A.
+  // 24-bit RGB: gearbox's one-pass converter where the CPU has AVX2, libyuv's arithmetic
+  // exactly (rgb24_to_i420.h); libyuv itself otherwise.
+  if ((f.format == PixelFormat::kBGR24 || f.format == PixelFormat::kRGB24) &&
+      rgb24_to_i420(f.format == PixelFormat::kBGR24 ? Rgb24Order::kBgr : Rgb24Order::kRgb, f.data[0], f.stride[0],
+                    y, ys, u, us, v, vs, w, h)) {
+    return {};
+  }
   switch (f.format) {
     case PixelFormat::kBGR24:
       rc = libyuv::RGB24ToI420(f.data[0], f.stride[0], y, ys, u, us, v, vs, w, h);
