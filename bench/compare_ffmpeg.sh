@@ -94,7 +94,7 @@ measure() {
   /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" bash -c \
     "rates=(\$rates_s) widths=(\$widths_s) heights=(\$heights_s); run_$1"
   read -r wall user sys rss < "$work/time.txt"
-  echo "$1 $wall $(echo "$user + $sys" | bc -l) $rss" >> "$work/results.txt"
+  echo "$1 $wall $(echo "$user + $sys" | bc -l) $rss $2" >> "$work/results.txt"
   echo "compare_ffmpeg: run $2 $1: ${wall}s wall" >&2
 }
 : > "$work/results.txt"
@@ -113,10 +113,16 @@ python3 - "$work/results.txt" "$frames" "$markdown" "$preset" "$work/bench.json"
 import json, statistics, sys, os
 path, frames, markdown, preset = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4]
 inside = json.load(open(sys.argv[5]))["results"][0]["cpu_ms_per_frame_outside_encoders"]
-rows = {}
+rows, rounds = {}, {}
 for line in open(path):
-    name, wall, cpu, rss = line.split()
+    name, wall, cpu, rss, rnd = line.split()
     rows.setdefault(name, []).append((float(wall), float(cpu), int(rss)))
+    rounds.setdefault(rnd, {})[name] = float(wall)
+# The same ratio within each round, whose runs follow each other within a minute: the
+# machine's speed drifts less inside a round than across the whole run.
+def paired(a, b):
+    r = sorted(v[b] / v[a] for v in rounds.values() if a in v and b in v)
+    return f"paired by round: median {statistics.median(r):.3f}, range {r[0]:.3f}-{r[-1]:.3f}"
 med = {n: tuple(statistics.median(v[i] for v in vals) for i in range(3)) for n, vals in rows.items()}
 fps = {n: frames / m[0] for n, m in med.items()}
 cpu_ms = {n: m[1] * 1000 / frames for n, m in med.items()}
@@ -138,8 +144,8 @@ for n in ("gearbox", "gearbox-pipe", "ffmpeg", "floor"):
         cells[-1] += " (largest of 3)"
     print(("| " + " | ".join(cells) + " |") if markdown else "%-12s %7s %7s %13s %30s %12s" % tuple(cells))
 print()
-print(f"gearbox / ffmpeg throughput: {fps['gearbox'] / fps['ffmpeg']:.2f}x   (target >= 1.5x)")
-print(f"gearbox / floor throughput:  {fps['gearbox'] / fps['floor']:.3f}   (target >= 0.95)")
+print(f"gearbox / ffmpeg throughput: {fps['gearbox'] / fps['ffmpeg']:.2f}x   (target >= 1.5x; {paired('gearbox', 'ffmpeg')})")
+print(f"gearbox / floor throughput:  {fps['gearbox'] / fps['floor']:.3f}   (target >= 0.95; {paired('gearbox', 'floor')})")
 print(f"gearbox CPU outside encoding: {inside:.2f} ms/frame measured per stage in-process "
       f"({cpu_ms['gearbox'] - cpu_ms['floor']:.1f} as the difference of process totals) (target <= 3)")
 print(f"peak memory gearbox / ffmpeg: {med['gearbox'][2] / med['ffmpeg'][2]:.2f} (target <= 1)")
