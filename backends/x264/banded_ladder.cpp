@@ -85,7 +85,6 @@ BandedPlan plan_banded_ladder(int width, int height, const std::vector<ScaleRequ
   plan.step_of_request.assign(requests.size(), -1);
   if (width <= 0 || height <= 0 || height % 2 != 0) return plan;
   // In order: a request joins the pass if it is an exact reduction of a picture the pass makes.
-  std::vector<size_t> made;
   for (size_t i = 0; i < requests.size(); ++i) {
     const ScaleRequest& r = requests[i];
     if (r.from >= static_cast<int>(i)) continue;  // not an earlier request: scale() reports it
@@ -101,7 +100,10 @@ BandedPlan plan_banded_ladder(int width, int height, const std::vector<ScaleRequ
     plan.steps.push_back(step);
     plan.step_of_request[i] = static_cast<int>(plan.steps.size() - 1);
   }
-  plan.band_rows = plan.steps.empty() ? 0 : pick_band_rows(height, plan.steps);
+  if (plan.steps.empty()) return plan;
+  plan.band_rows = pick_band_rows(height, plan.steps);
+  const std::vector<int> rows = band_rows_per_step(plan.band_rows, plan.steps);
+  for (size_t k = 0; k < plan.steps.size(); ++k) plan.steps[k].band_rows = rows[k];
   return plan;
 }
 
@@ -112,7 +114,6 @@ Status convert_and_scale_banded(const FrameView& frame, const BandedPlan& plan, 
                                                 std::to_string(frame.width) + "x" + std::to_string(frame.height) +
                                                 " frame");
   }
-  const std::vector<int> rows = band_rows_per_step(plan.band_rows, plan.steps);
   for (int band = 0; band * plan.band_rows < frame.height; ++band) {
     const int first = band * plan.band_rows;
     uint8_t* planes[3] = {row_of(converted, 0, first), row_of(converted, 1, first), row_of(converted, 2, first)};
@@ -120,10 +121,11 @@ Status convert_and_scale_banded(const FrameView& frame, const BandedPlan& plan, 
     GEARBOX_RETURN_IF_ERROR(convert_to_i420(band_of(frame, first, plan.band_rows), planes, strides));
     for (size_t k = 0; k < plan.steps.size(); ++k) {
       const BandedStep& s = plan.steps[k];
-      const int in_rows = s.from < 0 ? plan.band_rows : rows[static_cast<size_t>(s.from)];
-      CpuSurface& in = s.from < 0 ? converted : *steps[static_cast<size_t>(s.from)];
-      const int in_width = s.from < 0 ? frame.width : plan.steps[static_cast<size_t>(s.from)].width;
-      scale_band(s, in, in_width, band * in_rows, in_rows, *steps[k], band * rows[k], rows[k]);
+      const BandedStep* input = s.from < 0 ? nullptr : &plan.steps[static_cast<size_t>(s.from)];
+      const int in_rows = input ? input->band_rows : plan.band_rows;
+      CpuSurface& in = input ? *steps[static_cast<size_t>(s.from)] : converted;
+      scale_band(s, in, input ? input->width : frame.width, band * in_rows, in_rows, *steps[k], band * s.band_rows,
+                 s.band_rows);
     }
   }
   return {};

@@ -24,6 +24,7 @@ struct BandedStep {
   int width = 0;
   int height = 0;
   bool three_to_two = false;  // otherwise an exact halving
+  int band_rows = 0;          // luma rows of this picture that each band of the frame makes
 };
 
 struct BandedPlan {

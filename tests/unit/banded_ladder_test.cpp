@@ -58,7 +58,8 @@ TEST(BandedLadder, TakesOnExactThreeToTwoAndHalvingsFromPicturesItMakes) {
   // 18 source rows make 12 rows of 720p and 6 of 360p, and chroma 9, 6 and 3: whole at each
   // level. 18 is the smallest such band of at least 16 rows.
   EXPECT_EQ(plan.band_rows, 18);
-  EXPECT_EQ(1080 % plan.band_rows, 0);
+  EXPECT_EQ(plan.steps[0].band_rows, 12);
+  EXPECT_EQ(plan.steps[1].band_rows, 6);
 
   // 1080p to 360p directly is 3:1: left to scale(), and so is what is scaled from it.
   plan = plan_banded_ladder(1920, 1080, {{-1, 640, 360}, {0, 320, 180}, {-1, 960, 540}});
