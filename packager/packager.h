@@ -77,7 +77,7 @@ class Packager {
   int64_t deleted_through_ = 0;  // segment files 1..deleted_through_ are deleted
   SegmentListener listener_;
   std::vector<std::unique_ptr<Segmenter>> segmenters_;
-  mutable std::timed_mutex mutex_;  // guards model_, published_total_, deleted_through_
+  mutable std::mutex mutex_;  // guards model_, published_total_, deleted_through_
   ManifestModel model_;
 };
 

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# The whole test suite on a fresh machine: set up, build, run every test with ctest.
+# The whole test suite on a fresh machine: set up, build (warnings are errors), run every test
+# with ctest, then the sanitizer builds (tools/sanitize.sh) and the fuzzers for a bounded time
+# (tools/fuzz.sh). CI runs exactly this. GEARBOX_TEST_QUICK=1 stops after the plain suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
-tools/build.sh
-cd build
-ctest --output-on-failure --timeout 600 -j "$(nproc)"
+GEARBOX_WERROR=ON tools/build.sh
+(cd build && ctest --output-on-failure --timeout 600 -j "$(nproc)")
+[ "${GEARBOX_TEST_QUICK:-0}" = 1 ] && exit 0
+tools/sanitize.sh
+tools/fuzz.sh "${GEARBOX_FUZZ_SECONDS:-30}"
