@@ -47,7 +47,11 @@ Status Fmp4Segmenter::open_muxer() {
               "+cmaf+frag_custom+empty_moov+default_base_moof+negative_cts_offsets+skip_trailer",
               0);
   const std::string init_name = init_segment_name(track_.id);
-  GEARBOX_RETURN_IF_ERROR(output_.open(directory_ + "/" + init_name));
+  Status opened = output_.open(directory_ + "/" + init_name);
+  if (!opened) {
+    av_dict_free(&options);
+    return opened;
+  }
   rc = avformat_write_header(mux_, &options);
   av_dict_free(&options);
   if (rc < 0) {

@@ -41,12 +41,18 @@ class MuxerFileOutput {
   Result<int64_t> commit(const std::string& what);
   // Drops the open file (its .tmp is removed).
   void abandon() { file_.reset(); }
+  // The first failure of a file this output wrote: from then on the muxer's bytes are lost
+  // (libavformat's write error is sticky), so the partial file was removed at once, releasing
+  // its space (a full disk needs it for the final manifests), and open() refuses with it.
+  bool failed() const { return !failure_.ok(); }
 
  private:
   static int on_bytes(void* opaque, uint8_t* data, int size);
   AVIOContext* io_ = nullptr;
   std::optional<AtomicFileWriter> file_;
-  Status status_;  // the first write failure inside on_bytes since open()
+  Status status_;   // the first write failure inside on_bytes since open()
+  Status failure_;  // the first failure of any file: permanent
+  Status fail(Status s);  // records `s` as the failure and drops the open file; returns it
 };
 
 }  // namespace gearbox::packager
