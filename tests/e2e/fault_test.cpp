@@ -172,5 +172,49 @@ TEST(Faults, DiskFullWithLowLatencyChunks) {
   EXPECT_GE(expect_final_output_lists_what_is_on_disk(disk.output()), 3u);
 }
 
+TEST(Faults, IoErrorOnASegmentWrite) {
+  const std::string dir = testing::temp_dir("eio-segment");
+  InjectedFault fault(packager::WriteFault{"m4s.tmp", 1500 * 1000, EIO, -1});
+  Status s = stream_until_failure(fault_config(dir), 60 * kFps);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), ErrorCode::kIo) << s.message();
+  EXPECT_NE(s.message().find("Input/output error"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find(".m4s.tmp\""), std::string::npos) << "names no segment: " << s.message();
+  EXPECT_GE(expect_final_output_lists_what_is_on_disk(dir), 2u);
+  fs::remove_all(dir);
+}
+
+TEST(Faults, NoSpaceOnAManifestWriteStillEndsWithFinalManifests) {
+  const std::string dir = testing::temp_dir("enospc-manifest");
+  // The fourth or so MPD fails once, as a disk that was full for a moment.
+  InjectedFault fault(packager::WriteFault{"manifest.mpd.tmp", 4000, ENOSPC, 1});
+  int pushed = 0;
+  Status s = stream_until_failure(fault_config(dir), 20 * kFps, &pushed);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("manifest.mpd.tmp\": No space left on device"), std::string::npos) << s.message();
+  EXPECT_LT(pushed, 20 * kFps);
+  EXPECT_GE(expect_final_output_lists_what_is_on_disk(dir), 2u);
+  fs::remove_all(dir);
+}
+
+TEST(Faults, OutputFolderRemovedWhileStreaming) {
+  const std::string dir = testing::temp_dir("folder-removed");
+  auto s = Streamer::open(fault_config(dir));
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  TestPattern pattern(640, 360);
+  Status failed;
+  for (int n = 0; n < 60 * kFps && failed.ok(); ++n) {
+    if (n == 3 * kFramesPerSegment) fs::remove_all(dir);
+    failed = (*s)->push(pattern.render(n));
+  }
+  Status closed = (*s)->close();
+  ASSERT_FALSE(closed.ok()) << "streaming into a removed folder succeeded";
+  EXPECT_EQ(closed.code(), ErrorCode::kIo) << closed.message();
+  EXPECT_NE(closed.message().find(dir + "/"), std::string::npos) << closed.message();
+  EXPECT_NE(closed.message().find("No such file or directory"), std::string::npos) << closed.message();
+  // Nothing is left that could list what is not there.
+  EXPECT_FALSE(fs::exists(dir));
+}
+
 }  // namespace
 }  // namespace gearbox
