@@ -45,6 +45,11 @@ class MuxerFileOutput {
   // (libavformat's write error is sticky), so the partial file was removed at once, releasing
   // its space (a full disk needs it for the final manifests), and open() refuses with it.
   bool failed() const { return !failure_.ok(); }
+  // The muxer's own error `rc` from `call`, or the file failure behind it, which names the file
+  // and the errno text where libavformat's would only say "Input/output error".
+  Error muxer_failure(const std::string& call, int rc) const {
+    return failed() ? failure_.error() : av_failure(call, rc);
+  }
 
  private:
   static int on_bytes(void* opaque, uint8_t* data, int size);

@@ -197,6 +197,37 @@ TEST(Faults, NoSpaceOnAManifestWriteStillEndsWithFinalManifests) {
   fs::remove_all(dir);
 }
 
+TEST(Faults, IoErrorOnAnMpegTsSegmentWrite) {
+  const std::string dir = testing::temp_dir("eio-ts");
+  StreamConfig c = fault_config(dir);
+  c.format = OutputFormat::kHls;
+  c.hls_segment_type = HlsSegmentType::kMpegTs;
+  InjectedFault fault(packager::WriteFault{"ts.tmp", 1500 * 1000, EIO, -1});
+  Status s = stream_until_failure(c, 60 * kFps);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(".ts.tmp\": Input/output error"), std::string::npos) << s.message();
+  EXPECT_EQ(temporary_files(dir), std::vector<std::string>{});
+  size_t listed = 0;
+  for (const char* track : {"v0", "v1"}) {
+    const std::string playlist = read_file(dir + "/" + track + ".m3u8");
+    ASSERT_NE(playlist.find("#EXT-X-ENDLIST"), std::string::npos) << playlist;
+    std::set<std::string> in_playlist, on_disk;
+    for (const std::string& uri : testing::uris(playlist)) in_playlist.insert(uri);
+    const std::regex name(std::string(track) + "-[0-9]+\\.ts");
+    for (const auto& e : fs::directory_iterator(dir)) {
+      const std::string f = e.path().filename().string();
+      if (std::regex_match(f, name)) on_disk.insert(f);
+    }
+    EXPECT_EQ(in_playlist, on_disk) << track;
+    auto d = testing::decode_all(dir + "/" + track + ".m3u8");
+    EXPECT_TRUE(d.ok) << d.error;
+    EXPECT_EQ(d.frames.size(), in_playlist.size() * kFramesPerSegment) << track;
+    listed = in_playlist.size();
+  }
+  EXPECT_GE(listed, 2u);
+  fs::remove_all(dir);
+}
+
 TEST(Faults, OutputFolderRemovedWhileStreaming) {
   const std::string dir = testing::temp_dir("folder-removed");
   auto s = Streamer::open(fault_config(dir));
