@@ -228,6 +228,19 @@ TEST(Faults, IoErrorOnAnMpegTsSegmentWrite) {
   fs::remove_all(dir);
 }
 
+// The init segments are written by the first frame; a folder that refuses files is named then.
+// (Under LeakSanitizer this also checks that the failed open frees what it allocated.)
+TEST(Faults, AnOutputFolderThatRefusesFilesIsAClearError) {
+  StreamConfig c = fault_config("/proc/1");
+  auto s = Streamer::open(c);
+  if (!s) GTEST_SKIP() << "/proc/1 refused at open: " << s.error().message;
+  TestPattern pattern(640, 360);
+  Status pushed = (*s)->push(pattern.render(0));
+  ASSERT_FALSE(pushed.ok());
+  EXPECT_EQ(pushed.code(), ErrorCode::kIo) << pushed.message();
+  EXPECT_NE(pushed.message().find("\"/proc/1/v0-init.mp4.tmp\""), std::string::npos) << pushed.message();
+}
+
 TEST(Faults, OutputFolderRemovedWhileStreaming) {
   const std::string dir = testing::temp_dir("folder-removed");
   auto s = Streamer::open(fault_config(dir));
