@@ -332,6 +332,11 @@ int run_stream(int argc, char** argv) {
   if (o.input == "testsrc" && !o.duration && o.max_frames < 0 && !o.config.live.enabled) {
     o.duration = Rational{10, 1};
   }
+  // Without these the kernel kills the process mid-write, before close() writes the final
+  // manifests: a closed stdout is then EPIPE (check_stdout), a file over `ulimit -f` EFBIG,
+  // a write error the packager reports like a full disk.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGXFSZ, SIG_IGN);
   av_log_set_level(AV_LOG_WARNING);  // not libavcodec's notes, such as the AAC encoder's "Qavg"
   auto bad_usage = [](const std::string& message) { return usage_error("stream", message); };
   if (!serve.serve && !serve.given.empty()) return bad_usage(serve.given + " goes with --serve");
@@ -393,11 +398,6 @@ int run_stream(int argc, char** argv) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   std::signal(SIGHUP, on_signal);  // a closed terminal: close the stream like SIGTERM
-  // Without these the kernel kills the process mid-write, before close() writes the final
-  // manifests: a closed stdout is then EPIPE (check_stdout), a file over `ulimit -f` EFBIG,
-  // a write error the packager reports like a full disk.
-  std::signal(SIGPIPE, SIG_IGN);
-  std::signal(SIGXFSZ, SIG_IGN);
 
   const bool tty = isatty(2);
   const auto start = std::chrono::steady_clock::now();
