@@ -1,5 +1,7 @@
 #include "atomic_file.h"
 
+#include "write_fault.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -39,6 +41,10 @@ Status AtomicFileWriter::write(const void* data, size_t size) {
   const char* p = static_cast<const char*>(data);
   size_t done = 0;
   while (done < size) {
+    if (int injected = check_write_fault(path_ + ".tmp", size - done)) {
+      errno = injected;
+      return io_error("write", path_ + ".tmp");
+    }
     ssize_t n = ::write(fd_, p + done, size - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return io_error("write", path_ + ".tmp");
@@ -57,7 +63,11 @@ Status AtomicFileWriter::commit() {
     ::unlink(temp.c_str());
     return e;
   }
-  if (std::rename(temp.c_str(), path_.c_str()) != 0) return io_error("rename to", path_);
+  if (std::rename(temp.c_str(), path_.c_str()) != 0) {
+    Error e = io_error("rename to", path_);
+    ::unlink(temp.c_str());  // nobody will rename it later: do not leave it taking space
+    return e;
+  }
   return {};
 }
 

@@ -47,7 +47,11 @@ Status Fmp4Segmenter::open_muxer() {
               "+cmaf+frag_custom+empty_moov+default_base_moof+negative_cts_offsets+skip_trailer",
               0);
   const std::string init_name = init_segment_name(track_.id);
-  GEARBOX_RETURN_IF_ERROR(output_.open(directory_ + "/" + init_name));
+  Status opened = output_.open(directory_ + "/" + init_name);
+  if (!opened) {
+    av_dict_free(&options);
+    return opened;
+  }
   rc = avformat_write_header(mux_, &options);
   av_dict_free(&options);
   if (rc < 0) {
@@ -71,7 +75,7 @@ Status Fmp4Segmenter::flush_fragment() {
   // frag_custom: a null packet makes the muxer write the fragment it holds.
   const int rc = av_write_frame(mux_, nullptr);
   GEARBOX_RETURN_IF_ERROR(output_.flush("a fragment of " + track_.id));
-  if (rc < 0) return av_failure("writing a fragment of " + track_.id, rc);
+  if (rc < 0) return output_.muxer_failure("writing a fragment of " + track_.id, rc);
   if (on_flush_ && !unflushed_pts_.empty()) on_flush_(unflushed_pts_);
   unflushed_pts_.clear();
   return {};
@@ -140,7 +144,7 @@ Status Fmp4Segmenter::write_held(int64_t duration) {
   int rc = av_write_frame(mux_, packet_);
   packet_->data = nullptr;
   packet_->size = 0;
-  if (rc < 0) return av_failure("av_write_frame for " + track_.id, rc);
+  if (rc < 0) return output_.muxer_failure("av_write_frame for " + track_.id, rc);
   ++segment_frames_;
   unflushed_pts_.push_back(held_.pts - shift_);
   // A complete chunk goes to disk now; the segment's last one when the segment is cut.

@@ -36,6 +36,11 @@ class Fmp4Segmenter : public Segmenter {
   Status finish(int64_t end) override;
   // 0 without B-frames, their decode delay with them.
   int64_t presentation_offset() const override { return shift_; }
+  bool failed() const override { return output_.failed(); }
+  void abandon() override {
+    finished_ = true;
+    output_.abandon();
+  }
 
  private:
   Fmp4Segmenter(const TrackDescription& track, std::string directory, SegmentCallback cb);

@@ -73,14 +73,22 @@ int MuxerFileOutput::on_bytes(void* opaque, uint8_t* data, int size) {
   Status s = self->file_->write(data, static_cast<size_t>(size));
   if (!s) {
     if (self->status_) self->status_ = s;
+    (void)self->fail(s);
     return AVERROR(EIO);
   }
   return size;
 }
 
+Status MuxerFileOutput::fail(Status s) {
+  if (failure_) failure_ = s;
+  file_.reset();
+  return s;
+}
+
 Status MuxerFileOutput::open(const std::string& path) {
+  if (!failure_) return failure_;
   auto file = AtomicFileWriter::open(path);
-  if (!file) return file.error();
+  if (!file) return fail(file.error());
   file_.emplace(std::move(file.value()));
   status_ = Status();
   return {};
@@ -89,17 +97,19 @@ Status MuxerFileOutput::open(const std::string& path) {
 Status MuxerFileOutput::flush(const std::string& what) {
   avio_flush(io_);
   if (!status_) return status_;
-  if (io_->error < 0) return av_failure("writing " + what, io_->error);
+  if (!failure_) return failure_;
+  if (io_->error < 0) return fail(av_failure("writing " + what, io_->error));
   return {};
 }
 
 Result<int64_t> MuxerFileOutput::commit(const std::string& what) {
   Status flushed = flush(what);
+  if (!flushed) return flushed.error();
   if (!file_) return make_error(ErrorCode::kInternal, what + ": no file open");
   AtomicFileWriter written = std::move(*file_);
   file_.reset();
-  if (!flushed) return flushed.error();
-  GEARBOX_RETURN_IF_ERROR(written.commit());
+  Status committed = written.commit();
+  if (!committed) return fail(committed).error();
   return written.bytes();
 }
 

@@ -41,12 +41,23 @@ class MuxerFileOutput {
   Result<int64_t> commit(const std::string& what);
   // Drops the open file (its .tmp is removed).
   void abandon() { file_.reset(); }
+  // The first failure of a file this output wrote: from then on the muxer's bytes are lost
+  // (libavformat's write error is sticky), so the partial file was removed at once, releasing
+  // its space (a full disk needs it for the final manifests), and open() refuses with it.
+  bool failed() const { return !failure_.ok(); }
+  // The muxer's own error `rc` from `call`, or the file failure behind it, which names the file
+  // and the errno text where libavformat's would only say "Input/output error".
+  Error muxer_failure(const std::string& call, int rc) const {
+    return failed() ? failure_.error() : av_failure(call, rc);
+  }
 
  private:
   static int on_bytes(void* opaque, uint8_t* data, int size);
   AVIOContext* io_ = nullptr;
   std::optional<AtomicFileWriter> file_;
-  Status status_;  // the first write failure inside on_bytes since open()
+  Status status_;   // the first write failure inside on_bytes since open()
+  Status failure_;  // the first failure of any file: permanent
+  Status fail(Status s);  // records `s` as the failure and drops the open file; returns it
 };
 
 }  // namespace gearbox::packager

@@ -113,7 +113,17 @@ Status Packager::on_segment(size_t track, const SegmentRecord& record) {
 
 Status Packager::finish(int64_t end) {
   Status first_error;
+  // After a track's write failed (a full disk, an I/O error), no later segment can be complete
+  // in every track: the others' last segments are dropped rather than written, so their space
+  // (and the failed track's, already released) is there for the final manifests.
+  auto any_failed = [&] {
+    return std::any_of(segmenters_.begin(), segmenters_.end(), [](const auto& s) { return s->failed(); });
+  };
   for (size_t t = 0; t < segmenters_.size(); ++t) {
+    if (any_failed()) {
+      for (size_t u = t; u < segmenters_.size(); ++u) segmenters_[u]->abandon();
+      break;
+    }
     // `end` counts ticks of the first (video) track; the audio track counts samples.
     const int64_t from = model_.tracks[0].timescale, to = model_.tracks[t].timescale;
     const int64_t track_end = static_cast<int64_t>((static_cast<__int128>(end) * to * 2 + from) / (2 * from));
@@ -162,6 +172,16 @@ Status Packager::finish_locked() {
   published_total_ += static_cast<int64_t>(ready) - static_cast<int64_t>(model_.published);
   model_.published = ready;
   model_.final = true;
+  // Segments some tracks completed past the last one complete in all (a stream that ended on
+  // an error or a timeout) will never be listed: deleted first, so the folder holds what the
+  // manifests list, and a full disk gets their space back for the manifests.
+  for (size_t t = 0; t < model_.segments.size(); ++t) {
+    for (size_t i = ready; i < model_.segments[t].size(); ++i) {
+      const std::string name = media_segment_name(model_.tracks[t].id, model_.segments[t][i].number, model_.container);
+      std::remove((paths_.directory + "/" + name).c_str());
+      if (uploader_) uploader_->remove(name);
+    }
+  }
   Status s = publish_locked();
   if (s) retire_locked();
   return s;

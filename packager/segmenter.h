@@ -29,6 +29,12 @@ class Segmenter {
   // Media time of the first frame in the files, which a DASH manifest subtracts
   // (presentationTimeOffset) so the stream starts at 0.
   virtual int64_t presentation_offset() const = 0;
+  // True once writing one of this track's files failed; its partial segment file was removed
+  // then, and nothing more is written.
+  virtual bool failed() const = 0;
+  // Drops the segment being written (its partial file is removed); no write() or finish()
+  // afterwards. For a stream ending on a write error, whose later segments cannot be listed.
+  virtual void abandon() = 0;
 };
 
 }  // namespace gearbox::packager

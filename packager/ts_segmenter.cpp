@@ -62,7 +62,7 @@ Status TsSegmenter::flush_pending() {
   // A null packet makes the muxer write the PES data it still gathers (AVFMT_ALLOW_FLUSH).
   const int rc = av_write_frame(mux_, nullptr);
   GEARBOX_RETURN_IF_ERROR(output_.flush(media_segment_name(track_.id, next_number_, SegmentContainer::kMpegTs)));
-  if (rc < 0) return av_failure("flushing the mpegts muxer of " + track_.id, rc);
+  if (rc < 0) return output_.muxer_failure("flushing the mpegts muxer of " + track_.id, rc);
   if (on_flush_ && !unflushed_pts_.empty()) on_flush_(unflushed_pts_);
   unflushed_pts_.clear();
   return {};
@@ -108,7 +108,7 @@ Status TsSegmenter::write(const EncodedPacket& packet) {
   const int rc = av_write_frame(mux_, packet_);
   packet_->data = nullptr;
   packet_->size = 0;
-  if (rc < 0) return av_failure("av_write_frame(mpegts) for " + track_.id, rc);
+  if (rc < 0) return output_.muxer_failure("av_write_frame(mpegts) for " + track_.id, rc);
   last_pts_ = packet.pts;
   ++segment_frames_;
   unflushed_pts_.push_back(packet.pts);

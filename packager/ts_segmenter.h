@@ -35,6 +35,11 @@ class TsSegmenter : public Segmenter {
   Status write(const EncodedPacket& packet) override;
   Status finish(int64_t end) override;
   int64_t presentation_offset() const override { return 0; }  // HLS has no such field
+  bool failed() const override { return output_.failed(); }
+  void abandon() override {
+    finished_ = true;
+    output_.abandon();
+  }
 
  private:
   TsSegmenter(const TrackDescription& track, std::string directory, SegmentCallback on_segment);

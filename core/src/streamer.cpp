@@ -174,6 +174,11 @@ class Streamer::Impl : public std::enable_shared_from_this<Streamer::Impl> {
     std::lock_guard<std::mutex> lock(error_mutex);
     return first_error;
   }
+  // packager->finish()'s own result, set by close()'s flusher thread.
+  Status packager_finish;
+  // The pipeline's first error, saying also what the final manifests list (or why they could
+  // not be written), so a caller learns both from one message.
+  Status error_with_final_manifests();
 
   Status start(const FrameView& frame);
   void run_scaler();
@@ -456,6 +461,7 @@ Status Streamer::Impl::finish() {
     }
     // Whatever was accepted and encoded is packaged and listed, even after a failure.
     Status s = packager->finish(end_ticks());
+    packager_finish = s;
     if (!s) fail(s);
   });
   if (wait_for_threads(deadline)) {
@@ -463,7 +469,7 @@ Status Streamer::Impl::finish() {
     join_or_detach_all(true);
     // abort() during close(): it stopped the pipeline; list what is complete.
     if (aborting) return terminate(deadline, ErrorCode::kClosed, "abort: stopped without encoding the frames still queued");
-    return current_error();
+    return error_with_final_manifests();
   }
   flusher.detach();
   std::string hung;
@@ -475,6 +481,21 @@ Status Streamer::Impl::finish() {
                        std::to_string(config.close_timeout_seconds) +
                        (hung.empty() ? std::string(" (the last segments or manifests hung)")
                                      : " (renditions " + hung + " still had frames queued)"));
+}
+
+Status Streamer::Impl::error_with_final_manifests() {
+  Status error = current_error();
+  if (error) return error;
+  std::string message = error.message();
+  if (packager_finish) {
+    std::vector<int64_t> counts = packager->segments_written();
+    const int64_t complete = counts.empty() ? 0 : *std::min_element(counts.begin(), counts.end());
+    message += "; the final manifests list the " + std::to_string(complete) +
+               " segments complete in every rendition";
+  } else if (packager_finish.message() != message) {
+    message += "; the final manifests were not written: " + packager_finish.message();
+  }
+  return make_error(error.code(), message);
 }
 
 Status Streamer::Impl::terminate(std::chrono::steady_clock::time_point deadline, ErrorCode code,

@@ -5,8 +5,10 @@
 set -uo pipefail
 gearbox="$1"
 work="$(mktemp -d)"
-server=""
-trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
+# Every process started in the background, killed at exit however the script ends (one
+# variable per process would let a later one overwrite an earlier one still running).
+background=()
+trap 'for p in "${background[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 expect_contains() {  # text needle what
@@ -97,7 +99,7 @@ frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream
 
 # gearbox serve: the types players expect, manifests never cached, a busy port named.
 "$gearbox" serve "$work/tp" --port 0 >"$work/serve.out" 2>&1 &
-server=$!
+background+=($!)
 for _ in $(seq 50); do grep -q "^serving" "$work/serve.out" && break; sleep 0.1; done
 url=$(sed -n 's/^serving .* at //p' "$work/serve.out")
 [ -n "$url" ] || fail "gearbox serve printed no address: $(cat "$work/serve.out")"
@@ -149,6 +151,7 @@ expect_contains "$out" 'timestamps: "camera" is not index or wallclock' "--times
 "$gearbox" stream --size 160x90 --rate 25 --segment 2 --duration 6 --realtime --low-latency \
   --serve --port 0 -q -o "$work/ll" >"$work/ll.out" 2>&1 &
 server=$!
+background+=("$server")
 for _ in $(seq 50); do grep -q "^serving" "$work/ll.out" && break; sleep 0.1; done
 url=$(sed -n 's/^serving .* at //p' "$work/ll.out")
 sleep 2.1  # segment 2 (2 s to 4 s) has just started
@@ -159,7 +162,7 @@ awk -v f="$first" -v t="$total" 'BEGIN { exit !(f < 1.0 && t > 1.0) }' ||
   fail "--low-latency: first byte after ${first}s, complete after ${total}s (expected < 1 s and > 1 s)"
 for _ in $(seq 100); do grep -q "^stream closed" "$work/ll.out" && break; sleep 0.1; done
 cmp -s "$work/ll-seg2.m4s" "$work/ll/v0-2.m4s" || fail "--low-latency: the streamed segment differs from the file"
-kill -INT "$server"; wait "$server" 2>/dev/null; server=""
+kill -INT "$server"; wait "$server" 2>/dev/null
 
 # --audio: one AAC track (lavfi here) that every HLS variant names, in the --json summary too.
 json=$("$gearbox" stream --size 320x180 --rate 30 --duration 3 --rendition 160x90@100k \

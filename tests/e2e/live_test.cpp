@@ -71,15 +71,23 @@ TEST(Live, SlidingWindowDelayedDeletionAndBoundedDisk) {
   int checks = 0;
   int max_files = 0;
   StreamConfig c = live_config(dir);
-  // After each v0 segment: what a player reading the manifests now would fetch must exist.
+  // After each publication: what a player reading the manifests now would fetch must exist.
+  // Checked in the callback of a rendition whose segment e.number the MPD lists last: that
+  // rendition's thread waits here with e.number segments, so nothing newer can be published
+  // (nor anything deleted) while the files are checked. A check after a manifest that does
+  // not list the callback's segment would race the other rendition's next publication, which
+  // may rightly delete the oldest delayed segment meanwhile.
   c.on_segment = [&](const SegmentEvent& e) {
-    if (e.rendition != "v0") return;
     std::lock_guard<std::mutex> lock(mutex);
-    auto problem = [&](const std::string& p) { problems.push_back("after v0-" + std::to_string(e.number) + ": " + p); };
+    auto problem = [&](const std::string& p) {
+      problems.push_back("after " + e.rendition + "-" + std::to_string(e.number) + ": " + p);
+    };
     // Published once every rendition has the segment: v1 may not have its first one yet.
     if (!fs::exists(dir + "/manifest.mpd")) return;
     XmlQuery mpd(read_file(dir + "/manifest.mpd"));
     if (!mpd.ok()) return problem("MPD does not parse");
+    const std::vector<int64_t> newest = testing::listed_segment_numbers(mpd);
+    if (newest.empty() || newest.back() != e.number) return;
     ++checks;
     if (mpd.value("/d:MPD/@type") != "dynamic") problem("MPD is not dynamic");
     if (mpd.value("/d:MPD/@timeShiftBufferDepth") != "PT1.500S") problem("timeShiftBufferDepth " + mpd.value("/d:MPD/@timeShiftBufferDepth"));
@@ -96,8 +104,8 @@ TEST(Live, SlidingWindowDelayedDeletionAndBoundedDisk) {
       }
       max_files = std::max(max_files, count_segment_files(dir, track));
     }
-    // The HLS playlist (possibly one publication newer than the MPD read above): its media
-    // sequence numbers its first URI, and every URI it lists exists.
+    // The HLS playlist, of the same publication: its media sequence numbers its first URI,
+    // and every URI it lists exists.
     const std::string hls = read_file(dir + "/v1.m3u8");
     const std::string sequence = line_starting(hls, "#EXT-X-MEDIA-SEQUENCE:");
     if (!line_starting(hls, "#EXT-X-PLAYLIST-TYPE:").empty()) problem("a sliding HLS playlist has a PLAYLIST-TYPE");

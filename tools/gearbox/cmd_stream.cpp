@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -125,12 +126,32 @@ const char kHelp[] =
     "                          and a final summary\n"
     "  -h, --help              this text\n"
     "\n"
-    "Ctrl-C stops reading input and closes the stream cleanly: everything pushed is packaged.\n"
-    "A second Ctrl-C while closing stops at once, keeping every complete segment listed.\n"
-    "With --serve, a Ctrl-C after the stream is closed stops serving.\n";
+    "Ctrl-C (SIGINT), SIGTERM and SIGHUP stop reading input and close the stream cleanly:\n"
+    "everything pushed is packaged. A second one while closing stops at once, keeping every\n"
+    "complete segment listed. With --serve, a Ctrl-C after the stream is closed stops serving.\n"
+    "A closed stdout (--json | head) stops printing and closes the stream the same way. A\n"
+    "write that fails (disk full, I/O error, a file size limit, the output folder removed)\n"
+    "stops the stream with a message naming the file; the final manifests list every\n"
+    "complete segment.\n"
+    "\n"
+    "exit status:\n"
+    "  0  the stream was closed, every frame pushed packaged (also after SIGINT, SIGTERM, SIGHUP)\n"
+    "  1  a runtime error: a failed write, stdout closed, a close timeout, a second interrupt;\n"
+    "     the final manifests list the segments complete in every rendition\n"
+    "  2  a usage error: an option or value is wrong\n";
 
 std::atomic<int> g_interrupts{0};
 void on_signal(int) { g_interrupts++; }
+
+// Set once a write to stdout failed (EPIPE from a reader that went away, with SIGPIPE
+// ignored): nothing more is printed and the stream is closed as after an interrupt.
+std::atomic<bool> g_stdout_failed{false};
+std::atomic<int> g_stdout_errno{0};
+
+// After a failed write to stdout: remembered, and stdout is not written again.
+void check_stdout() {
+  if (std::ferror(stdout) && !g_stdout_failed.exchange(true)) g_stdout_errno = errno ? errno : EPIPE;
+}
 
 // stream's own flags: --json, --serve and its address.
 struct StreamFlags {
@@ -188,9 +209,11 @@ std::unique_ptr<StreamServer> start_serving(ServeOptions& options, const OutputP
 std::mutex g_stdout_mutex;
 void print_json_line(const std::string& line) {
   std::lock_guard<std::mutex> lock(g_stdout_mutex);
+  if (g_stdout_failed) return;
   std::fputs(line.c_str(), stdout);
   std::fputc('\n', stdout);
   std::fflush(stdout);
+  check_stdout();
 }
 
 std::string json_string(const std::string& v) {
@@ -309,6 +332,11 @@ int run_stream(int argc, char** argv) {
   if (o.input == "testsrc" && !o.duration && o.max_frames < 0 && !o.config.live.enabled) {
     o.duration = Rational{10, 1};
   }
+  // Without these the kernel kills the process mid-write, before close() writes the final
+  // manifests: a closed stdout is then EPIPE (check_stdout), a file over `ulimit -f` EFBIG,
+  // a write error the packager reports like a full disk.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGXFSZ, SIG_IGN);
   av_log_set_level(AV_LOG_WARNING);  // not libavcodec's notes, such as the AAC encoder's "Qavg"
   auto bad_usage = [](const std::string& message) { return usage_error("stream", message); };
   if (!serve.serve && !serve.given.empty()) return bad_usage(serve.given + " goes with --serve");
@@ -369,13 +397,14 @@ int run_stream(int argc, char** argv) {
   }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  std::signal(SIGHUP, on_signal);  // a closed terminal: close the stream like SIGTERM
 
   const bool tty = isatty(2);
   const auto start = std::chrono::steady_clock::now();
   auto last_progress = start;
   const auto progress_every = std::chrono::milliseconds(tty ? 250 : 2000);
   int exit_code = 0;
-  for (int64_t n = 0; (total < 0 || n < total) && g_interrupts == 0; ++n) {
+  for (int64_t n = 0; (total < 0 || n < total) && g_interrupts == 0 && !g_stdout_failed; ++n) {
     FrameView frame;
     if (pattern) {
       frame = pattern->render(n);
@@ -413,6 +442,11 @@ int run_stream(int argc, char** argv) {
   if (g_interrupts > 0) {
     std::fprintf(stderr, "\ngearbox stream: interrupted; closing the stream (Ctrl-C again to stop at once)\n");
   }
+  if (g_stdout_failed) {
+    std::fprintf(stderr, "%sgearbox stream: stdout: %s; stopped printing, closing the stream\n",
+                 tty ? "\r\033[K" : "", std::strerror(g_stdout_errno));
+    exit_code = 1;
+  }
   Status closed = close_or_abort_on_interrupt(streamer);
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!o.quiet) {
@@ -424,6 +458,7 @@ int run_stream(int argc, char** argv) {
     return 1;
   }
   const OutputPaths& out = streamer.outputs();
+  if (g_stdout_failed) return exit_code;
   if (serve.json) {
     std::string done = stats_json("done", streamer.stats(), elapsed);
     done.pop_back();  // the closing brace: add where the output went
@@ -434,6 +469,12 @@ int run_stream(int argc, char** argv) {
     std::printf("backend: %s\n", streamer.backend_name().c_str());
     if (!out.dash_manifest.empty()) std::printf("dash: %s\n", out.dash_manifest.c_str());
     if (!out.hls_master.empty()) std::printf("hls:  %s\n", out.hls_master.c_str());
+    std::fflush(stdout);
+    check_stdout();
+    if (g_stdout_failed) {
+      std::fprintf(stderr, "gearbox stream: stdout: %s\n", std::strerror(g_stdout_errno));
+      exit_code = 1;
+    }
   }
   if (server) {
     std::fflush(stdout);
