@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <utility>
+
 #include "gearbox/config.h"
 #include "gearbox/ladder.h"
 
@@ -164,6 +167,70 @@ TEST(Validate, RejectsEachBadField) {
     EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
     EXPECT_NE(s.message().find(k.expect), std::string::npos) << s.message();
   }
+}
+
+// Sizes past what H.264 (and so every backend) can encode are refused before anything is
+// allocated for them, naming the field and the size.
+TEST(Validate, FrameSizesBeyondH264AreRefused) {
+  EXPECT_TRUE(check_frame_size("frame", 8192, 4320).ok());
+  EXPECT_TRUE(check_frame_size("frame", 4320, 7680).ok());  // portrait 8K
+  for (auto [w, h] : {std::pair{99999, 99999}, std::pair{16386, 64}, std::pair{8192, 8192}}) {
+    Status s = check_frame_size("--size", w, h);
+    ASSERT_FALSE(s.ok()) << w << "x" << h;
+    EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+    const std::string text = std::to_string(w) + "x" + std::to_string(h);
+    EXPECT_EQ(s.message().rfind("--size: " + text, 0), 0u) << s.message();
+  }
+  StreamConfig c = base();
+  c.renditions.push_back({99998, 99998, 500, {}});
+  EXPECT_NE(validate(c).message().find("renditions[1].resolution: 99998x99998"), std::string::npos)
+      << validate(c).message();
+  // The library refuses a huge first frame too (plan_ladder runs before any surface exists).
+  auto ladder = plan_ladder(base(), 99998, 99998);
+  ASSERT_FALSE(ladder.ok());
+  EXPECT_NE(ladder.error().message.find("99998x99998"), std::string::npos) << ladder.error().message;
+}
+
+// bpp feeds round(w*h*bpp*fps/1000): a value that overflows or gives absurd bitrates is refused
+// naming bpp and the value, not turned into 1 kbps or 6.9e15 kb/s.
+TEST(Validate, BppAndBitratesOutOfRangeAreRefused) {
+  for (double bpp : {1e300, 1e12, 25.0, std::numeric_limits<double>::infinity(),
+                     std::numeric_limits<double>::quiet_NaN()}) {
+    StreamConfig c = base();
+    c.bpp = bpp;
+    Status s = validate(c);
+    ASSERT_FALSE(s.ok()) << bpp;
+    EXPECT_EQ(s.message().rfind("bpp: ", 0), 0u) << s.message();
+  }
+  StreamConfig c = base();
+  c.primary_bitrate_kbps = 20000000;  // 20 Gbps
+  EXPECT_NE(validate(c).message().find("primary_bitrate_kbps: 20000000"), std::string::npos)
+      << validate(c).message();
+  // A legal bpp whose bitrate at the first frame's size and rate is beyond 10 Gbps.
+  StreamConfig d = base();
+  d.bpp = 24;
+  d.input_frame_rate = {1000, 1};
+  ASSERT_TRUE(validate(d).ok());
+  auto ladder = plan_ladder(d, 7680, 4320);
+  ASSERT_FALSE(ladder.ok());
+  EXPECT_NE(ladder.error().message.find("bpp 24"), std::string::npos) << ladder.error().message;
+}
+
+// Decided: a rendition larger than the source is refused (the encoder would spend bits on detail
+// the source does not have), as a rendition above the input frame rate is.
+TEST(Ladder, UpscalingRenditionIsRefused) {
+  StreamConfig c = base();
+  c.renditions.push_back({1920, 1080, 1000, {}});
+  auto ladder = plan_ladder(c, 640, 360);
+  ASSERT_FALSE(ladder.ok());
+  EXPECT_EQ(ladder.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(ladder.error().message.find("renditions[1].resolution: 1920x1080 is larger than the 640x360 source"),
+            std::string::npos)
+      << ladder.error().message;
+  c.renditions[0] = {640, 720, 1000, {}};  // taller only: still an upscale
+  EXPECT_FALSE(plan_ladder(c, 640, 360).ok());
+  c.renditions[0] = {640, 360, 1000, {}};  // the source size is fine
+  EXPECT_TRUE(plan_ladder(c, 640, 360).ok());
 }
 
 TEST(Ladder, BitrateRuleIsStreamGears) {
