@@ -59,7 +59,11 @@ std::optional<Rational> parse_ratio_or_decimal(std::string_view text) {
   auto n = parse_decimal(text.substr(0, slash));
   auto d = parse_decimal(text.substr(slash + 1));
   if (!n || !d || d->num == 0) return std::nullopt;
-  return Rational::make(n->num * d->den, n->den * d->num);
+  int64_t num = 0, den = 0;  // a ratio past int64 ("99999999999/0.0000000001") is no rate
+  if (__builtin_mul_overflow(n->num, d->den, &num) || __builtin_mul_overflow(n->den, d->num, &den)) {
+    return std::nullopt;
+  }
+  return Rational::make(num, den);
 }
 
 Status check_even_size(const std::string& field, int w, int h) {

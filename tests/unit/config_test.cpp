@@ -48,6 +48,18 @@ TEST(Parse, FrameRates) {
   }
 }
 
+// A ratio whose reduced terms do not fit int64 is refused, not wrapped into a different number
+// (signed overflow: undefined behaviour, found by fuzz_stream_options).
+TEST(Parse, RatiosPastInt64AreRefused) {
+  for (const char* text : {"99999999999/0.0000000001", "0.0000000001/99999999999"}) {
+    auto d = parse_duration(text);
+    EXPECT_FALSE(d.ok()) << text << " gave " << (d.ok() ? d->to_string() : "");
+    auto r = parse_frame_rate(text);
+    EXPECT_FALSE(r.ok()) << text;
+  }
+  EXPECT_EQ(parse_duration("1001/500").value(), (Rational{1001, 500}));
+}
+
 TEST(Parse, RenditionShorthandAndStreamGearKeys) {
   auto a = parse_rendition("1280x720@2500k");
   ASSERT_TRUE(a.ok());
