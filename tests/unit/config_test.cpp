@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "gearbox/config.h"
+#include "gearbox/frame.h"
 #include "gearbox/ladder.h"
 
 namespace gearbox {
@@ -362,6 +363,33 @@ TEST(Ladder, EveryFrameScalesAreTheSizesOfRenditionsAtTheInputRateAndTheirSource
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[0].width, 1280);
   EXPECT_EQ(requests[1].from, 0);
+}
+
+}  // namespace
+}  // namespace gearbox
+
+namespace gearbox {
+namespace {
+
+// A view whose size or strides no frame can have is refused before its rows are computed:
+// 3 * 800000000 overflowed int, so a 1-byte stride passed as "large enough".
+TEST(FrameView, ImpossibleSizesAndStridesAreRefused) {
+  static const uint8_t byte = 0;
+  struct Case {
+    FrameView view;
+    const char* expect;
+  };
+  FrameView wide = FrameView::packed(PixelFormat::kBGR24, 800000000, 2, &byte, 1);
+  FrameView huge = FrameView::packed(PixelFormat::kGRAY8, 99999, 99999, &byte);
+  FrameView long_rows = FrameView::packed(PixelFormat::kGRAY8, 64, 4096, &byte, 1 << 20);
+  for (const Case& k : {Case{wide, "800000000x2"}, Case{huge, "99999x99999"}, Case{long_rows, "stride[0] 1048576"}}) {
+    Status s = validate_frame(k.view);
+    ASSERT_FALSE(s.ok()) << k.expect;
+    EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(s.message().find(k.expect), std::string::npos) << s.message();
+  }
+  FrameView fine = FrameView::packed(PixelFormat::kGRAY8, 64, 36, &byte, 4096);
+  EXPECT_TRUE(validate_frame(fine).ok());
 }
 
 }  // namespace
