@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "gearbox/config.h"
-#include "stream_options.h"
+#include "gearbox/stream_options.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 4096) return 0;
