@@ -99,8 +99,8 @@ TEST(Timestamps, NonIncreasingOrMixedTimestampsAreRefusedAndTheStreamGoesOn) {
 }
 
 // Timestamps whose media time does not fit the stream's clock (int64 ticks) are refused, naming
-// the timestamp, instead of overflowing (signed overflow: undefined; found by
-// fuzz_push_timestamps); the stream goes on.
+// the timestamp, instead of overflowing (signed overflow: undefined; fuzz_push_timestamps has
+// these in its seed corpus); the stream goes on.
 TEST(Timestamps, TimestampsPastTheClocksRangeAreRefused) {
   const std::string dir = temp_dir("huge-ts");
   auto s = Streamer::open(one_rendition(dir));

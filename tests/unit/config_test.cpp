@@ -50,7 +50,7 @@ TEST(Parse, FrameRates) {
 }
 
 // A ratio whose reduced terms do not fit int64 is refused, not wrapped into a different number
-// (signed overflow: undefined behaviour, found by fuzz_stream_options).
+// (signed overflow: undefined behaviour; fuzz_stream_options has it in its seed corpus).
 TEST(Parse, RatiosPastInt64AreRefused) {
   for (const char* text : {"99999999999/0.0000000001", "0.0000000001/99999999999"}) {
     auto d = parse_duration(text);
