@@ -1,5 +1,7 @@
 #include "area_scale.h"
 
+#include <cstddef>
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define GEARBOX_AREA_SSSE3 1
@@ -80,9 +82,9 @@ bool has_ssse3() {
 template <class Rows>
 void scale_rows(const uint8_t* src, int src_stride, uint8_t* dst, int dst_stride, int out_height, Rows rows) {
   for (int y = 0; y < out_height; y += 2) {
-    const uint8_t* r0 = src + static_cast<ptrdiff_t>(y / 2 * 3) * src_stride;
-    uint8_t* d0 = dst + static_cast<ptrdiff_t>(y) * dst_stride;
-    rows(r0, r0 + src_stride, r0 + 2 * static_cast<ptrdiff_t>(src_stride), d0, d0 + dst_stride);
+    const uint8_t* r0 = src + static_cast<std::ptrdiff_t>(y / 2 * 3) * src_stride;
+    uint8_t* d0 = dst + static_cast<std::ptrdiff_t>(y) * dst_stride;
+    rows(r0, r0 + src_stride, r0 + 2 * static_cast<std::ptrdiff_t>(src_stride), d0, d0 + dst_stride);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "banded_ladder.h"
 
+#include <cstddef>
+
 #include <libyuv.h>
 
 #include "area_scale.h"

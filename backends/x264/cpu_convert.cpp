@@ -1,5 +1,7 @@
 #include "cpu_convert.h"
 
+#include <cstddef>
+
 #include <libyuv.h>
 
 extern "C" {

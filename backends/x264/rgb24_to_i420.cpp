@@ -1,5 +1,7 @@
 #include "rgb24_to_i420.h"
 
+#include <cstddef>
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define GEARBOX_RGB24_AVX2 1

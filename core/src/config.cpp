@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -14,6 +15,13 @@ Error invalid(const std::string& field, const std::string& what) {
 }
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+// A double as the user would write it ("1e+300", "0.1", "nan"), not std::to_string's "0.100000".
+std::string number_text(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
+}
 
 std::string trim(std::string_view s) {
   size_t b = 0, e = s.size();
@@ -51,7 +59,11 @@ std::optional<Rational> parse_ratio_or_decimal(std::string_view text) {
   auto n = parse_decimal(text.substr(0, slash));
   auto d = parse_decimal(text.substr(slash + 1));
   if (!n || !d || d->num == 0) return std::nullopt;
-  return Rational::make(n->num * d->den, n->den * d->num);
+  int64_t num = 0, den = 0;  // a ratio past int64 ("99999999999/0.0000000001") is no rate
+  if (__builtin_mul_overflow(n->num, d->den, &num) || __builtin_mul_overflow(n->den, d->num, &den)) {
+    return std::nullopt;
+  }
+  return Rational::make(num, den);
 }
 
 Status check_even_size(const std::string& field, int w, int h) {
@@ -255,6 +267,17 @@ Result<RenditionSpec> parse_rendition(std::string_view text) {
   return spec;
 }
 
+Status check_frame_size(const std::string& field, int width, int height) {
+  const std::string size = std::to_string(width) + "x" + std::to_string(height);
+  if (width <= 0 || height <= 0) return invalid(field, size + " must be positive");
+  if (width > kMaxFrameSide || height > kMaxFrameSide ||
+      static_cast<int64_t>(width) * height > kMaxFramePixels) {
+    return invalid(field, size + " is larger than H.264 encodes (at most " + std::to_string(kMaxFrameSide) +
+                              " a side and " + std::to_string(kMaxFramePixels) + " pixels, e.g. 8192x4352)");
+  }
+  return {};
+}
+
 Status validate(const StreamConfig& c) {
   if (c.output.empty()) return invalid("output", "is empty; give a directory or a manifest path");
   if (!c.input_frame_rate.valid_positive()) {
@@ -263,11 +286,13 @@ Status validate(const StreamConfig& c) {
   if (c.input_frame_rate.to_double() > 1000.0) {
     return invalid("input_frame_rate", c.input_frame_rate.to_string() + " is above 1000 fps");
   }
-  if (!(c.bpp > 0.0) || !std::isfinite(c.bpp)) {
-    return invalid("bpp", std::to_string(c.bpp) + " must be a positive number");
+  if (!(c.bpp > 0.0 && c.bpp <= kMaxBpp)) {  // NaN fails too
+    return invalid("bpp", number_text(c.bpp) + " must be above 0 and at most " + number_text(kMaxBpp) +
+                              " bits per pixel (uncompressed 8-bit RGB)");
   }
-  if (c.primary_bitrate_kbps && *c.primary_bitrate_kbps <= 0) {
-    return invalid("primary_bitrate_kbps", std::to_string(*c.primary_bitrate_kbps) + " must be positive");
+  if (c.primary_bitrate_kbps && (*c.primary_bitrate_kbps <= 0 || *c.primary_bitrate_kbps > kMaxBitrateKbps)) {
+    return invalid("primary_bitrate_kbps", std::to_string(*c.primary_bitrate_kbps) + " kbps must be within 1.." +
+                                               std::to_string(kMaxBitrateKbps) + " (10 Gbps)");
   }
   if (!c.segment_duration.valid_positive()) {
     return invalid("segment_duration", c.segment_duration.to_string() + " must be positive");
@@ -328,8 +353,10 @@ Status validate(const StreamConfig& c) {
     const RenditionSpec& r = c.renditions[i];
     std::string field = "renditions[" + std::to_string(i + 1) + "]";  // [0] is the primary
     GEARBOX_RETURN_IF_ERROR(check_even_size(field + ".resolution", r.width, r.height));
-    if (r.bitrate_kbps && *r.bitrate_kbps <= 0) {
-      return invalid(field + ".bitrate", std::to_string(*r.bitrate_kbps) + " kbps must be positive");
+    GEARBOX_RETURN_IF_ERROR(check_frame_size(field + ".resolution", r.width, r.height));
+    if (r.bitrate_kbps && (*r.bitrate_kbps <= 0 || *r.bitrate_kbps > kMaxBitrateKbps)) {
+      return invalid(field + ".bitrate", std::to_string(*r.bitrate_kbps) + " kbps must be within 1.." +
+                                             std::to_string(kMaxBitrateKbps) + " (10 Gbps)");
     }
     if (r.frame_rate && !r.frame_rate->valid_positive()) {
       return invalid(field + ".framerate", r.frame_rate->to_string() + " must be positive");

@@ -1,5 +1,8 @@
 #include "gearbox/frame.h"
 
+#include "gearbox/config.h"
+
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -100,6 +103,8 @@ Status validate_frame(const FrameView& frame) {
                       "frame: size " + std::to_string(frame.width) + "x" +
                           std::to_string(frame.height) + " must be positive");
   }
+  // First: within these limits min_stride() and every row offset below fit an int.
+  GEARBOX_RETURN_IF_ERROR(check_frame_size("frame: size", frame.width, frame.height));
   for (int i = 0; i < plane_count(frame.format); ++i) {
     if (frame.data[i] == nullptr) {
       return make_error(ErrorCode::kInvalidArgument, "frame: plane " + std::to_string(i) +
@@ -113,6 +118,13 @@ Status validate_frame(const FrameView& frame) {
                             std::to_string(frame.stride[i]) + " is smaller than the " +
                             std::to_string(need) + " bytes a " + to_string(frame.format) +
                             " row of width " + std::to_string(frame.width) + " needs");
+    }
+    // Backends address a row as stride * y in int: a plane may span at most 2 GiB.
+    if (static_cast<int64_t>(frame.stride[i]) * plane_rows(frame.format, i, frame.height) > INT32_MAX) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "frame: stride[" + std::to_string(i) + "] " + std::to_string(frame.stride[i]) +
+                            " over " + std::to_string(plane_rows(frame.format, i, frame.height)) +
+                            " rows spans more than 2 GiB");
     }
   }
   return {};

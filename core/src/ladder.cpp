@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 namespace gearbox {
@@ -11,8 +12,28 @@ int64_t bitrate_from_bpp(int width, int height, double bpp, Rational fps) {
   return static_cast<int64_t>(std::llround(kbps));
 }
 
+namespace {
+
+// A bitrate from the bpp rule, refused (naming the entry, bpp and the result) past 10 Gbps:
+// x264 and NVENC take kbps as int, and no network carries more.
+Result<int64_t> bpp_bitrate(const std::string& field, int width, int height, double bpp, Rational fps) {
+  const double kbps = static_cast<double>(width) * height * bpp * fps.to_double() / 1000.0;
+  if (!(kbps <= static_cast<double>(kMaxBitrateKbps))) {
+    char text[160];
+    std::snprintf(text, sizeof text, "%s: bpp %g at %dx%d and %g fps gives %.3g kbps, above %lld (10 Gbps)",
+                  field.c_str(), bpp, width, height, fps.to_double(), kbps,
+                  static_cast<long long>(kMaxBitrateKbps));
+    return make_error(ErrorCode::kInvalidArgument, text);
+  }
+  return std::max<int64_t>(1, bitrate_from_bpp(width, height, bpp, fps));
+}
+
+}  // namespace
+
 Result<std::vector<RenditionPlan>> plan_ladder(const StreamConfig& config, int source_width,
                                                int source_height) {
+  // Before anything is allocated for the size: a 99999x99999 frame must not reach a surface pool.
+  GEARBOX_RETURN_IF_ERROR(check_frame_size("frame: source size", source_width, source_height));
   if (source_width % 2 || source_height % 2) {
     return make_error(ErrorCode::kInvalidArgument,
                       "frame: source size " + std::to_string(source_width) + "x" +
@@ -24,19 +45,39 @@ Result<std::vector<RenditionPlan>> plan_ladder(const StreamConfig& config, int s
   primary.width = source_width;
   primary.height = source_height;
   primary.frame_rate = config.input_frame_rate;
-  primary.bitrate_kbps = config.primary_bitrate_kbps.value_or(
-      bitrate_from_bpp(source_width, source_height, config.bpp, config.input_frame_rate));
+  if (config.primary_bitrate_kbps) {
+    primary.bitrate_kbps = *config.primary_bitrate_kbps;
+  } else {
+    auto kbps = bpp_bitrate("primary rendition", source_width, source_height, config.bpp, config.input_frame_rate);
+    if (!kbps) return kbps.error();
+    primary.bitrate_kbps = *kbps;
+  }
   if (primary.bitrate_kbps < 1) primary.bitrate_kbps = 1;
   ladder.push_back(primary);
 
-  for (const RenditionSpec& spec : config.renditions) {
+  for (size_t i = 0; i < config.renditions.size(); ++i) {
+    const RenditionSpec& spec = config.renditions[i];
+    const std::string field = "renditions[" + std::to_string(i + 1) + "]";
+    // Decided: refused, as a rate above the input's is. Scaling up spends bits on detail the
+    // source does not have; a player already upscales the smaller picture itself.
+    if (spec.width > source_width || spec.height > source_height) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        field + ".resolution: " + std::to_string(spec.width) + "x" + std::to_string(spec.height) +
+                            " is larger than the " + std::to_string(source_width) + "x" +
+                            std::to_string(source_height) +
+                            " source; a rendition can only scale down, not invent detail");
+    }
     RenditionPlan r;
     r.width = spec.width;
     r.height = spec.height;
     r.frame_rate = spec.frame_rate.value_or(config.input_frame_rate);
-    r.bitrate_kbps = spec.bitrate_kbps
-                         ? *spec.bitrate_kbps
-                         : bitrate_from_bpp(spec.width, spec.height, config.bpp, *spec.frame_rate);
+    if (spec.bitrate_kbps) {
+      r.bitrate_kbps = *spec.bitrate_kbps;
+    } else {
+      auto kbps = bpp_bitrate(field, spec.width, spec.height, config.bpp, *spec.frame_rate);
+      if (!kbps) return kbps.error();
+      r.bitrate_kbps = *kbps;
+    }
     if (r.bitrate_kbps < 1) r.bitrate_kbps = 1;
     ladder.push_back(r);
   }

@@ -574,8 +574,23 @@ Status Streamer::push(const FrameView& frame, int64_t timestamp, Rational time_b
     return make_error(ErrorCode::kInvalidArgument, "push: time_base " + time_base.to_string() + " must be positive");
   }
   if (!d.caller_timestamps) d.first_timestamp = timestamp;
-  // Media ticks since the first frame, rounded to the nearest tick.
-  const __int128 num = static_cast<__int128>(timestamp - d.first_timestamp) * time_base.num * d.clock.timescale;
+  // Media ticks since the first frame, rounded to the nearest tick. Refused past 100 years of
+  // media time: far beyond any stream, and it keeps ticks, segment numbers and their products
+  // in the packager well inside int64; below it the product `num` fits __int128 (ticks * den <
+  // 2^50 * 2^63), so it is computed exactly.
+  constexpr long double kMaxMediaSeconds = 100.0L * 365.25L * 86400.0L;
+  const __int128 elapsed = static_cast<__int128>(timestamp) - d.first_timestamp;
+  const long double estimate = static_cast<long double>(elapsed) * time_base.num * d.clock.timescale / time_base.den;
+  const long double max_ticks = kMaxMediaSeconds * d.clock.timescale;
+  if (!(estimate <= max_ticks && estimate >= -max_ticks)) {
+    d.frames_rejected++;
+    return make_error(ErrorCode::kInvalidArgument,
+                      "push: frame " + std::to_string(d.next_index) + ": timestamp " + std::to_string(timestamp) +
+                          " in time base " + time_base.to_string() + " is out of range: " +
+                          std::to_string(static_cast<double>(estimate / d.clock.timescale)) +
+                          " s from the first frame's, more than 100 years. Frame refused, the stream goes on");
+  }
+  const __int128 num = elapsed * time_base.num * d.clock.timescale;
   const __int128 den = time_base.den;
   const __int128 ticks = num >= 0 ? (num + den / 2) / den : -((-num + den / 2) / den);
   return d.accept(frame, static_cast<int64_t>(ticks));

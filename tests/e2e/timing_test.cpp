@@ -98,6 +98,27 @@ TEST(Timestamps, NonIncreasingOrMixedTimestampsAreRefusedAndTheStreamGoesOn) {
   fs::remove_all(dir);
 }
 
+// Timestamps whose media time does not fit the stream's clock (int64 ticks) are refused, naming
+// the timestamp, instead of overflowing (signed overflow: undefined; fuzz_push_timestamps has
+// these in its seed corpus); the stream goes on.
+TEST(Timestamps, TimestampsPastTheClocksRangeAreRefused) {
+  const std::string dir = temp_dir("huge-ts");
+  auto s = Streamer::open(one_rendition(dir));
+  ASSERT_TRUE(s.ok());
+  TestPattern pattern(160, 90);
+  ASSERT_TRUE((*s)->push(pattern.render(0), -9000000000000000000LL).ok());
+  Status far = (*s)->push(pattern.render(1), 9000000000000000000LL);
+  EXPECT_EQ(far.code(), ErrorCode::kInvalidArgument) << far.message();
+  EXPECT_NE(far.message().find("timestamp 9000000000000000000"), std::string::npos) << far.message();
+  Status big_base = (*s)->push(pattern.render(1), 1, Rational{INT64_MAX, 1});
+  EXPECT_EQ(big_base.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(big_base.message().find("out of range"), std::string::npos) << big_base.message();
+  ASSERT_TRUE((*s)->push(pattern.render(1), -9000000000000000000LL + 40000).ok());
+  ASSERT_TRUE((*s)->close().ok());
+  EXPECT_EQ((*s)->stats().frames_pushed, 2);
+  fs::remove_all(dir);
+}
+
 // A ladder x264 cannot encode as fast as frames arrive: 640x360 at preset "slow", frames
 // pushed back to back.
 StreamConfig slow_config(const std::string& dir, bool drop) {

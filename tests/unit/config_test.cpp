@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <utility>
+
 #include "gearbox/config.h"
+#include "gearbox/frame.h"
 #include "gearbox/ladder.h"
 
 namespace gearbox {
@@ -43,6 +47,18 @@ TEST(Parse, FrameRates) {
   for (const char* bad : {"0", "-25", "abc", "30/0", "", "5000"}) {
     EXPECT_FALSE(parse_frame_rate(bad).ok()) << bad;
   }
+}
+
+// A ratio whose reduced terms do not fit int64 is refused, not wrapped into a different number
+// (signed overflow: undefined behaviour; fuzz_stream_options has it in its seed corpus).
+TEST(Parse, RatiosPastInt64AreRefused) {
+  for (const char* text : {"99999999999/0.0000000001", "0.0000000001/99999999999"}) {
+    auto d = parse_duration(text);
+    EXPECT_FALSE(d.ok()) << text << " gave " << (d.ok() ? d->to_string() : "");
+    auto r = parse_frame_rate(text);
+    EXPECT_FALSE(r.ok()) << text;
+  }
+  EXPECT_EQ(parse_duration("1001/500").value(), (Rational{1001, 500}));
 }
 
 TEST(Parse, RenditionShorthandAndStreamGearKeys) {
@@ -166,6 +182,70 @@ TEST(Validate, RejectsEachBadField) {
   }
 }
 
+// Sizes past what H.264 (and so every backend) can encode are refused before anything is
+// allocated for them, naming the field and the size.
+TEST(Validate, FrameSizesBeyondH264AreRefused) {
+  EXPECT_TRUE(check_frame_size("frame", 8192, 4320).ok());
+  EXPECT_TRUE(check_frame_size("frame", 4320, 7680).ok());  // portrait 8K
+  for (auto [w, h] : {std::pair{99999, 99999}, std::pair{16386, 64}, std::pair{8192, 8192}}) {
+    Status s = check_frame_size("--size", w, h);
+    ASSERT_FALSE(s.ok()) << w << "x" << h;
+    EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+    const std::string text = std::to_string(w) + "x" + std::to_string(h);
+    EXPECT_EQ(s.message().rfind("--size: " + text, 0), 0u) << s.message();
+  }
+  StreamConfig c = base();
+  c.renditions.push_back({99998, 99998, 500, {}});
+  EXPECT_NE(validate(c).message().find("renditions[1].resolution: 99998x99998"), std::string::npos)
+      << validate(c).message();
+  // The library refuses a huge first frame too (plan_ladder runs before any surface exists).
+  auto ladder = plan_ladder(base(), 99998, 99998);
+  ASSERT_FALSE(ladder.ok());
+  EXPECT_NE(ladder.error().message.find("99998x99998"), std::string::npos) << ladder.error().message;
+}
+
+// bpp feeds round(w*h*bpp*fps/1000): a value that overflows or gives absurd bitrates is refused
+// naming bpp and the value, not turned into 1 kbps or 6.9e15 kb/s.
+TEST(Validate, BppAndBitratesOutOfRangeAreRefused) {
+  for (double bpp : {1e300, 1e12, 25.0, std::numeric_limits<double>::infinity(),
+                     std::numeric_limits<double>::quiet_NaN()}) {
+    StreamConfig c = base();
+    c.bpp = bpp;
+    Status s = validate(c);
+    ASSERT_FALSE(s.ok()) << bpp;
+    EXPECT_EQ(s.message().rfind("bpp: ", 0), 0u) << s.message();
+  }
+  StreamConfig c = base();
+  c.primary_bitrate_kbps = 20000000;  // 20 Gbps
+  EXPECT_NE(validate(c).message().find("primary_bitrate_kbps: 20000000"), std::string::npos)
+      << validate(c).message();
+  // A legal bpp whose bitrate at the first frame's size and rate is beyond 10 Gbps.
+  StreamConfig d = base();
+  d.bpp = 24;
+  d.input_frame_rate = {1000, 1};
+  ASSERT_TRUE(validate(d).ok());
+  auto ladder = plan_ladder(d, 7680, 4320);
+  ASSERT_FALSE(ladder.ok());
+  EXPECT_NE(ladder.error().message.find("bpp 24"), std::string::npos) << ladder.error().message;
+}
+
+// Decided: a rendition larger than the source is refused (the encoder would spend bits on detail
+// the source does not have), as a rendition above the input frame rate is.
+TEST(Ladder, UpscalingRenditionIsRefused) {
+  StreamConfig c = base();
+  c.renditions.push_back({1920, 1080, 1000, {}});
+  auto ladder = plan_ladder(c, 640, 360);
+  ASSERT_FALSE(ladder.ok());
+  EXPECT_EQ(ladder.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(ladder.error().message.find("renditions[1].resolution: 1920x1080 is larger than the 640x360 source"),
+            std::string::npos)
+      << ladder.error().message;
+  c.renditions[0] = {640, 720, 1000, {}};  // taller only: still an upscale
+  EXPECT_FALSE(plan_ladder(c, 640, 360).ok());
+  c.renditions[0] = {640, 360, 1000, {}};  // the source size is fine
+  EXPECT_TRUE(plan_ladder(c, 640, 360).ok());
+}
+
 TEST(Ladder, BitrateRuleIsStreamGears) {
   // round(w*h*bpp*fps/1000): 1280*720*0.1*30/1000 = 2764.8 -> 2765
   EXPECT_EQ(bitrate_from_bpp(1280, 720, 0.1, {30, 1}), 2765);
@@ -283,6 +363,33 @@ TEST(Ladder, EveryFrameScalesAreTheSizesOfRenditionsAtTheInputRateAndTheirSource
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[0].width, 1280);
   EXPECT_EQ(requests[1].from, 0);
+}
+
+}  // namespace
+}  // namespace gearbox
+
+namespace gearbox {
+namespace {
+
+// A view whose size or strides no frame can have is refused before its rows are computed:
+// 3 * 800000000 overflowed int, so a 1-byte stride passed as "large enough".
+TEST(FrameView, ImpossibleSizesAndStridesAreRefused) {
+  static const uint8_t byte = 0;
+  struct Case {
+    FrameView view;
+    const char* expect;
+  };
+  FrameView wide = FrameView::packed(PixelFormat::kBGR24, 800000000, 2, &byte, 1);
+  FrameView huge = FrameView::packed(PixelFormat::kGRAY8, 99999, 99999, &byte);
+  FrameView long_rows = FrameView::packed(PixelFormat::kGRAY8, 64, 4096, &byte, 1 << 20);
+  for (const Case& k : {Case{wide, "800000000x2"}, Case{huge, "99999x99999"}, Case{long_rows, "stride[0] 1048576"}}) {
+    Status s = validate_frame(k.view);
+    ASSERT_FALSE(s.ok()) << k.expect;
+    EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(s.message().find(k.expect), std::string::npos) << s.message();
+  }
+  FrameView fine = FrameView::packed(PixelFormat::kGRAY8, 64, 36, &byte, 4096);
+  EXPECT_TRUE(validate_frame(fine).ok());
 }
 
 }  // namespace

@@ -27,8 +27,10 @@ const char kHelp[] =
     "\n"
     "Default workload: 1920x1080 BGR24 at 30 fps, 300 frames of the built-in test pattern\n"
     "(scrolling bars, a moving box, a noise band), ladder 1080p@4000k / 720p@2500k /\n"
-    "360p@800k, 2 s segments, x264 veryfast. Every 'gearbox stream' option changes it\n"
+    "360p@800k (those below --size), 2 s segments, x264 veryfast. Every 'gearbox stream'\n"
+    "option changes it\n"
     "(--size, --rate, --frames, --bitrate, --rendition, --segment, --preset, --backend, ...).\n"
+    "Exit status: 0 done, 1 a run failed, 2 the command line is wrong.\n"
     "\n"
     "  --json                 print the results as JSON on stdout\n"
     "  --write-frames PATH    write the workload's raw BGR24 frames to PATH ('-' = stdout) and\n"
@@ -229,16 +231,20 @@ int run_bench(int argc, char** argv) {
   };
   if (int rc = parse_stream_options("bench", kHelp, argc, argv, o, extra)) return rc == 1 ? 0 : rc;
   if (o.input != "testsrc") return usage_error("bench", "the workload is the built-in test pattern; --input is not used");
-  if (o.config.renditions.empty()) {
-    o.config.renditions.push_back({1280, 720, 2500, {}});
-    o.config.renditions.push_back({640, 360, 800, {}});
-  }
   auto size = parse_size(o.size);
-  if (!size) return usage_error("bench", size.error().message);
+  if (!size) return usage_error("bench", name_flag(size.error().message, "resolution", "--size"));
+  if (o.config.renditions.empty()) {  // the default ladder: its steps below the source size
+    for (const RenditionSpec& r : {RenditionSpec{1280, 720, 2500, {}}, RenditionSpec{640, 360, 800, {}}}) {
+      if (r.width < size->first && r.height < size->second) o.config.renditions.push_back(r);
+    }
+  }
+  // As stream: the size and the ladder before the test pattern allocates its frame.
+  StreamOptions checked = o;
+  if (checked.config.output.empty()) checked.config.output = "bench";  // each run gets its own folder
+  if (Status s = check_before_streaming(checked, size->first, size->second); !s) return usage_error("bench", s.message());
   int64_t frames = o.max_frames;
   if (o.duration) {
-    Rational fps = o.config.input_frame_rate;
-    frames = mul_div_floor(o.duration->num, fps.num, o.duration->den * fps.den);
+    frames = frames_in(*o.duration, o.config.input_frame_rate);
   }
   if (!frames_path.empty()) return write_frames(frames_path, size->first, size->second, frames);
 

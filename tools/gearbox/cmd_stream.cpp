@@ -71,14 +71,17 @@ const char kHelp[] =
     "                          from the bpp rule), or StreamGear keys:\n"
     "                          resolution=WxH,video_bitrate=2500k,framerate=30\n"
     "  --bitrate RATE          the primary rendition's bitrate (2500k, 4M)  [default: bpp rule]\n"
-    "  --bpp N                 bits per pixel for round(w*h*bpp*fps/1000) kbps [default: 0.1]\n"
+    "  --bpp N                 bits per pixel for round(w*h*bpp*fps/1000) kbps, above 0 and\n"
+    "                          at most 24; a result past 10 Gbps is refused [default: 0.1]\n"
+    "  Sizes are at most 16384 a side and 8192x4352 in pixels (H.264 level 6.2); a rendition\n"
+    "  larger than the input in either side is refused (scale down only).\n"
     "\n"
     "input:\n"
     "  -i, --input SRC         'testsrc' (moving pattern with a frame counter), a raw video\n"
     "                          file, or '-' for stdin                 [default: testsrc]\n"
     "  --size WxH              frame size (required for raw input)     [testsrc: 1280x720]\n"
     "  --pix-fmt FMT           raw input format: bgr24 rgb24 bgra rgba gray8 nv12 i420\n"
-    "                                                                 [default: bgr24]\n"
+    "                          (raw input only: testsrc renders bgr24) [default: bgr24]\n"
     "  --rate FPS              input frame rate (30, 29.97, 30000/1001)   [default: 25]\n"
     "  --duration SECONDS      stop after this much input          [testsrc default: 10]\n"
     "  --frames N              stop after N frames\n"
@@ -136,9 +139,11 @@ const char kHelp[] =
     "\n"
     "exit status:\n"
     "  0  the stream was closed, every frame pushed packaged (also after SIGINT, SIGTERM, SIGHUP)\n"
-    "  1  a runtime error: a failed write, stdout closed, a close timeout, a second interrupt;\n"
-    "     the final manifests list the segments complete in every rendition\n"
-    "  2  a usage error: an option or value is wrong\n";
+    "  1  a failure while streaming: the input cannot be read or holds no complete frame, a\n"
+    "     failed write, the encoder or the upload failed, stdout closed, a close timeout, a\n"
+    "     second interrupt; the final manifests list the segments complete in every rendition\n"
+    "  2  the command line is wrong (found before anything is encoded, the first frame's\n"
+    "     checks included)\n";
 
 std::atomic<int> g_interrupts{0};
 void on_signal(int) { g_interrupts++; }
@@ -341,30 +346,33 @@ int run_stream(int argc, char** argv) {
   auto bad_usage = [](const std::string& message) { return usage_error("stream", message); };
   if (!serve.serve && !serve.given.empty()) return bad_usage(serve.given + " goes with --serve");
 
-  // The input.
+  // The input. Everything the command line decides is checked before anything is allocated
+  // for it or the output folder is made: a wrong value exits 2, not at the first frame.
   std::unique_ptr<TestPattern> pattern;
   std::unique_ptr<RawInput> raw;
-  if (o.input == "testsrc") {
-    auto size = parse_size(o.size.empty() ? "1280x720" : o.size);
-    if (!size) return bad_usage(size.error().message);
+  const bool testsrc = o.input == "testsrc";
+  if (testsrc && !o.pix_fmt.empty()) {
+    return bad_usage("--pix-fmt \"" + o.pix_fmt + "\" goes with raw input; testsrc renders bgr24 itself");
+  }
+  if (!testsrc && o.size.empty()) return bad_usage("--size is required for raw input");
+  auto size = parse_size(o.size.empty() ? "1280x720" : o.size);
+  if (!size) return bad_usage(name_flag(size.error().message, "resolution", "--size"));
+  if (Status s = check_before_streaming(o, size->first, size->second); !s) return bad_usage(s.message());
+  if (testsrc) {
     pattern = std::make_unique<TestPattern>(size->first, size->second);
   } else {
-    if (o.size.empty()) return bad_usage("--size is required for raw input");
-    auto size = parse_size(o.size);
-    if (!size) return bad_usage(size.error().message);
-    auto format = parse_pixel_format(o.pix_fmt.c_str());
-    if (!format) return bad_usage("pix-fmt: \"" + o.pix_fmt + "\" is not one of bgr24 rgb24 bgra rgba gray8 nv12 i420");
+    auto format = parse_pixel_format(o.pix_fmt.empty() ? "bgr24" : o.pix_fmt.c_str());
+    if (!format) return bad_usage("--pix-fmt: \"" + o.pix_fmt + "\" is not one of bgr24 rgb24 bgra rgba gray8 nv12 i420");
     auto in = RawInput::open(o.input, *format, size->first, size->second);
     if (!in) {
       std::fprintf(stderr, "gearbox stream: %s\n", in.error().message.c_str());
-      return 1;
+      return in.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
     }
     raw = std::move(in.value());
   }
   int64_t total = o.max_frames;
   if (o.duration) {
-    Rational fps = o.config.input_frame_rate;
-    int64_t by_duration = mul_div_floor(o.duration->num, fps.num, o.duration->den * fps.den);
+    int64_t by_duration = frames_in(*o.duration, o.config.input_frame_rate);
     total = total < 0 ? by_duration : std::min(total, by_duration);
   }
 
@@ -409,9 +417,18 @@ int run_stream(int argc, char** argv) {
     if (pattern) {
       frame = pattern->render(n);
     } else if (!raw->next(frame)) {
-      if (raw->trailing_bytes() > 0) {
-        std::fprintf(stderr, "gearbox stream: ignored %lld trailing bytes (less than one frame)\n",
-                     static_cast<long long>(raw->trailing_bytes()));
+      if (!raw->error().empty()) {
+        std::fprintf(stderr, "%sgearbox stream: %s\n", tty ? "\r\033[K" : "", raw->error().c_str());
+        exit_code = kExitFailure;
+      } else if (raw->trailing_bytes() > 0) {
+        std::fprintf(stderr, "%sgearbox stream: input \"%s\": the last %lld bytes are less than one %s frame (%lld bytes); ignored\n",
+                     tty ? "\r\033[K" : "", o.input.c_str(), static_cast<long long>(raw->trailing_bytes()),
+                     raw->describe_frame().c_str(), static_cast<long long>(raw->frame_bytes()));
+      }
+      if (n == 0 && exit_code == 0) {
+        std::fprintf(stderr, "gearbox stream: input \"%s\" holds no complete %s frame (%lld bytes)\n",
+                     o.input.c_str(), raw->describe_frame().c_str(), static_cast<long long>(raw->frame_bytes()));
+        exit_code = kExitFailure;
       }
       break;
     }
@@ -427,7 +444,8 @@ int run_stream(int argc, char** argv) {
     if (!s) {
       std::fprintf(stderr, "%sgearbox stream: %s\n", tty ? "\r\033[K" : "", s.message().c_str());
       if (s.code() != ErrorCode::kFrameMismatch) {
-        exit_code = 1;
+        // The first frame's checks (the ladder, the backend's limits) are the configuration's.
+        exit_code = n == 0 && s.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
         break;
       }
     }
@@ -445,7 +463,7 @@ int run_stream(int argc, char** argv) {
   if (g_stdout_failed) {
     std::fprintf(stderr, "%sgearbox stream: stdout: %s; stopped printing, closing the stream\n",
                  tty ? "\r\033[K" : "", std::strerror(g_stdout_errno));
-    exit_code = 1;
+    exit_code = kExitFailure;
   }
   Status closed = close_or_abort_on_interrupt(streamer);
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -455,9 +473,14 @@ int run_stream(int argc, char** argv) {
   }
   if (!closed) {
     std::fprintf(stderr, "gearbox stream: %s\n", closed.message().c_str());
-    return 1;
+    return kExitFailure;
   }
-  const OutputPaths& out = streamer.outputs();
+  // Only manifests that exist: with no frame pushed nothing is written.
+  OutputPaths out = streamer.outputs();
+  const bool wrote = streamer.stats().frames_pushed > 0;
+  for (std::string* m : {&out.dash_manifest, &out.hls_master}) {
+    if (!wrote || (out.upload_url.empty() && !std::filesystem::exists(*m))) m->clear();
+  }
   if (g_stdout_failed) return exit_code;
   if (serve.json) {
     std::string done = stats_json("done", streamer.stats(), elapsed);
@@ -473,7 +496,7 @@ int run_stream(int argc, char** argv) {
     check_stdout();
     if (g_stdout_failed) {
       std::fprintf(stderr, "gearbox stream: stdout: %s\n", std::strerror(g_stdout_errno));
-      exit_code = 1;
+      exit_code = kExitFailure;
     }
   }
   if (server) {

@@ -34,9 +34,20 @@ Result<std::unique_ptr<RawInput>> RawInput::open(const std::string& path, PixelF
   if (path == "-") return std::unique_ptr<RawInput>(new RawInput(stdin, false, format, width, height));
   FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) {
-    return make_error(ErrorCode::kIo, "input: cannot open \"" + path + "\": " + std::strerror(errno));
+    return make_error(ErrorCode::kInvalidArgument,
+                      "--input: cannot open \"" + path + "\": " + std::strerror(errno));
+  }
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {  // fopen() opens a directory too
+    std::fclose(f);
+    return make_error(ErrorCode::kInvalidArgument,
+                      "--input: \"" + path + "\" is a directory; give a raw video file or - for stdin");
   }
   return std::unique_ptr<RawInput>(new RawInput(f, true, format, width, height));
+}
+
+std::string RawInput::describe_frame() const {
+  return std::to_string(width_) + "x" + std::to_string(height_) + " " + to_string(format_);
 }
 
 FrameView RawInput::view(const uint8_t* data) const {
@@ -63,6 +74,7 @@ bool RawInput::next(FrameView& frame) {
   size_t got = std::fread(buffer_.data(), 1, buffer_.size(), file_);
   if (got < buffer_.size()) {
     trailing_ = static_cast<int64_t>(got);
+    if (std::ferror(file_)) error_ = std::string("input: read failed: ") + std::strerror(errno);
     return false;
   }
   frame = view(buffer_.data());

@@ -18,7 +18,8 @@ namespace gearbox::cli {
 
 class RawInput {
  public:
-  // path "-" reads stdin.
+  // path "-" reads stdin. A path that cannot be opened or is a directory is kInvalidArgument
+  // (the command line names the wrong thing).
   static Result<std::unique_ptr<RawInput>> open(const std::string& path, PixelFormat format,
                                                 int width, int height);
   ~RawInput();
@@ -26,6 +27,10 @@ class RawInput {
   // last frame sets trailing_bytes().
   bool next(FrameView& frame);
   int64_t trailing_bytes() const { return trailing_; }
+  // Why next() returned false when the input failed rather than ended; empty at a clean end.
+  const std::string& error() const { return error_; }
+  int64_t frame_bytes() const { return frame_bytes_; }
+  std::string describe_frame() const;  // "640x360 bgr24"
 
  private:
   RawInput(FILE* file, bool owned, PixelFormat format, int width, int height);
@@ -42,6 +47,7 @@ class RawInput {
   int64_t offset_ = 0;    // of the next frame in the mapping
   int64_t released_ = 0;  // bytes at the start of the mapping already given back
   int64_t trailing_ = 0;
+  std::string error_;
 };
 
 }  // namespace gearbox::cli

@@ -170,6 +170,20 @@ struct StreamConfig {
 // "renditions[2].resolution: height 361 is odd; 4:2:0 needs even sizes".
 Status validate(const StreamConfig& config);
 
+// The largest frame gearbox encodes: H.264's highest level (6.2) allows 139264 macroblocks a
+// frame (8192x4352) and, by its Annex A rule, no side over sqrt(8 * 139264) macroblocks; x264,
+// the backend every build has, stops at 16384. Checked before anything is allocated for a size.
+inline constexpr int kMaxFrameSide = 16384;
+inline constexpr int64_t kMaxFramePixels = 139264LL * 256;
+// The highest bitrate gearbox accepts anywhere (10 Gbps), as parse_bitrate_kbps() does.
+inline constexpr int64_t kMaxBitrateKbps = 10000000;
+// bits per pixel: 24 is what uncompressed 8-bit RGB costs; more makes no sense for a target.
+inline constexpr double kMaxBpp = 24;
+
+// "FIELD: WxH ..." when a side is not positive, over kMaxFrameSide, or the area over
+// kMaxFramePixels. Odd sides are checked elsewhere (4:2:0 needs even sizes).
+Status check_frame_size(const std::string& field, int width, int height);
+
 // Parsers used by the CLI and by callers that take StreamGear-style strings.
 Result<std::pair<int, int>> parse_size(std::string_view text);  // "1280x720"
 Result<int64_t> parse_bitrate_kbps(std::string_view text);      // "2500k", "2.5M", "800000"
