@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "gearbox/http_server.h"
+#include "gearbox/request_guard.h"
 #include "../support/temp_dir.h"
 
 namespace gearbox::cli {
@@ -316,6 +317,36 @@ TEST_F(ServeTest, NextSegmentIsWaitedForWhileTheStreamWritesIt) {
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(res->body, "chunk1 chunk2");
+}
+
+}  // namespace
+}  // namespace gearbox::cli
+
+namespace gearbox::cli {
+namespace {
+
+// The pure checks the server and the fuzzer share (request_guard.h).
+TEST(ServeRequestGuard, DecodedPathNeverHoldsNul) {
+  // Found by fuzz_serve_request: a raw NUL byte went through decode_path unchanged.
+  EXPECT_FALSE(guard::decode_path(std::string_view("/manifest.mpd\0.txt", 18)));
+  EXPECT_FALSE(guard::decode_path("/manifest.mpd%00.txt"));
+  EXPECT_FALSE(guard::decode_path("/a%2"));
+  EXPECT_FALSE(guard::decode_path("/a%u002e"));
+  EXPECT_EQ(guard::decode_path("/a%2520b?x=%00"), std::optional<std::string>("/a%20b"));  // once only
+}
+
+TEST(ServeRequestGuard, RangesAreMergedCappedAndBounded) {
+  using guard::RangeKind;
+  const auto one = guard::decide_range("bytes=0-99,50-149,150-199", 1000);
+  EXPECT_EQ(one.kind, RangeKind::kPartial);
+  EXPECT_EQ(one.range.first, 0u);
+  EXPECT_EQ(one.range.last, 199u);
+  EXPECT_EQ(guard::decide_range("bytes=0-9,20-29", 1000).kind, RangeKind::kWhole);  // no multipart
+  EXPECT_EQ(guard::decide_range("bytes=-10", 1000).range.first, 990u);
+  EXPECT_EQ(guard::decide_range("bytes=5-1", 1000).kind, RangeKind::kWhole);  // malformed: ignored
+  EXPECT_EQ(guard::decide_range("bytes=1000-", 1000).kind, RangeKind::kUnsatisfiable);
+  EXPECT_EQ(guard::decide_range("bytes=0-,0-,0-,0-,0-,0-,0-,0-,0-", 1000).kind, RangeKind::kUnsatisfiable);
+  EXPECT_EQ(guard::decide_range("bytes=0-99999999999999999999999", 1000).range.last, 999u);
 }
 
 }  // namespace

@@ -81,6 +81,7 @@ std::optional<std::string> decode_path(std::string_view target) {
   out.reserve(target.size());
   for (size_t i = 0; i < target.size(); ++i) {
     if (target[i] != '%') {
+      if (target[i] == '\0') return std::nullopt;  // raw or escaped, NUL would cut the name short
       out += target[i];
       continue;
     }

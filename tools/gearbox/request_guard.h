@@ -41,7 +41,7 @@ struct Verdict {
 Verdict check_head(std::string_view head);
 
 // The path of a request target ("/a/b.mpd?x=1" -> "/a/b.mpd"), percent-decoded exactly once;
-// nullopt for a malformed escape or one that decodes to NUL.
+// nullopt for a malformed escape or a NUL byte (raw or escaped).
 std::optional<std::string> decode_path(std::string_view target);
 
 // A decoded path that may name a file below the served folder: starts with '/', no control
