@@ -4,6 +4,7 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#include <stddef.h>  // ptrdiff_t unqualified: clang's headers do not bring it in
 #define GEARBOX_AREA_SSSE3 1
 #endif
 

@@ -31,6 +31,12 @@ const char kHelp[] =
     "  -v, --verbose     log every request on stderr\n"
     "  -h, --help        this text\n"
     "\n"
+    "Limits (every client is hostile): request heads of at most 8 KB, complete within 10 s\n"
+    "(else 431 / 408); kept-alive connections closed after 5 s idle; at most 512 connections\n"
+    "(503); GET, HEAD and OPTIONS only (405), without a body (413); one byte range a reply,\n"
+    "at most 8 in a Range header (416); only regular files below DIR, never .tmp, dot files,\n"
+    "symlinks out or NUL in a path (400 / 404).\n"
+    "\n"
     "Ctrl-C stops serving. 'gearbox stream --serve' serves the folder it writes the same way.\n";
 
 std::atomic<bool> g_stop{false};

@@ -13,7 +13,9 @@ class Server;
 
 namespace gearbox::cli {
 
-// Registers the handler for *.m4s and *.ts requests that the static mount could not answer.
+// Registers the handler for media segment requests (NAME-N.m4s, NAME-N.ts): a complete segment
+// is served as a file; one being written (NAME-N.m4s.tmp) chunk by chunk; one that is missing
+// is waited for (up to 2 s) only while the stream writes the segment before it.
 void serve_growing_segments(httplib::Server& server, const std::string& dir);
 
 }  // namespace gearbox::cli

@@ -16,6 +16,9 @@
 #include <thread>
 
 #include "growing_segment.h"
+#include "guarded_server.h"
+#include "request_guard.h"
+#include "static_files.h"
 
 namespace gearbox::cli {
 namespace fs = std::filesystem;
@@ -113,9 +116,54 @@ std::vector<std::string> find_manifests(const std::string& dir) {
 }
 
 struct StreamServer::Impl {
-  httplib::Server server;
+  explicit Impl(GateSettings settings) : server(settings) {}
+  GuardedServer server;
   std::thread thread;
 };
+
+namespace {
+
+// GET/HEAD for the files below `root` (a realpath): the path httplib decoded is checked again
+// (the gate checked the raw target), then the file is opened safely and streamed.
+httplib::Server::Handler file_handler(const std::string& root, size_t prefix, bool cross_origin) {
+  return [root, prefix, cross_origin](const httplib::Request& req, httplib::Response& res) {
+    const guard::Verdict verdict = guard::check_path(req.path);
+    if (!verdict.ok()) {
+      res.status = verdict.status;
+      res.set_content(std::to_string(verdict.status) + ": " + verdict.reason + "\n", "text/plain");
+      return;
+    }
+    std::string relative = req.path.substr(prefix);
+    if (relative.empty() || relative.back() == '/') relative += "index.html";
+    // Manifests are rewritten while a stream is written, and the page changes with a rebuild:
+    // a cached copy would freeze a live stream or show an old page.
+    if (ends_with(relative, ".mpd") || ends_with(relative, ".m3u8") || ends_with(relative, ".html")) {
+      res.set_header("Cache-Control", "no-store");
+    }
+    // Players on another origin (a hosted dash.js or hls.js demo page) may read the stream too.
+    if (cross_origin) res.set_header("Access-Control-Allow-Origin", "*");
+    std::shared_ptr<OpenFile> file;
+    switch (open_below(root, relative, file)) {
+      case OpenStatus::kOpened:
+        return respond_with_file(file, req, res, content_type_for(relative));
+      case OpenStatus::kMissing:
+        res.status = 404;
+        return;
+      case OpenStatus::kRefused:
+        res.status = 404;
+        res.set_content("404: " + req.path + " is not a regular file in the served folder\n", "text/plain");
+        return;
+    }
+  };
+}
+
+std::string real_path(const std::string& dir) {
+  std::error_code ec;
+  fs::path p = fs::canonical(dir, ec);
+  return ec ? fs::absolute(dir, ec).lexically_normal().string() : p.string();
+}
+
+}  // namespace
 
 Result<std::unique_ptr<StreamServer>> StreamServer::start(const ServeOptions& o) {
   std::error_code ec;
@@ -127,8 +175,15 @@ Result<std::unique_ptr<StreamServer>> StreamServer::start(const ServeOptions& o)
     return make_error(ErrorCode::kInvalidArgument, "port: " + std::to_string(o.port) + " is not in 0-65535");
   }
   std::unique_ptr<StreamServer> s(new StreamServer());
-  s->impl_ = std::make_unique<Impl>();
-  s->dir_ = fs::absolute(o.dir, ec).lexically_normal().string();
+  GateSettings gate;
+  gate.header_timeout = std::chrono::milliseconds(o.header_timeout_ms);
+  gate.idle_timeout = std::chrono::milliseconds(o.idle_timeout_ms);
+  gate.max_connections = static_cast<size_t>(std::max(1, o.max_connections));
+  // Low-latency players hold a connection per segment in progress for up to a segment's
+  // duration; fewer workers would queue the manifests behind them.
+  gate.workers = 32;
+  s->impl_ = std::make_unique<Impl>(gate);
+  s->dir_ = real_path(o.dir);
   httplib::Server& svr = s->impl_->server;
 
   std::string player = o.player_dir.empty() ? default_player_dir() : o.player_dir;
@@ -136,35 +191,12 @@ Result<std::unique_ptr<StreamServer>> StreamServer::start(const ServeOptions& o)
     return make_error(ErrorCode::kInvalidArgument, "player-dir: \"" + player + "\" does not exist");
   }
   if (!player.empty() && player_complete(player)) {
-    s->player_dir_ = fs::absolute(player, ec).lexically_normal().string();
-    svr.set_mount_point("/player/", s->player_dir_);  // before "/": the page wins over the folder
+    s->player_dir_ = real_path(player);
   } else {
     s->player_hint_ = "the player page is not in \"" + player +
                       "\": run tools/setup.sh (npm ci in tools/player) and rebuild, or pass --player-dir";
   }
-  // Players on another origin (a hosted dash.js or hls.js demo page) may read the stream too.
-  svr.set_mount_point("/", s->dir_, {{"Access-Control-Allow-Origin", "*"}});
-
-  svr.set_file_extension_and_mimetype_mapping("mpd", "application/dash+xml");
-  svr.set_file_extension_and_mimetype_mapping("m3u8", "application/vnd.apple.mpegurl");
-  svr.set_file_extension_and_mimetype_mapping("m4s", "video/iso.segment");
-  svr.set_file_extension_and_mimetype_mapping("ts", "video/mp2t");
-  svr.set_file_extension_and_mimetype_mapping("mp4", "video/mp4");
-  svr.set_file_extension_and_mimetype_mapping("js", "text/javascript");
-  svr.set_file_request_handler([](const httplib::Request& req, httplib::Response& res) {
-    // Manifests are rewritten while a stream is written, and the page changes with a rebuild:
-    // a cached copy would freeze a live stream or show an old page.
-    const std::string& p = req.path;
-    if (ends_with(p, ".mpd") || ends_with(p, ".m3u8") || ends_with(p, ".html") || ends_with(p, "/")) {
-      res.set_header("Cache-Control", "no-store");
-    }
-  });
-
   const std::string dir = s->dir_;
-  serve_growing_segments(svr, dir);
-  // Low-latency players hold a connection per segment in progress for up to a segment's
-  // duration; the default pool (8 threads) would queue the manifests behind them.
-  svr.new_task_queue = [] { return new httplib::ThreadPool(32); };
   svr.Get("/player/manifests.json", [dir](const httplib::Request&, httplib::Response& res) {
     std::string body = "{\"manifests\": [";
     const std::vector<std::string> found = find_manifests(dir);
@@ -192,7 +224,12 @@ Result<std::unique_ptr<StreamServer>> StreamServer::start(const ServeOptions& o)
       res.status = 404;
       res.set_content(hint + "\n", "text/plain");
     });
+  } else {
+    svr.Get(R"(/player/.*)", file_handler(s->player_dir_, std::string("/player/").size(), false));
   }
+  // The page's routes first: its files win over the folder's.
+  serve_growing_segments(svr, dir);
+  svr.Get(R"(/.*)", file_handler(dir, 1, true));
   svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (res.body.empty()) res.set_content(std::to_string(res.status) + ": " + req.path + "\n", "text/plain");
   });

@@ -3,6 +3,7 @@
 // share one implementation.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +18,10 @@ struct ServeOptions {
   int port = 8080;          // 0: any free port (the chosen one is in StreamServer::url())
   std::string player_dir;   // the player page's files; empty: next to the executable
   bool verbose = false;     // log every request on stderr
+  // Limits against clients that hold connections (see connection_gate.h); tests shorten them.
+  int header_timeout_ms = 10000;  // a request head must be complete within this
+  int idle_timeout_ms = 5000;     // a kept-alive connection may wait this long for its next request
+  int max_connections = 512;      // open at once; more are answered 503
 };
 
 class StreamServer {
