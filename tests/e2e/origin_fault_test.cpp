@@ -1,0 +1,284 @@
+// URL output against an origin that misbehaves (tests/support/test_origin): 500s, connections
+// dropped in the middle of a PUT, stalls, an origin that is slow or down and comes back. For
+// each, what the origin saw must be a stream a player can trust: every manifest that arrived
+// lists only files the origin already held complete, no PUT has an empty body, transient
+// failures are retried, close() keeps its deadline, and the staging folder is gone afterwards.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <mutex>
+#include <thread>
+
+#include "../support/backend_under_test.h"
+#include "../support/media_reader.h"
+#include "../support/temp_dir.h"
+#include "../support/test_origin.h"
+#include "gearbox/streamer.h"
+#include "gearbox/test_pattern.h"
+
+namespace gearbox {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::OriginArrival;
+using testing::OriginFault;
+using testing::TestOrigin;
+using Clock = std::chrono::steady_clock;
+
+bool is_manifest(const std::string& name) {
+  return name.size() > 4 && (name.rfind(".mpd") == name.size() - 4 || name.rfind(".m3u8") == name.size() - 5);
+}
+
+// Every manifest the origin accepted listed only files it already held; no PUT was empty.
+void expect_trustworthy(const std::vector<OriginArrival>& arrivals) {
+  int manifests = 0;
+  for (size_t i = 0; i < arrivals.size(); ++i) {
+    const OriginArrival& a = arrivals[i];
+    if (a.method != "PUT") continue;
+    EXPECT_FALSE(a.body.empty()) << "request " << i << ": PUT " << a.name << " with an empty body";
+    if (a.status != 201 || !is_manifest(a.name)) continue;
+    ++manifests;
+    for (const std::string& listed : testing::files_listed_by(a.name, a.body)) {
+      EXPECT_TRUE(a.held.count(listed)) << "request " << i << ": " << a.name << " lists " << listed
+                                         << ", which the origin did not have yet";
+    }
+  }
+  EXPECT_GT(manifests, 0) << "no manifest reached the origin";
+}
+
+int count(const std::vector<OriginArrival>& arrivals, const std::string& method, int status) {
+  int n = 0;
+  for (const OriginArrival& a : arrivals) n += a.method == method && a.status == status;
+  return n;
+}
+
+// Files in the temporary folder named like a staging folder, to find one left behind.
+std::set<std::string> staging_folders() {
+  std::set<std::string> out;
+  for (const auto& e : fs::directory_iterator(fs::temp_directory_path())) {
+    if (e.path().filename().string().rfind("gearbox-upload-", 0) == 0) out.insert(e.path().string());
+  }
+  return out;
+}
+
+struct Logged {
+  std::mutex mutex;
+  std::vector<std::string> lines;
+  bool contains(const std::string& a, const std::string& b) {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (const std::string& l : lines) {
+      if (l.find(a) != std::string::npos && l.find(b) != std::string::npos) return true;
+    }
+    return false;
+  }
+};
+
+// Shared with the stream's log callback, which may outlive the test if a thread is left behind.
+StreamConfig origin_config(const std::string& url, const std::shared_ptr<Logged>& logged) {
+  StreamConfig c;
+  c.output = url;
+  c.format = OutputFormat::kBoth;
+  c.input_frame_rate = {25, 1};
+  c.segment_duration = {1, 1};
+  c.backend = testing::backend_under_test();
+  c.log = [logged](LogLevel, const std::string& m) {
+    std::lock_guard<std::mutex> lock(logged->mutex);
+    logged->lines.push_back(m);
+  };
+  return c;
+}
+
+// Pushes `frames` frames of a 160x90 pattern, from frame `first`.
+void push_frames(Streamer& s, int first, int frames) {
+  TestPattern pattern(160, 90);
+  for (int i = first; i < first + frames; ++i) ASSERT_TRUE(s.push(pattern.render(i)).ok());
+}
+
+void expect_vod_complete(const TestOrigin& origin, int segments) {
+  const auto files = origin.files();
+  for (int k = 1; k <= segments; ++k) {
+    const std::string name = "v0-" + std::to_string(k) + ".m4s";
+    EXPECT_TRUE(files.count(name) && !files.at(name).empty()) << name << " is not on the origin";
+  }
+  ASSERT_TRUE(files.count("manifest.mpd"));
+  EXPECT_NE(files.at("manifest.mpd").find("type=\"static\""), std::string::npos) << "the final MPD did not arrive";
+}
+
+TEST(OriginFaults, FiveHundredsAreRetriedAndNothingIsListedBeforeItArrived) {
+  TestOrigin origin;
+  origin.fail_next(3, OriginFault::kStatus500);
+  auto logged = std::make_shared<Logged>();
+  auto s = Streamer::open(origin_config(origin.url(), logged));
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  const std::string staging = (*s)->outputs().directory;
+  push_frames(**s, 0, 100);
+  Status closed = (*s)->close();
+  EXPECT_TRUE(closed.ok()) << closed.message();
+  const auto arrivals = origin.arrivals();
+  EXPECT_EQ(count(arrivals, "PUT", 500), 3);
+  expect_trustworthy(arrivals);
+  expect_vod_complete(origin, 4);
+  EXPECT_FALSE(fs::exists(staging)) << "the staging folder is left behind after close()";
+}
+
+TEST(OriginFaults, AConnectionDroppedMidPutIsRetried) {
+  TestOrigin origin;
+  auto logged = std::make_shared<Logged>();
+  auto s = Streamer::open(origin_config(origin.url(), logged));
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  push_frames(**s, 0, 30);  // the init segment and the first manifests go through
+  origin.fail_next(2, OriginFault::kDrop);
+  push_frames(**s, 30, 70);
+  Status closed = (*s)->close();
+  EXPECT_TRUE(closed.ok()) << closed.message();
+  const auto arrivals = origin.arrivals();
+  EXPECT_EQ(count(arrivals, "PUT", 0), 2);
+  expect_trustworthy(arrivals);
+  expect_vod_complete(origin, 4);
+}
+
+TEST(OriginFaults, AStalledPutTimesOutAndIsRetried) {
+  TestOrigin origin;
+  origin.set_stall(std::chrono::seconds(8));  // longer than a request may take
+  origin.fail_next(1, OriginFault::kStall);
+  auto logged = std::make_shared<Logged>();
+  StreamConfig c = origin_config(origin.url(), logged);
+  c.close_timeout_seconds = 30;
+  auto s = Streamer::open(c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  push_frames(**s, 0, 100);
+  Status closed = (*s)->close();
+  EXPECT_TRUE(closed.ok()) << closed.message();
+  expect_trustworthy(origin.arrivals());
+  expect_vod_complete(origin, 4);
+}
+
+TEST(OriginFaults, ASlowLiveOriginNeverSeesAManifestBeforeItsSegments) {
+  // 1.2 s per PUT, a live stream at its real rate with 1 s segments and a 2-segment window:
+  // the origin cannot keep up, so uploads fall behind the packager.
+  TestOrigin origin;
+  origin.set_put_delay(std::chrono::milliseconds(1200));
+  auto logged = std::make_shared<Logged>();
+  StreamConfig c = origin_config(origin.url(), logged);
+  c.live.enabled = true;
+  c.live.window_segments = 2;
+  c.live.delete_delay_segments = 1;
+  c.close_timeout_seconds = 20;
+  const std::set<std::string> before = staging_folders();
+  auto s = Streamer::open(c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  TestPattern pattern(160, 90);
+  const auto start = Clock::now();
+  for (int i = 0; i < 150; ++i) {
+    std::this_thread::sleep_until(start + std::chrono::milliseconds(40 * i));  // a camera's pace
+    ASSERT_TRUE((*s)->push(pattern.render(i)).ok());
+  }
+  const auto close_start = Clock::now();
+  Status closed = (*s)->close();
+  const double close_seconds = std::chrono::duration<double>(Clock::now() - close_start).count();
+  EXPECT_LT(close_seconds, c.close_timeout_seconds + 1) << closed.message();
+  EXPECT_TRUE(closed.ok()) << closed.message();
+  const auto arrivals = origin.arrivals();
+  expect_trustworthy(arrivals);
+  const auto files = origin.files();
+  ASSERT_TRUE(files.count("manifest.mpd"));
+  EXPECT_NE(files.at("manifest.mpd").find("type=\"static\""), std::string::npos) << "the final MPD did not arrive";
+  s->reset();
+  EXPECT_EQ(staging_folders(), before) << "a staging folder is left behind";
+}
+
+TEST(OriginFaults, ALiveStreamOutlivesADownOriginWithBoundedStaging) {
+  TestOrigin origin;
+  auto logged = std::make_shared<Logged>();
+  StreamConfig c = origin_config(origin.url(), logged);
+  c.live.enabled = true;
+  c.live.window_segments = 2;
+  c.live.delete_delay_segments = 1;
+  auto s = Streamer::open(c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  const std::string staging = (*s)->outputs().directory;
+  push_frames(**s, 0, 50);
+  ASSERT_TRUE(origin.wait_until([](const std::vector<OriginArrival>& a) {
+    for (const OriginArrival& x : a) if (x.name == "v0-1.m4s" && x.status == 201) return true;
+    return false;
+  }, std::chrono::seconds(20)));
+  origin.go_down();
+  // 20 s of media while the origin is down: the staging folder holds the window, not the past.
+  size_t most_staged = 0;
+  for (int second = 2; second < 22; ++second) {
+    push_frames(**s, second * 25, 25);
+    size_t staged = 0;
+    for (const auto& e : fs::directory_iterator(staging)) staged += e.path().extension() == ".m4s";
+    most_staged = std::max(most_staged, staged);
+  }
+  EXPECT_LE(most_staged, 6u) << "segments pile up in staging while the origin is down";
+  EXPECT_TRUE(logged->contains("origin", "pending")) << "no warning said the origin is down";
+  const size_t arrived_while_down = origin.arrivals().size();
+  origin.come_back();
+  // Once it is back, the newest manifests arrive (after their segments).
+  EXPECT_TRUE(origin.wait_until([&](const std::vector<OriginArrival>& a) {
+    for (size_t i = arrived_while_down; i < a.size(); ++i) if (a[i].name == "manifest.mpd" && a[i].status == 201) return true;
+    return false;
+  }, std::chrono::seconds(20))) << "nothing was sent after the origin came back";
+  Status closed = (*s)->close();
+  EXPECT_TRUE(closed.ok()) << closed.message();
+  expect_trustworthy(origin.arrivals());
+  EXPECT_NE(origin.files()["manifest.mpd"].find("type=\"static\""), std::string::npos);
+  EXPECT_FALSE(fs::exists(staging));
+}
+
+TEST(OriginFaults, CloseKeepsItsDeadlineWhenTheOriginNeverAnswersAndNamesWhatIsMissing) {
+  TestOrigin origin;
+  origin.set_stall(std::chrono::seconds(60));
+  origin.fail_next(1000000, OriginFault::kStall);
+  auto logged = std::make_shared<Logged>();
+  StreamConfig c = origin_config(origin.url(), logged);
+  c.close_timeout_seconds = 4;
+  auto s = Streamer::open(c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  const std::string staging = (*s)->outputs().directory;
+  push_frames(**s, 0, 50);
+  const auto close_start = Clock::now();
+  Status closed = (*s)->close();
+  const double close_seconds = std::chrono::duration<double>(Clock::now() - close_start).count();
+  EXPECT_LT(close_seconds, c.close_timeout_seconds + 1);
+  EXPECT_FALSE(closed.ok());
+  EXPECT_NE(closed.message().find("not delivered"), std::string::npos) << closed.message();
+  EXPECT_NE(closed.message().find("manifest.mpd"), std::string::npos) << closed.message();
+  EXPECT_FALSE(fs::exists(staging)) << "the staging folder is left behind after close()";
+  s->reset();
+  EXPECT_FALSE(fs::exists(staging)) << "the staging folder is left behind";
+}
+
+TEST(OriginFaults, AbortWithADownOriginRemovesStagingAtOnce) {
+  TestOrigin origin;
+  origin.go_down();
+  auto logged = std::make_shared<Logged>();
+  auto s = Streamer::open(origin_config(origin.url(), logged));
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  const std::string staging = (*s)->outputs().directory;
+  push_frames(**s, 0, 50);
+  const auto start = Clock::now();
+  Status aborted = (*s)->abort();
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - start).count(), 3.0);
+  EXPECT_EQ(aborted.code(), ErrorCode::kClosed);
+  EXPECT_FALSE(fs::exists(staging)) << "the staging folder is left behind after abort()";
+}
+
+TEST(OriginFaults, AStreamThatNeverStartedLeavesNoStagingFolder) {
+  TestOrigin origin;
+  auto logged = std::make_shared<Logged>();
+  auto s = Streamer::open(origin_config(origin.url(), logged));
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  const std::string staging = (*s)->outputs().directory;
+  ASSERT_TRUE(fs::exists(staging));
+  EXPECT_TRUE((*s)->close().ok());
+  s->reset();
+  EXPECT_FALSE(fs::exists(staging)) << "the staging folder is left behind";
+}
+
+}  // namespace
+}  // namespace gearbox
