@@ -7,11 +7,13 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <set>
 #include <mutex>
 #include <thread>
 
+#include "../../packager/http_uploader.h"
 #include "../support/backend_under_test.h"
 #include "../support/media_reader.h"
 #include "../support/temp_dir.h"
@@ -278,6 +280,129 @@ TEST(OriginFaults, AStreamThatNeverStartedLeavesNoStagingFolder) {
   EXPECT_TRUE((*s)->close().ok());
   s->reset();
   EXPECT_FALSE(fs::exists(staging)) << "the staging folder is left behind";
+}
+
+// The uploader on its own, with short timeouts and backoff, for the state machine's corners.
+class UploaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    staging_ = testing::temp_dir("uploader");
+    fs::create_directories(staging_);
+    policy_.connect_timeout = std::chrono::milliseconds(300);
+    policy_.io_timeout = std::chrono::milliseconds(300);
+    policy_.first_backoff = std::chrono::milliseconds(10);
+    policy_.max_backoff = std::chrono::milliseconds(50);
+  }
+  std::unique_ptr<packager::HttpUploader> start() {
+    auto u = packager::HttpUploader::start(origin_.url(), staging_, [this](const std::string& m) {
+      std::lock_guard<std::mutex> lock(logged_->mutex);
+      logged_->lines.push_back(m);
+    }, policy_);
+    EXPECT_TRUE(u.ok());
+    return u.ok() ? std::move(u.value()) : nullptr;
+  }
+  void stage(const std::string& name, const std::string& content) {
+    std::ofstream(staging_ + "/" + name, std::ios::binary) << content;
+  }
+  TestOrigin origin_;
+  std::string staging_;
+  packager::UploadPolicy policy_;
+  std::shared_ptr<Logged> logged_ = std::make_shared<Logged>();
+};
+
+TEST_F(UploaderTest, WhileTheOriginIsDownOnlyTheNewestManifestAndWhatItListsAreSent) {
+  origin_.go_down();
+  auto u = start();
+  ASSERT_TRUE(u);
+  stage("s1.m4s", "one");
+  u->put_segment("s1.m4s");
+  stage("p.m3u8", "#EXTM3U\ns1.m4s\n");
+  u->put_manifest("p.m3u8");
+  stage("s2.m4s", "two");
+  u->put_segment("s2.m4s");
+  stage("p.m3u8", "#EXTM3U\ns2.m4s\n");
+  u->put_manifest("p.m3u8");
+  u->remove("s1.m4s");  // left the window before the origin ever had it
+  EXPECT_TRUE(fs::exists(staging_ + "/s2.m4s")) << "a staged segment went before the origin had it";
+  origin_.come_back();
+  Status drained = u->drain(Clock::now() + std::chrono::seconds(20));
+  EXPECT_TRUE(drained.ok()) << drained.message();
+  EXPECT_FALSE(fs::exists(staging_ + "/s2.m4s")) << "an acknowledged segment stays staged";
+  EXPECT_FALSE(fs::exists(staging_ + "/s1.m4s")) << "a segment no manifest lists any more stays staged";
+  std::vector<std::string> sent;
+  for (const OriginArrival& a : origin_.arrivals()) {
+    if (a.status == 201) sent.push_back(a.name + "=" + a.body);
+  }
+  EXPECT_EQ(sent, (std::vector<std::string>{"s2.m4s=two", "p.m3u8=#EXTM3U\ns2.m4s\n"}));
+  EXPECT_TRUE(logged_->contains("origin", "pending"));
+  EXPECT_TRUE(logged_->contains("answers again", "pending"));
+  ASSERT_TRUE(u->stop().ok());
+  EXPECT_FALSE(fs::exists(staging_)) << "stop() leaves the staging folder";
+}
+
+TEST_F(UploaderTest, ADeleteWaitsForTheManifestThatStoppedListingTheSegment) {
+  auto u = start();
+  ASSERT_TRUE(u);
+  stage("s1.m4s", "one");
+  u->put_segment("s1.m4s");
+  stage("p.m3u8", "#EXTM3U\ns1.m4s\n");
+  u->put_manifest("p.m3u8");
+  ASSERT_TRUE(u->drain(Clock::now() + std::chrono::seconds(20)).ok());
+  // s2's upload stalls (the attempt times out and is retried) while the window moves on: the
+  // manifest that stopped listing s1 is superseded by a newer one queued after s1's DELETE,
+  // and the DELETE must still wait for it: the origin's manifest lists s1 until then.
+  origin_.set_stall(std::chrono::seconds(2));
+  origin_.fail_next(1, OriginFault::kStall);
+  stage("s2.m4s", "two");
+  u->put_segment("s2.m4s");
+  stage("p.m3u8", "#EXTM3U\ns2.m4s\n");
+  u->put_manifest("p.m3u8");
+  u->remove("s1.m4s");
+  stage("s3.m4s", "three");
+  u->put_segment("s3.m4s");
+  stage("p.m3u8", "#EXTM3U\ns2.m4s\ns3.m4s\n");
+  u->put_manifest("p.m3u8");
+  Status drained = u->drain(Clock::now() + std::chrono::seconds(20));
+  EXPECT_TRUE(drained.ok()) << drained.message();
+  const auto arrivals = origin_.arrivals();
+  EXPECT_GE(count(arrivals, "PUT", 0), 1) << "the stall did not happen";
+  expect_trustworthy(arrivals);
+  // When the DELETE arrived, the origin's playlist no longer listed s1.
+  std::string playlist;
+  bool deleted = false;
+  for (const OriginArrival& a : arrivals) {
+    if (a.method == "PUT" && a.name == "p.m3u8" && a.status == 201) playlist = a.body;
+    if (a.method == "DELETE" && a.name == "s1.m4s") {
+      deleted = true;
+      EXPECT_EQ(playlist.find("s1.m4s"), std::string::npos) << "s1 was deleted while the origin's playlist listed it";
+    }
+  }
+  EXPECT_TRUE(deleted);
+  EXPECT_EQ(origin_.files().count("s1.m4s"), 0u);
+}
+
+TEST_F(UploaderTest, ARefusedSegmentWithholdsTheManifestsThatMayListIt) {
+  origin_.fail_next(1, OriginFault::kStatus403);
+  auto u = start();
+  ASSERT_TRUE(u);
+  stage("s1.m4s", "one");
+  u->put_segment("s1.m4s");
+  stage("p.m3u8", "#EXTM3U\ns1.m4s\n");
+  u->put_manifest("p.m3u8");
+  Status drained = u->drain(Clock::now() + std::chrono::seconds(20));
+  EXPECT_FALSE(drained.ok());
+  EXPECT_NE(drained.message().find("PUT " + origin_.url() + "s1.m4s: HTTP 403"), std::string::npos) << drained.message();
+  EXPECT_EQ(origin_.arrivals().size(), 1u) << "a 403 was retried, or a manifest listing what was refused was sent";
+  // Live: once the refused segment left the window, newer manifests flow again.
+  u->remove("s1.m4s");
+  stage("s2.m4s", "two");
+  u->put_segment("s2.m4s");
+  stage("p.m3u8", "#EXTM3U\ns2.m4s\n");
+  u->put_manifest("p.m3u8");
+  ASSERT_TRUE(origin_.wait_until([](const std::vector<OriginArrival>& a) {
+    return !a.empty() && a.back().name == "p.m3u8" && a.back().status == 201;
+  }, std::chrono::seconds(20)));
+  expect_trustworthy(origin_.arrivals());
 }
 
 }  // namespace

@@ -191,11 +191,21 @@ void TestOrigin::serve(int fd) {
     if (!whole || fault == OriginFault::kDrop) {
       a.status = 0;
     } else if (fault == OriginFault::kStall) {
+      // Recorded as it arrives: the client gives up long before the stall ends.
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        arrivals_.push_back(a);
+      }
+      arrived_.notify_all();
       pause(stall);
-      a.status = 0;
+      ::close(fd);
+      return;
     } else if (fault == OriginFault::kStatus500) {
       a.status = 500;
       answer = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n";
+    } else if (fault == OriginFault::kStatus403) {
+      a.status = 403;
+      answer = "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n";
     } else if (a.method == "PUT") {
       if (put_delay.count() > 0 && !pause(put_delay)) {
         a.status = 0;

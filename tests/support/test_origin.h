@@ -19,6 +19,7 @@ namespace gearbox::testing {
 
 enum class OriginFault {
   kStatus500,  // the whole request is read, then answered 500
+  kStatus403,  // the whole request is read, then answered 403 (a refusal for good)
   kDrop,       // half the body is read, then the connection is closed without an answer
   kStall,      // the request is read, then nothing is answered for stall(); then the connection closes
 };
