@@ -145,12 +145,14 @@ void HttpUploader::put_manifest(const std::string& name, const std::vector<std::
       if (q.kind == Kind::kManifest && q.name == other) item.needs[other] = q.sequence;
     }
   }
-  // The newer version supersedes an unsent older one, which need not be sent at all.
-  queue_.erase(std::remove_if(queue_.begin(), queue_.end(),
-                              [&](const Item& q) {
-                                return q.kind == Kind::kManifest && q.name == name && q.sequence != sending_;
-                              }),
-               queue_.end());
+  // At most two versions wait: the oldest (its segments are sent first, so a slow origin still
+  // gets a manifest now and then) and the newest; one in between need not be sent at all.
+  // Replacing the oldest too would starve an origin that is always a segment behind.
+  std::vector<std::deque<Item>::iterator> waiting;
+  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+    if (it->kind == Kind::kManifest && it->name == name && it->sequence != sending_) waiting.push_back(it);
+  }
+  if (waiting.size() >= 2) queue_.erase(waiting.back());
   queue_.push_back(std::move(item));
   changed_.notify_all();
 }
@@ -180,7 +182,22 @@ void HttpUploader::remove(const std::string& name) {
 void HttpUploader::forget_segment_locked(const std::string& name) {
   unsent_.erase(name);
   std::remove(staged_path(name).c_str());
-  for (Item& q : queue_) q.needs.erase(name);
+  // The newest version of each manifest was rendered after the segment left the list (the
+  // packager removes a segment only then), so it only needed it for being queued before it.
+  // An older version may list it: it is dropped.
+  std::map<std::string, uint64_t> newest;
+  for (const Item& q : queue_) {
+    if (q.kind == Kind::kManifest) newest[q.name] = q.sequence;
+  }
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (it->needs.count(name) && it->kind == Kind::kManifest && it->sequence != newest[it->name] &&
+        it->sequence != sending_) {
+      it = queue_.erase(it);
+      continue;
+    }
+    it->needs.erase(name);
+    ++it;
+  }
 }
 
 void HttpUploader::queue_delete_locked(const std::string& name) {
@@ -269,6 +286,21 @@ std::deque<HttpUploader::Item>::iterator HttpUploader::next_sendable_locked() {
       it = queue_.erase(it);
       refused_locked(item, describe(item) + ": withheld, it depends on " + refused_need + ", which the origin refused");
       continue;
+    }
+    if (ready && it->kind == Kind::kManifest) {
+      // A newer version that may be sent as well replaces this one.
+      const bool newer_ready = std::any_of(std::next(it), queue_.end(), [&](const Item& q) {
+        if (q.kind != Kind::kManifest || q.name != it->name) return false;
+        for (const auto& [need, sequence] : q.needs) {
+          auto acked = acknowledged_.find(need);
+          if (acked == acknowledged_.end() || acked->second < sequence) return false;
+        }
+        return true;
+      });
+      if (newer_ready) {
+        it = queue_.erase(it);
+        continue;
+      }
     }
     if (ready) return it;
     ++it;
@@ -372,6 +404,12 @@ void HttpUploader::acknowledged_locked(const Item& item) {
       ++uploaded_;
       refused_.erase(item.name);
       acknowledged_[item.name] = item.sequence;
+      // Never an older version after a newer one: the origin would go back in time.
+      queue_.erase(std::remove_if(queue_.begin(), queue_.end(),
+                                  [&](const Item& q) {
+                                    return q.kind == Kind::kManifest && q.name == item.name && q.sequence < item.sequence;
+                                  }),
+                   queue_.end());
       break;
     case Kind::kDelete:
       --pending_deletes_;

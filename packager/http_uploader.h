@@ -9,7 +9,9 @@
 //   the live window unsent: it is then never sent, and no manifest still to be sent lists it).
 // - A manifest is captured when it is queued (the packager replaces the file) with the set of
 //   segments queued before it (and the files named in `lists`); it is sent only once all of
-//   those were acknowledged. A newer version of a manifest replaces an unsent older one.
+//   those were acknowledged. Of the versions of a manifest waiting, the oldest and the
+//   newest are kept (an origin that is always behind still gets one now and then); a newer
+//   version that may be sent replaces an older one, which is never sent after it.
 // - A DELETE is sent only for a segment the origin has, and only once the manifests queued
 //   before it (the ones that stopped listing it) were acknowledged.
 // - Transient failures (no connection, a reset, a timeout, 5xx, 408, 429) are retried with
@@ -59,6 +61,8 @@ class HttpUploader {
   // `lists`: other manifests it names (an HLS master's media playlists), sent before it.
   void put_manifest(const std::string& name, const std::vector<std::string>& lists = {});
   // The segment left the live window: DELETE it from the origin if it is there, else forget it.
+  // Called only once the newest manifests queued no longer list it (the packager's retire
+  // follows its publish), so older queued versions that may list it are dropped.
   void remove(const std::string& name);
   // Waits until everything queued was delivered, or until `deadline`. An error names what was
   // not delivered (the first files, manifests first) or the first file the origin refused.

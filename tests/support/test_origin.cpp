@@ -41,12 +41,15 @@ TestOrigin::~TestOrigin() {
   }
   for (std::thread& t : connections) t.join();
   if (listen_fd_ >= 0) ::close(listen_fd_);
+  if (held_fd_ >= 0) ::close(held_fd_);
 }
 
 void TestOrigin::listen_on(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   const int one = 1;
+  // SO_REUSEPORT: go_down() binds a second socket to the port while connections are open.
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -83,12 +86,30 @@ void TestOrigin::go_down() {
   std::lock_guard<std::mutex> lock(mutex_);
   down_ = true;
   ++down_generation_;
+  // The port stays bound but not listening, so connections are refused and no other process
+  // can take the port meanwhile.
+  held_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int one = 1;
+  ::setsockopt(held_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  ::setsockopt(held_fd_, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port_));
+  if (::bind(held_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    throw std::runtime_error("test origin: cannot hold port " + std::to_string(port_) + ": " + std::strerror(errno));
+  }
   ::close(listen_fd_);
   listen_fd_ = -1;
 }
 
 void TestOrigin::come_back() {
-  listen_on(port_);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (::listen(held_fd_, 16) != 0) {
+    throw std::runtime_error("test origin: cannot listen on port " + std::to_string(port_) + ": " + std::strerror(errno));
+  }
+  listen_fd_ = held_fd_;
+  held_fd_ = -1;
   down_ = false;
 }
 

@@ -64,6 +64,7 @@ class TestOrigin {
   mutable std::mutex mutex_;
   mutable std::condition_variable arrived_;
   int listen_fd_ = -1;
+  int held_fd_ = -1;  // while down: the port, bound and not listening
   int port_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<int> down_generation_{0};  // bumped by go_down(): connections of older generations close
