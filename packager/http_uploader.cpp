@@ -167,8 +167,8 @@ void HttpUploader::remove(const std::string& name) {
       remove_after_send_.insert(name);
       return;
     }
-    // Left the window before it was sent: never sent, and the manifests still to be sent
-    // (each the newest of its name, rendered after it left the list) do not list it.
+    // Left the window before it was sent: never sent; no manifest still to be sent lists it
+    // (forget_segment_locked drops the versions that might).
     queue_.erase(queued);
     forget_segment_locked(name);
   } else if (refused_.erase(name)) {
@@ -206,6 +206,8 @@ void HttpUploader::queue_delete_locked(const std::string& name) {
     auto oldest = std::find_if(queue_.begin(), queue_.end(),
                                [&](const Item& q) { return q.kind == Kind::kDelete && q.sequence != sending_; });
     if (oldest != queue_.end()) {
+      on_origin_.erase(oldest->name);  // given up on: no longer tracked
+      acknowledged_.erase(oldest->name);
       queue_.erase(oldest);
       --pending_deletes_;
       if (deletes_forgotten_++ == 0 && warn_) {
@@ -441,6 +443,8 @@ void HttpUploader::refused_locked(const Item& item, const std::string& message) 
   ++failed_;
   if (item.kind == Kind::kDelete) {
     --pending_deletes_;
+    on_origin_.erase(item.name);  // given up on: no longer tracked
+    acknowledged_.erase(item.name);
   } else {
     refused_.insert(item.name);
   }
