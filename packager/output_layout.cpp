@@ -59,8 +59,17 @@ Result<int> clear_previous_assets(const OutputPaths& paths) {
   return removed;
 }
 
+void remove_staging(const OutputPaths& paths) {
+  if (paths.upload_url.empty()) return;
+  std::error_code ec;
+  fs::remove_all(paths.directory, ec);
+}
+
 Result<OutputPaths> resolve_output(const std::string& output, OutputFormat format) {
+  std::string staging;  // URL output: created below, removed again if the output is refused
   auto invalid = [&](const std::string& why) {
+    std::error_code ec;
+    if (!staging.empty()) fs::remove_all(staging, ec);
     return make_error(ErrorCode::kInvalidArgument, "output: \"" + output + "\" " + why);
   };
   if (output.empty()) return invalid("is empty; give a directory or a manifest path");
@@ -76,10 +85,11 @@ Result<OutputPaths> resolve_output(const std::string& output, OutputFormat forma
     // The URL's folder receives the files; they are written to a local staging folder first.
     const size_t slash = output.rfind('/');
     upload_url = output.substr(0, slash + 1);
-    std::string staging = (fs::temp_directory_path() / "gearbox-upload-XXXXXX").string();
-    if (!::mkdtemp(staging.data())) {
+    std::string folder = (fs::temp_directory_path() / "gearbox-upload-XXXXXX").string();
+    if (!::mkdtemp(folder.data())) {
       return make_error(ErrorCode::kIo, "output: cannot create a staging folder in " + fs::temp_directory_path().string());
     }
+    staging = folder;
     path = fs::path(staging) / output.substr(slash + 1);
   }
   std::string ext = path.extension().string();

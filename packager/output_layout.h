@@ -16,6 +16,9 @@ inline constexpr const char* kDefaultHlsMasterName = "master.m3u8";
 // Resolves `output` for `format` and creates the directory. Errors name the field "output".
 Result<OutputPaths> resolve_output(const std::string& output, OutputFormat format);
 
+// URL output: removes the temporary staging folder resolve_output() created (nothing otherwise).
+void remove_staging(const OutputPaths& paths);
+
 // Deletes the files an earlier stream wrote into paths.directory: names gearbox writes
 // (vN-K.m4s or vN-K.ts, vN-init.mp4, vN.m3u8, the audio's aN-K.m4s / aN-K.ts, aN-init.mp4, aN.m3u8, the
 // manifests named in `paths`, and their .tmp files).

@@ -48,7 +48,7 @@ Result<std::unique_ptr<Packager>> Packager::open(const OutputPaths& paths,
     p->model_.chunk_seconds = options.chunk_frames * rate.den / static_cast<double>(rate.num);
   }
   if (!paths.upload_url.empty()) {
-    auto uploader = HttpUploader::start(paths.upload_url, paths.directory, options.warn);
+    auto uploader = HttpUploader::start(paths.upload_url, paths.directory, options.warn, options.upload);
     if (!uploader) return uploader.error();
     p->uploader_ = std::move(uploader.value());
   }
@@ -73,7 +73,7 @@ Result<std::unique_ptr<Packager>> Packager::open(const OutputPaths& paths,
       auto segmenter = Fmp4Segmenter::open(tracks[i], paths.directory, on_segment, chunk_frames, std::move(on_flush));
       if (!segmenter) return segmenter.error();
       p->segmenters_.push_back(std::move(segmenter.value()));
-      p->uploaded(init_segment_name(tracks[i].id));
+      p->stage_segment(init_segment_name(tracks[i].id));
     }
   }
   return p;
@@ -95,7 +95,7 @@ Status Packager::on_segment(size_t track, const SegmentRecord& record) {
       std::remove((paths_.directory + "/" + name).c_str());
       return {};
     }
-    uploaded(name);
+    stage_segment(name);
     model_.segments[track].push_back(record);
     model_.presentation_offsets[track] = segmenters_[track]->presentation_offset();
     size_t ready = model_.segments[0].size();
@@ -111,7 +111,7 @@ Status Packager::on_segment(size_t track, const SegmentRecord& record) {
   return s;
 }
 
-Status Packager::finish(int64_t end) {
+Status Packager::finish(int64_t end, std::chrono::steady_clock::time_point upload_deadline) {
   Status first_error;
   // After a track's write failed (a full disk, an I/O error), no later segment can be complete
   // in every track: the others' last segments are dropped rather than written, so their space
@@ -135,20 +135,17 @@ Status Packager::finish(int64_t end) {
     std::lock_guard<std::mutex> lock(mutex_);
     s = finish_locked();
   }
-  // URL output: close() returns once the server has everything (or refused it).
+  // URL output: close() returns once the server has everything, refused something, or the
+  // deadline passed; the staging folder goes either way.
   if (uploader_) {
-    Status sent = uploader_->drain();
+    Status sent = uploader_->drain(upload_deadline);
+    (void)uploader_->stop();  // `sent` already names what is undelivered
     if (s) s = sent;
   }
   return first_error ? s : first_error;
 }
 
-Packager::~Packager() {
-  if (!uploader_) return;
-  uploader_.reset();
-  std::error_code ec;
-  std::filesystem::remove_all(paths_.directory, ec);  // the staging folder
-}
+Packager::~Packager() = default;  // the uploader removes the staging folder
 
 Status Packager::finish_now() {
   // A writer blocked while holding the lock (a hung disk) must not hang the caller too.
@@ -164,6 +161,11 @@ Status Packager::finish_now() {
   }
   if (model_.final) return {};
   return finish_locked();
+}
+
+Status Packager::stop_upload() {
+  if (!uploader_) return {};
+  return uploader_->stop();
 }
 
 Status Packager::finish_locked() {
@@ -199,8 +201,11 @@ void Packager::retire_locked() {
   for (; deleted_through_ < deletable; ++deleted_through_) {
     for (const TrackDescription& t : model_.tracks) {
       const std::string name = media_segment_name(t.id, deleted_through_ + 1, model_.container);
-      std::remove((paths_.directory + "/" + name).c_str());  // a file already gone is no loss
-      if (uploader_) uploader_->remove(name);
+      if (uploader_) {
+        uploader_->remove(name);  // it deletes the staged file once it is safe to
+      } else {
+        std::remove((paths_.directory + "/" + name).c_str());  // a file already gone is no loss
+      }
     }
   }
 }
@@ -224,15 +229,17 @@ Status Packager::publish_locked() {
       GEARBOX_RETURN_IF_ERROR(write_file_atomically(
           paths_.directory + "/" + media_playlist_name(model_.tracks[t].id),
           render_hls_media_playlist(model_, t)));
-      uploaded(media_playlist_name(model_.tracks[t].id));
+      stage_manifest(media_playlist_name(model_.tracks[t].id));
     }
     GEARBOX_RETURN_IF_ERROR(
         write_file_atomically(paths_.hls_master, render_hls_master_playlist(model_)));
-    uploaded(std::filesystem::path(paths_.hls_master).filename().string());
+    std::vector<std::string> media_playlists;
+    for (const TrackDescription& t : model_.tracks) media_playlists.push_back(media_playlist_name(t.id));
+    stage_manifest(std::filesystem::path(paths_.hls_master).filename().string(), media_playlists);
   }
   if (!paths_.dash_manifest.empty()) {
     GEARBOX_RETURN_IF_ERROR(write_file_atomically(paths_.dash_manifest, render_mpd(model_)));
-    uploaded(std::filesystem::path(paths_.dash_manifest).filename().string());
+    stage_manifest(std::filesystem::path(paths_.dash_manifest).filename().string());
   }
   return {};
 }

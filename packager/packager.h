@@ -4,6 +4,7 @@
 // reads a complete file that names only segments already on disk.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -27,6 +28,7 @@ struct PackagerOptions {
   int chunk_frames = 0;  // > 0: CMAF chunks of this many frames (low-latency DASH)
   SegmentContainer container = SegmentContainer::kCmaf;  // kMpegTs: HLS output only
   std::function<void(const std::string&)> warn;  // problems that do not stop the stream
+  UploadPolicy upload;  // URL output: timeouts and backoff (tests make them short)
 };
 
 class Packager {
@@ -47,12 +49,17 @@ class Packager {
   // Completes every track's last segment, ending at `end` (media ticks of the first track: the
   // end of the last input frame, the same instant in every rendition whatever its rate, and in
   // the audio track, whose last AAC frame is cut short there), and writes the final
-  // (static / VOD) manifests.
-  Status finish(int64_t end);
+  // (static / VOD) manifests. URL output: then waits until the origin has everything or
+  // `upload_deadline`, and stops the upload (the staging folder is removed).
+  Status finish(int64_t end, std::chrono::steady_clock::time_point upload_deadline =
+                                 std::chrono::steady_clock::time_point::max());
   // Forced termination: the segments complete in every track are listed in final manifests;
   // whatever is still inside a segmenter is abandoned. Safe while writers are blocked
   // elsewhere; it never calls into a segmenter.
   Status finish_now();
+  // URL output: stops the upload at once (after finish_now(): close()'s deadline passed, or
+  // abort()) and removes the staging folder; an error names what the origin did not get.
+  Status stop_upload();
 
   ~Packager();
   // Segments completed so far per track.
@@ -66,8 +73,12 @@ class Packager {
   // the window `delete_delay` segments ago (all unlisted ones once final).
   void retire_locked();
   Status finish_locked();
-  void uploaded(const std::string& name) {
-    if (uploader_) uploader_->put(name);
+  // URL output: hands a complete file to the uploader.
+  void stage_segment(const std::string& name) {
+    if (uploader_) uploader_->put_segment(name);
+  }
+  void stage_manifest(const std::string& name, const std::vector<std::string>& lists = {}) {
+    if (uploader_) uploader_->put_manifest(name, lists);
   }
 
   OutputPaths paths_;

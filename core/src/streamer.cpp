@@ -69,6 +69,11 @@ void log_to_stderr(LogLevel level, const std::string& message) {
 
 class Streamer::Impl : public std::enable_shared_from_this<Streamer::Impl> {
  public:
+  ~Impl() {
+    // URL output that never opened its packager (no frame, or the first frame failed): the
+    // staging folder is the packager's uploader's to remove otherwise.
+    if (!packager && !paths.upload_url.empty()) packager::remove_staging(paths);
+  }
   StreamConfig config;
   OutputPaths paths;
   BackendSelection selection;
@@ -447,7 +452,7 @@ Status Streamer::Impl::finish() {
   source_queue->close();
   // The whole flush (encoders draining, last segments, final manifests) runs on a thread of
   // its own, so a hang anywhere in it cannot hold close() past the deadline.
-  std::thread flusher = spawn(false, [this] {
+  std::thread flusher = spawn(false, [this, deadline] {
     {
       std::unique_lock<std::mutex> lock(threads_mutex);
       threads_done.wait(lock, [&] { return pipeline_running == 0; });
@@ -460,7 +465,11 @@ Status Streamer::Impl::finish() {
       if (!a) fail(a);
     }
     // Whatever was accepted and encoded is packaged and listed, even after a failure.
-    Status s = packager->finish(end_ticks());
+    // URL output: the upload gets what is left of the deadline, less a margin for the
+    // flush to return before close() stops waiting for it.
+    const auto margin = std::min<std::chrono::steady_clock::duration>(
+        std::chrono::milliseconds(500), (deadline - std::chrono::steady_clock::now()) / 4);
+    Status s = packager->finish(end_ticks(), deadline - margin);
     packager_finish = s;
     if (!s) fail(s);
   });
@@ -517,6 +526,8 @@ Status Streamer::Impl::terminate(std::chrono::steady_clock::time_point deadline,
   } else {
     message += "; " + listed.message();
   }
+  Status sent = packager->stop_upload();  // URL output: no more waiting for the origin
+  if (!sent) message += "; " + sent.message();
   Status s = make_error(code, message);
   log(LogLevel::kWarning, message);
   return s;
@@ -536,10 +547,16 @@ Result<std::unique_ptr<Streamer>> Streamer::open(StreamConfig config) {
   auto paths = packager::resolve_output(config.output, config.format);
   if (!paths) return paths.error();
   auto selection = select_backend(config.backend);
-  if (!selection) return selection.error();
+  if (!selection) {
+    packager::remove_staging(paths.value());
+    return selection.error();
+  }
   if (config.clear_previous_assets) {
     auto removed = packager::clear_previous_assets(paths.value());
-    if (!removed) return removed.error();
+    if (!removed) {
+      packager::remove_staging(paths.value());
+      return removed.error();
+    }
     if (*removed > 0 && config.log) {
       config.log(LogLevel::kInfo, "cleared " + std::to_string(*removed) + " files of an earlier stream");
     }

@@ -127,7 +127,9 @@ TEST(UrlOutput, LiveWindowDeletesOnTheServerToo) {
 TEST(UrlOutput, ARefusingServerIsAClearErrorNotAHang) {
   // Port 1 (tcpmux) is privileged and unused: connections are refused.
   const std::string url = "http://127.0.0.1:1/live/";
-  auto s = Streamer::open(url_config(url));
+  StreamConfig c = url_config(url);
+  c.close_timeout_seconds = 3;  // a refused connection is retried until close()'s deadline
+  auto s = Streamer::open(c);
   ASSERT_TRUE(s.ok()) << s.error().message;
   TestPattern pattern(160, 90);
   for (int i = 0; i < 30; ++i) ASSERT_TRUE((*s)->push(pattern.render(i)).ok());
