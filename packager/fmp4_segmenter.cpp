@@ -40,12 +40,16 @@ Status Fmp4Segmenter::open_muxer() {
   GEARBOX_RETURN_IF_ERROR(output_.attach(mux_));
 
   // CMAF fragments cut only when we say so (frag_custom); the moov is complete up front
-  // (empty_moov: SPS/PPS are known before the first frame); no edit list and version-1 trun
-  // boxes (negative_cts_offsets), as CMAF prefers; the B-frame delay is handled in write().
+  // (empty_moov: SPS/PPS are known before the first frame); no edit list. Composition offsets
+  // stay as given (>= 0: write() shifts by the stream's presentation delay), so presentation
+  // time = decode time + offset means the same to every reader. (negative_cts_offsets would
+  // rebase them so the first frame's is 0, making B-frames' negative, which libavformat places
+  // by the most negative offset it has met so far: a different shift per rendition.)
   AVDictionary* options = nullptr;
-  av_dict_set(&options, "movflags",
-              "+cmaf+frag_custom+empty_moov+default_base_moof+negative_cts_offsets+skip_trailer",
-              0);
+  av_dict_set(&options, "movflags", "+frag_custom+empty_moov+default_base_moof+skip_trailer+frag_discont", 0);
+  av_dict_set(&options, "brand", "cmfc", 0);
+  av_dict_set(&options, "use_editlist", "0", 0);
+  av_dict_set(&options, "avoid_negative_ts", "make_non_negative", 0);
   const std::string init_name = init_segment_name(track_.id);
   GEARBOX_RETURN_IF_ERROR(output_.open(directory_ + "/" + init_name));
   rc = avformat_write_header(mux_, &options);
@@ -103,8 +107,15 @@ Status Fmp4Segmenter::write(const EncodedPacket& packet) {
       return make_error(ErrorCode::kInternal, track_.id + ": first packet is not an IDR");
     }
     started_ = true;
-    // The mp4 muxer refuses a negative dts; shift both clocks by the decode delay instead.
-    shift_ = packet.pts - packet.dts;
+    // The mp4 muxer refuses a negative dts; both clocks are shifted by the stream's
+    // presentation delay, the largest decode delay of any rendition.
+    shift_ = track_.presentation_delay;
+    if (packet.pts - packet.dts > shift_) {
+      return make_error(ErrorCode::kInternal,
+                        track_.id + ": decode delay " + std::to_string(packet.pts - packet.dts) +
+                            " ticks exceeds the stream's presentation delay of " +
+                            std::to_string(shift_) + " ticks");
+    }
     segment_start_ = packet.pts + shift_;
   } else {
     // The held packet's duration is now known: up to this packet's decode time. The muxer
