@@ -19,7 +19,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <regex>
+#include <ostream>
 #include <sstream>
+#include <string>
 
 #include "../support/backend_under_test.h"
 #include "../support/media_reader.h"
@@ -52,6 +54,7 @@ struct MatrixCase {
   bool audio;
   Mode mode;
   Container container;
+  std::string preset = "veryfast";  // x264's: B-pyramid, lookahead and B-frame decisions vary
 };
 
 std::string case_name(const MatrixCase& c) {
@@ -64,8 +67,12 @@ std::string case_name(const MatrixCase& c) {
                      (c.audio ? "_audio" : "_noaudio");
   name += c.mode == Mode::kVod ? "_vod" : c.mode == Mode::kLive ? "_live" : "_lowlatency";
   name += c.container == Container::kCmaf ? "_cmaf" : "_ts";
+  if (c.preset != "veryfast") name += "_" + c.preset;
   return name;
 }
+
+// ctest lists each case by its name rather than by its bytes.
+void PrintTo(const MatrixCase& c, std::ostream* os) { *os << case_name(c); }
 
 // One segment as the media holds it (start, duration) and as the manifests declare it.
 struct MediaSegment {
@@ -197,6 +204,7 @@ TEST_P(Matrix, SegmentsAlignAndManifestsDeclareWhatTheMediaHolds) {
   c.segment_duration = mc.segment;
   c.x264.bframes = mc.bframes;
   c.x264.tune = mc.zerolatency ? "zerolatency" : "";
+  c.x264.preset = mc.preset;
   c.primary_bitrate_kbps = 300;
   c.renditions.push_back(RenditionSpec{192, 108, 150, std::nullopt});
   // A rung at half the rate: its frames, and so its B-frame delay, last twice as long.
@@ -352,6 +360,11 @@ const MatrixCase kCases[] = {
     {3, true, {1, 2}, kNtsc, false, Mode::kLive, Container::kMpegTs},
     {3, false, {71, 100}, {30, 1}, true, Mode::kLowLatency, Container::kMpegTs},
     {0, true, {71, 100}, {30, 1}, true, Mode::kVod, Container::kMpegTs},
+    // Other x264 settings: one B-frame (no pyramid: a delay of one frame), a slower preset
+    // (more lookahead, B-pyramid, adaptive B-frame decisions) and the fastest one.
+    {1, false, {71, 100}, {30, 1}, true, Mode::kVod, Container::kCmaf},
+    {3, false, {2, 1}, {25, 1}, true, Mode::kLive, Container::kCmaf, "medium"},
+    {3, false, {1, 2}, kNtsc, false, Mode::kVod, Container::kCmaf, "ultrafast"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Settings, Matrix, ::testing::ValuesIn(kCases),
