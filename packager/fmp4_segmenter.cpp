@@ -106,29 +106,36 @@ Status Fmp4Segmenter::write(const EncodedPacket& packet) {
     if (!packet.keyframe) {
       return make_error(ErrorCode::kInternal, track_.id + ": first packet is not an IDR");
     }
-    started_ = true;
     // The mp4 muxer refuses a negative dts; both clocks are shifted by the stream's
     // presentation delay, the largest decode delay of any rendition.
     shift_ = track_.presentation_delay;
-    if (packet.pts - packet.dts > shift_) {
-      return make_error(ErrorCode::kInternal,
-                        track_.id + ": decode delay " + std::to_string(packet.pts - packet.dts) +
-                            " ticks exceeds the stream's presentation delay of " +
-                            std::to_string(shift_) + " ticks");
-    }
     segment_start_ = packet.pts + shift_;
-  } else {
+  }
+  const int64_t pts = packet.pts + shift_;
+  int64_t dts = packet.dts + shift_;
+  // x264 measures its reorder delay on the first frames' own timestamps, so caller timestamps
+  // further apart at the start than the frame rate says put the first decode times before the
+  // presentation delay allows. Those decode times only need to increase and not pass their
+  // presentation times, so they move up to the earliest tick that keeps both true.
+  const int64_t earliest = started_ ? held_.dts + 1 : 0;
+  if (dts < earliest) dts = earliest;
+  if (dts > pts) {
+    return make_error(ErrorCode::kInternal, track_.id + ": a packet's decode time " + std::to_string(dts) +
+                                                " passes its presentation time " + std::to_string(pts));
+  }
+  if (started_) {
     // The held packet's duration is now known: up to this packet's decode time. The muxer
     // takes the last sample of a fragment at its word, so a guess there would shift every
     // later timestamp of a rendition whose frames are not evenly spaced.
-    GEARBOX_RETURN_IF_ERROR(write_held(packet.dts + shift_ - held_.dts));
-    if (packet.keyframe) GEARBOX_RETURN_IF_ERROR(cut_segment(packet.pts + shift_));
+    GEARBOX_RETURN_IF_ERROR(write_held(dts - held_.dts));
+    if (packet.keyframe) GEARBOX_RETURN_IF_ERROR(cut_segment(pts));
   }
+  started_ = true;
   // Hold a copy: the encoder's buffer is only valid until its next call. The buffer keeps its
   // capacity, so this allocates only while packets grow.
   held_data_.assign(packet.data, packet.data + packet.size);
-  held_.pts = packet.pts + shift_;
-  held_.dts = packet.dts + shift_;
+  held_.pts = pts;
+  held_.dts = dts;
   held_.keyframe = packet.keyframe;
   has_held_ = true;
   end_pts_ = std::max(end_pts_, held_.pts + track_.frame_ticks);

@@ -341,6 +341,51 @@ TEST_P(Matrix, SegmentsAlignAndManifestsDeclareWhatTheMediaHolds) {
   }
 }
 
+// Caller timestamps with B-frames: x264 measures its reorder delay on the first frames' own
+// timestamps, so frames further apart than the declared rate at the start make the first
+// packet's pts - dts larger than the delay the rate predicts. The stream must still work, its
+// segments aligned, and every listed segment start with an IDR.
+TEST(MatrixCallerTimestamps, BFramesWithASlowStartStillAlign) {
+  const std::string dir = testing::temp_dir("matrix-caller-timestamps");
+  StreamConfig c;
+  c.output = dir;
+  c.backend = testing::backend_under_test();
+  c.log = [](LogLevel, const std::string&) {};
+  c.format = OutputFormat::kBoth;
+  c.input_frame_rate = {25, 1};
+  c.segment_duration = {1, 1};
+  c.x264.bframes = 3;
+  c.x264.tune = "";
+  c.primary_bitrate_kbps = 300;
+  c.renditions.push_back(RenditionSpec{192, 108, 150, std::nullopt});
+  auto s = Streamer::open(c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  TestPattern pattern(320, 180);
+  // The first 4 frames 120 ms apart (3 frame durations), then every 40 ms: 3.3 s in all.
+  int64_t t = 0;
+  for (int i = 0; i < 80; ++i) {
+    ASSERT_TRUE((*s)->push(pattern.render(i), t, Rational{1, 1000}).ok()) << i;
+    t += i < 4 ? 120 : 40;
+  }
+  Status closed = (*s)->close();
+  ASSERT_TRUE(closed.ok()) << closed.message();
+  std::vector<VideoMedia> media;
+  for (const std::string v : {"v0", "v1"}) {
+    media.push_back(read_video(dir + "/" + v + ".m3u8", c.input_frame_rate));
+    ASSERT_TRUE(media.back().error.empty()) << media.back().error;
+    EXPECT_EQ(media.back().segments.size(), extinf(read_file(dir + "/" + v + ".m3u8")).size()) << v;
+  }
+  ASSERT_EQ(media[0].keyframes, media[1].keyframes);
+  ASSERT_GE(media[0].keyframes.size(), 3u);
+  XmlQuery mpd(read_file(dir + "/manifest.mpd"));
+  ASSERT_TRUE(mpd.ok());
+  const Timeline tl = timeline_of(mpd, "v0");
+  ASSERT_EQ(tl.segments.size(), media[0].keyframes.size());
+  for (size_t k = 0; k < tl.segments.size(); ++k) {
+    EXPECT_LE(std::llabs(tl.segments[k].first - media[0].keyframes[k]), 1) << "segment " << k;
+  }
+}
+
 constexpr Rational kNtsc{30000, 1001};
 const MatrixCase kCases[] = {
     // bframes, zerolatency, segment, rate, audio, mode, container
