@@ -108,8 +108,10 @@ std::string render_mpd(const ManifestModel& m) {
         << xs_duration(grid) << "\" suggestedPresentationDelay=\"" << xs_duration(delay) << "\"";
     if (live) out << " timeShiftBufferDepth=\"" << xs_duration(grid * static_cast<double>(m.window)) << "\"";
   }
-  out << " maxSegmentDuration=\"" << xs_duration(max_segment) << "\" minBufferTime=\""
-      << xs_duration(std::max(grid, max_segment)) << "\">\n";
+  // Rounded up: a maximum printed to the nearest millisecond can be shorter than the segments
+  // it bounds (2.0053 s AAC segments under PT2.005S).
+  out << " maxSegmentDuration=\"" << xs_duration_at_least(max_segment) << "\" minBufferTime=\""
+      << xs_duration_at_least(std::max(grid, max_segment)) << "\">\n";
   if (!m.final && m.chunk_seconds > 0) {
     // DASH-IF low-latency: the latency a player should aim for.
     const int64_t target_ms = std::lround(1000 * low_latency_target_seconds(m));

@@ -40,12 +40,16 @@ Status Fmp4Segmenter::open_muxer() {
   GEARBOX_RETURN_IF_ERROR(output_.attach(mux_));
 
   // CMAF fragments cut only when we say so (frag_custom); the moov is complete up front
-  // (empty_moov: SPS/PPS are known before the first frame); no edit list and version-1 trun
-  // boxes (negative_cts_offsets), as CMAF prefers; the B-frame delay is handled in write().
+  // (empty_moov: SPS/PPS are known before the first frame); no edit list. Composition offsets
+  // stay as given (>= 0: write() shifts by the stream's presentation delay), so presentation
+  // time = decode time + offset means the same to every reader. (negative_cts_offsets would
+  // rebase them so the first frame's is 0, making B-frames' negative, which libavformat places
+  // by the most negative offset it has met so far: a different shift per rendition.)
   AVDictionary* options = nullptr;
-  av_dict_set(&options, "movflags",
-              "+cmaf+frag_custom+empty_moov+default_base_moof+negative_cts_offsets+skip_trailer",
-              0);
+  av_dict_set(&options, "movflags", "+frag_custom+empty_moov+default_base_moof+skip_trailer+frag_discont", 0);
+  av_dict_set(&options, "brand", "cmfc", 0);
+  av_dict_set(&options, "use_editlist", "0", 0);
+  av_dict_set(&options, "avoid_negative_ts", "make_non_negative", 0);
   const std::string init_name = init_segment_name(track_.id);
   Status opened = output_.open(directory_ + "/" + init_name);
   if (!opened) {
@@ -106,22 +110,36 @@ Status Fmp4Segmenter::write(const EncodedPacket& packet) {
     if (!packet.keyframe) {
       return make_error(ErrorCode::kInternal, track_.id + ": first packet is not an IDR");
     }
-    started_ = true;
-    // The mp4 muxer refuses a negative dts; shift both clocks by the decode delay instead.
-    shift_ = packet.pts - packet.dts;
+    // The mp4 muxer refuses a negative dts; both clocks are shifted by the stream's
+    // presentation delay, the largest decode delay of any rendition.
+    shift_ = track_.presentation_delay;
     segment_start_ = packet.pts + shift_;
-  } else {
+  }
+  const int64_t pts = packet.pts + shift_;
+  int64_t dts = packet.dts + shift_;
+  // x264 measures its reorder delay on the first frames' own timestamps, so caller timestamps
+  // further apart at the start than the frame rate says put the first decode times before the
+  // presentation delay allows. Those decode times only need to increase and not pass their
+  // presentation times, so they move up to the earliest tick that keeps both true.
+  const int64_t earliest = started_ ? held_.dts + 1 : 0;
+  if (dts < earliest) dts = earliest;
+  if (dts > pts) {
+    return make_error(ErrorCode::kInternal, track_.id + ": a packet's decode time " + std::to_string(dts) +
+                                                " passes its presentation time " + std::to_string(pts));
+  }
+  if (started_) {
     // The held packet's duration is now known: up to this packet's decode time. The muxer
     // takes the last sample of a fragment at its word, so a guess there would shift every
     // later timestamp of a rendition whose frames are not evenly spaced.
-    GEARBOX_RETURN_IF_ERROR(write_held(packet.dts + shift_ - held_.dts));
-    if (packet.keyframe) GEARBOX_RETURN_IF_ERROR(cut_segment(packet.pts + shift_));
+    GEARBOX_RETURN_IF_ERROR(write_held(dts - held_.dts));
+    if (packet.keyframe) GEARBOX_RETURN_IF_ERROR(cut_segment(pts));
   }
+  started_ = true;
   // Hold a copy: the encoder's buffer is only valid until its next call. The buffer keeps its
   // capacity, so this allocates only while packets grow.
   held_data_.assign(packet.data, packet.data + packet.size);
-  held_.pts = packet.pts + shift_;
-  held_.dts = packet.dts + shift_;
+  held_.pts = pts;
+  held_.dts = dts;
   held_.keyframe = packet.keyframe;
   has_held_ = true;
   end_pts_ = std::max(end_pts_, held_.pts + track_.frame_ticks);

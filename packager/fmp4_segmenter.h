@@ -34,7 +34,7 @@ class Fmp4Segmenter : public Segmenter {
   Status write(const EncodedPacket& packet) override;
   // `end` is before the decode-delay shift.
   Status finish(int64_t end) override;
-  // 0 without B-frames, their decode delay with them.
+  // 0 without B-frames; with them the stream's presentation delay (the largest decode delay).
   int64_t presentation_offset() const override { return shift_; }
   bool failed() const override { return output_.failed(); }
   void abandon() override {
@@ -72,7 +72,7 @@ class Fmp4Segmenter : public Segmenter {
 
   bool started_ = false;
   bool finished_ = false;
-  int64_t shift_ = 0;  // added to pts and dts so the first dts is 0 (B-frame delay)
+  int64_t shift_ = 0;  // added to pts and dts so no dts is negative (the presentation delay)
   int64_t segment_start_ = 0;
   int64_t segment_frames_ = 0;
   int64_t end_pts_ = 0;  // largest pts + one frame seen so far

@@ -8,11 +8,15 @@
 namespace gearbox::packager {
 
 double ManifestModel::max_possible_segment_seconds() const {
-  double longest_frame = 0;
+  // A video segment lasts less than the grid plus one frame (its IDR is the first frame at or
+  // after its grid line). An audio segment starts and ends within half an AAC frame of the
+  // video's boundaries, so it may last one AAC frame longer than the video segment.
+  double longest_video_frame = 0, longest_audio_frame = 0;
   for (const TrackDescription& t : tracks) {
-    longest_frame = std::max(longest_frame, static_cast<double>(t.frame_ticks) / t.timescale);
+    double& longest = t.is_audio() ? longest_audio_frame : longest_video_frame;
+    longest = std::max(longest, static_cast<double>(t.frame_ticks) / t.timescale);
   }
-  return segment_duration.to_double() + longest_frame;
+  return segment_duration.to_double() + longest_video_frame + longest_audio_frame;
 }
 
 double ManifestModel::max_published_segment_seconds() const {
@@ -107,6 +111,16 @@ std::string iso8601_utc(int64_t unix_ms) {
 std::string xs_duration(double seconds) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "PT%.3fS", seconds);
+  return buf;
+}
+
+std::string xs_duration_at_least(double seconds) {
+  // The values are tick counts over a timescale, never closer than a microsecond to a whole
+  // millisecond unless they are one: the slack absorbs only the floating-point error of an
+  // exact value (2.0 s must stay PT2.000S, not become PT2.001S).
+  const auto ms = static_cast<long long>(std::ceil(seconds * 1000 - 1e-6));
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "PT%lld.%03lldS", ms / 1000, ms % 1000);
   return buf;
 }
 

@@ -59,6 +59,8 @@ struct ManifestModel {
 };
 
 std::string iso8601_utc(int64_t unix_ms);  // 2026-11-21T10:00:00.123Z
-std::string xs_duration(double seconds);   // PT2.002S
+std::string xs_duration(double seconds);   // PT2.002S, to the nearest millisecond
+// For declared maxima (maxSegmentDuration): rounded up to the millisecond, so the bound holds.
+std::string xs_duration_at_least(double seconds);
 
 }  // namespace gearbox::packager

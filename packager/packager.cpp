@@ -39,6 +39,11 @@ Result<std::unique_ptr<Packager>> Packager::open(const OutputPaths& paths,
                                                  FlushListener flush_listener) {
   std::unique_ptr<Packager> p(new Packager(paths, options));
   p->listener_ = std::move(listener);
+  for (TrackDescription& t : tracks) {
+    // Rounded up in each timescale (the audio's 48 kHz may not hold it exactly): never less
+    // than the video's decode delay.
+    t.presentation_delay = mul_div_ceil(t.timescale, options.presentation_delay.num, options.presentation_delay.den);
+  }
   p->model_.tracks = tracks;
   p->model_.segments.resize(tracks.size());
   p->model_.presentation_offsets.resize(tracks.size());

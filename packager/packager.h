@@ -27,6 +27,13 @@ struct PackagerOptions {
   size_t delete_delay = 0;
   int chunk_frames = 0;  // > 0: CMAF chunks of this many frames (low-latency DASH)
   SegmentContainer container = SegmentContainer::kCmaf;  // kMpegTs: HLS output only
+  // Seconds by which every CMAF track is shifted: at least the largest decode delay (pts - dts)
+  // of any rendition. One value for all tracks, so every rendition and the audio present on
+  // one axis (HLS aligns variants and the audio by their timestamps), and every composition
+  // offset is >= 0, which every reader interprets alike (negative ones, normalised so that the
+  // first frame's is 0, are placed by libavformat according to the most negative one it has
+  // seen so far, which differs between renditions with different B-frame decisions).
+  Rational presentation_delay{0, 1};
   std::function<void(const std::string&)> warn;  // problems that do not stop the stream
   UploadPolicy upload;  // URL output: timeouts and backoff (tests make them short)
 };

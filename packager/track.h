@@ -29,6 +29,9 @@ struct TrackDescription {
   int64_t frame_ticks = 3600;  // one video frame, or one audio frame (1024 samples for AAC)
   int64_t target_bitrate_bps = 0;  // the encoder's target
   int64_t max_bitrate_bps = 0;     // its VBV cap: the bandwidth announced until one is measured
+  // Added to every pts and dts of the track's CMAF segments: the stream's largest B-frame
+  // decode delay, the same instant in every track (see PackagerOptions::presentation_delay).
+  int64_t presentation_delay = 0;
   CodecConfig codec;
 
   bool is_audio() const { return kind == TrackKind::kAudio; }

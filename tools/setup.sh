@@ -17,6 +17,9 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libxml2-dev
   ffmpeg x264 time curl
+  # the DASH-IF conformance check of the MPDs (tests/conformance): XSD with xmllint, the
+  # Schematron rules with Saxon-HE on a Java runtime
+  libxml2-utils libsaxonhe-java default-jre-headless
   # the browser tests: Debian's Chromium, driven by playwright-core (which never downloads one)
   chromium fonts-liberation
 )

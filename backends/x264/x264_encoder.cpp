@@ -8,6 +8,7 @@ extern "C" {
 
 #include "gearbox/avc.h"
 #include "gearbox/cpu_surface.h"
+#include "gearbox/rational.h"
 
 namespace gearbox {
 namespace {
@@ -19,7 +20,16 @@ Error x264_error(const std::string& what) {
 class X264Encoder final : public Encoder {
  public:
   X264Encoder(x264_t* handle, const EncoderConfig& config, CodecConfig codec)
-      : handle_(handle), config_(config), codec_(std::move(codec)) {}
+      : handle_(handle), config_(config), codec_(std::move(codec)) {
+    // x264 stamps dts = the pts of the frame `delay` places earlier in presentation order,
+    // `delay` being 2 frames with a B-pyramid, 1 with plain B-frames (x264's i_bframe_delay),
+    // so a packet's pts - dts never exceeds that many frame durations of constant-rate input.
+    x264_param_t p;
+    x264_encoder_parameters(handle_, &p);
+    const int64_t frames = p.i_bframe == 0 ? 0 : (p.i_bframe_pyramid != X264_B_PYRAMID_NONE ? 2 : 1);
+    decode_delay_ticks_ =
+        frames * mul_div_ceil(config_.timescale, config_.frame_rate.den, config_.frame_rate.num);
+  }
   ~X264Encoder() override { x264_encoder_close(handle_); }
 
   Status encode(const Surface& surface, int64_t pts, bool force_idr, PacketSink& sink) override {
@@ -54,6 +64,7 @@ class X264Encoder final : public Encoder {
 
   const CodecConfig& codec_config() const override { return codec_; }
   EncoderStats stats() const override { return stats_; }
+  int64_t decode_delay_ticks() const override { return decode_delay_ticks_; }
 
  private:
   Status encode_picture(x264_picture_t* in, PacketSink& sink) {
@@ -79,6 +90,7 @@ class X264Encoder final : public Encoder {
   EncoderConfig config_;
   CodecConfig codec_;
   EncoderStats stats_;
+  int64_t decode_delay_ticks_ = 0;
 };
 
 }  // namespace

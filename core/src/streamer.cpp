@@ -326,6 +326,10 @@ Status Streamer::Impl::start(const FrameView& frame) {
     options.delete_delay = static_cast<size_t>(config.live.effective_delete_delay());
   }
   options.chunk_frames = config.low_latency.chunk_frames;
+  for (const auto& e : encs) {
+    const Rational delay = Rational::make(e->decode_delay_ticks(), clock.timescale);
+    if (options.presentation_delay < delay) options.presentation_delay = delay;
+  }
   if (config.hls_segment_type == HlsSegmentType::kMpegTs) options.container = packager::SegmentContainer::kMpegTs;
   options.warn = [this](const std::string& message) { log(LogLevel::kWarning, message); };
   auto pk = packager::Packager::open(paths, options, std::move(tracks), std::move(listener), std::move(on_flush));

@@ -205,6 +205,38 @@ TEST(Dash, StaticMpdAtTheEnd) {
   EXPECT_TRUE(x.values("/d:MPD/@availabilityStartTime").empty());
 }
 
+// Declared maxima are rounded up, never to the nearest: a bound printed shorter than a segment
+// it bounds is a lie (2.005333 s audio segments under "PT2.005S").
+TEST(Dash, MaxSegmentDurationBoundsTheAudioSegmentsToo) {
+  XmlQuery x(render_mpd(with_audio(true)));
+  ASSERT_TRUE(x.ok());
+  EXPECT_EQ(x.values("/d:MPD/@maxSegmentDuration"), std::vector<std::string>{"PT2.006S"});  // 96256 / 48000
+}
+
+TEST(Dash, MaxSegmentDurationWhileWritingBoundsAFractionalGrid) {
+  ManifestModel m = two_tracks(false);
+  m.segment_duration = {71, 100};  // 30 fps: segments of 21 or 22 frames (0.7333 s)
+  XmlQuery x(render_mpd(m));
+  ASSERT_TRUE(x.ok());
+  // The grid plus one frame (0.74333 s), rounded up.
+  EXPECT_EQ(x.values("/d:MPD/@maxSegmentDuration"), std::vector<std::string>{"PT0.744S"});
+}
+
+TEST(MaxSegment, WhileWritingTheBoundCoversAudioAroundTheLongestVideoSegment) {
+  ManifestModel m = with_audio(false);
+  // Audio segment K starts within half an AAC frame of video segment K at both ends, so it may
+  // last one AAC frame longer than the longest video segment (grid + one video frame).
+  EXPECT_NEAR(m.max_possible_segment_seconds(), 2.0 + 3000.0 / 90000 + 1024.0 / 48000, 1e-9);
+}
+
+TEST(XsDuration, AtLeastRoundsUpToTheMillisecond) {
+  EXPECT_EQ(xs_duration_at_least(2.0053333), "PT2.006S");
+  EXPECT_EQ(xs_duration_at_least(22.0 / 30), "PT0.734S");
+  EXPECT_EQ(xs_duration_at_least(2.0), "PT2.000S");  // exact values stay as they are
+  EXPECT_EQ(xs_duration_at_least(0.7), "PT0.700S");
+  EXPECT_EQ(xs_duration(2.0053333), "PT2.005S");      // durations that are not bounds: nearest
+}
+
 TEST(Dash, DynamicMpdWhileWriting) {
   XmlQuery x(render_mpd(two_tracks(false)));
   ASSERT_TRUE(x.ok());

@@ -114,6 +114,10 @@ class Encoder {
   virtual Status drain(PacketSink& sink) = 0;
   virtual const CodecConfig& codec_config() const = 0;
   virtual EncoderStats stats() const = 0;
+  // The most a packet's dts can lie before its pts, in the config's timescale: the reordering
+  // delay of B-frames (0 without them). The packager shifts every track of the stream by the
+  // largest one, so composition offsets never go negative and all tracks stay on one axis.
+  virtual int64_t decode_delay_ticks() const { return 0; }
 };
 
 // A smaller picture the engine will ask scale() for: from the uploaded picture (from = -1) or

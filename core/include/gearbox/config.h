@@ -41,9 +41,10 @@ struct RenditionSpec {
 
 // x264 settings. Defaults are StreamGear's libx264 defaults (veryfast, zerolatency, high) minus
 // its -crf 20 (gearbox always runs a bitrate target with a VBV cap) and minus its -bf 1: with
-// B-frames the first frame is presented one frame after its decode time, which the packager
-// signals as a presentation time offset (FFmpeg 5.1's mp4 muxer cannot write CMAF's negative
-// composition offsets instead). bframes > 0 works; 0 keeps timestamps exactly on the grid.
+// B-frames every frame is decoded up to x264's reorder delay before it is presented, so the
+// packager shifts every track of the stream by the largest such delay and signals it as a
+// presentation time offset (composition offsets stay >= 0, which every reader places alike).
+// bframes > 0 works; 0 keeps timestamps exactly on the grid.
 struct X264Options {
   std::string preset = "veryfast";
   std::string tune = "zerolatency";  // "" for none

@@ -27,5 +27,7 @@ inline bool operator>=(Rational a, Rational b) { return !(a < b); }
 
 // floor(value * a / b) without overflow for the magnitudes gearbox uses (128-bit intermediate).
 int64_t mul_div_floor(int64_t value, int64_t a, int64_t b);
+// ceil(value * a / b), likewise.
+inline int64_t mul_div_ceil(int64_t value, int64_t a, int64_t b) { return -mul_div_floor(-value, a, b); }
 
 }  // namespace gearbox
