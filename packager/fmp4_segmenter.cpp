@@ -77,12 +77,14 @@ Status Fmp4Segmenter::flush_fragment() {
   return {};
 }
 
-Status Fmp4Segmenter::cut_segment(int64_t next_start) {
+Status Fmp4Segmenter::cut_segment(int64_t end, int64_t next_start) {
   SegmentRecord record;
   record.number = next_number_;
   record.start = segment_start_;
-  record.duration = next_start - segment_start_;
+  record.duration = end - segment_start_;
   record.frames = segment_frames_;
+  record.discontinuity = after_gap_;
+  after_gap_ = false;
   if (segment_frames_ > 0 && (chunk_frames_ == 0 || segment_frames_ % chunk_frames_ != 0)) {
     GEARBOX_RETURN_IF_ERROR(flush_fragment());
   }
@@ -110,8 +112,21 @@ Status Fmp4Segmenter::write(const EncodedPacket& packet) {
     // The held packet's duration is now known: up to this packet's decode time. The muxer
     // takes the last sample of a fragment at its word, so a guess there would shift every
     // later timestamp of a rendition whose frames are not evenly spaced.
-    GEARBOX_RETURN_IF_ERROR(write_held(packet.dts + shift_ - held_.dts));
-    if (packet.keyframe) GEARBOX_RETURN_IF_ERROR(cut_segment(packet.pts + shift_));
+    const std::optional<int64_t> gap = packet.keyframe ? gap_before(packet.pts) : std::nullopt;
+    if (gap) {
+      // A gap in the timestamps ends at this IDR: the last frame before it lasts until the
+      // media before the gap ends, not across the gap, so the segment's duration is its media.
+      GEARBOX_RETURN_IF_ERROR(write_held(std::max<int64_t>(1, *gap + shift_ - held_.dts)));
+      GEARBOX_RETURN_IF_ERROR(cut_segment(*gap + shift_, packet.pts + shift_));
+      after_gap_ = true;
+      // The muxer's next fragment would start where the last one ended (tfdt is the sum of
+      // the durations so far); frag_discont makes it start at this packet's own time.
+      const int rc = av_opt_set(mux_->priv_data, "movflags", "+frag_discont", 0);
+      if (rc < 0) return av_failure("av_opt_set(movflags, frag_discont) for " + track_.id, rc);
+    } else {
+      GEARBOX_RETURN_IF_ERROR(write_held(packet.dts + shift_ - held_.dts));
+      if (packet.keyframe) GEARBOX_RETURN_IF_ERROR(cut_segment(packet.pts + shift_, packet.pts + shift_));
+    }
   }
   // Hold a copy: the encoder's buffer is only valid until its next call. The buffer keeps its
   // capacity, so this allocates only while packets grow.
@@ -157,7 +172,7 @@ Status Fmp4Segmenter::finish(int64_t end) {
     if (end + shift_ > held_.pts) end_pts_ = end + shift_;
     // The last frame lasts one frame of the rendition's rate.
     GEARBOX_RETURN_IF_ERROR(write_held(end_pts_ - held_.pts));
-    GEARBOX_RETURN_IF_ERROR(cut_segment(end_pts_));
+    GEARBOX_RETURN_IF_ERROR(cut_segment(end_pts_, end_pts_));
   }
   int rc = av_write_trailer(mux_);
   if (rc < 0) return av_failure("av_write_trailer for " + track_.id, rc);

@@ -76,6 +76,13 @@ int64_t ManifestModel::average_bitrate_bps(size_t track) const {
   return bytes * 8 * tracks[track].timescale / ticks;
 }
 
+int64_t ManifestModel::discontinuity_sequence(size_t track) const {
+  int64_t n = track < history.size() ? history[track].discontinuities : 0;
+  const size_t first = std::min(first_listed(), segments[track].size());
+  for (size_t i = 0; i < first; ++i) n += segments[track][i].discontinuity ? 1 : 0;
+  return n;
+}
+
 void ManifestModel::drop_oldest() {
   history.resize(tracks.size());
   const int target = target_duration_seconds();
@@ -88,6 +95,7 @@ void ManifestModel::drop_oldest() {
     h.ticks += oldest.duration;
     h.longest = std::max(h.longest, oldest.duration);
     ++h.count;
+    if (oldest.discontinuity) ++h.discontinuities;
     segments[t].erase(segments[t].begin());
   }
   if (published > 0) --published;

@@ -19,6 +19,7 @@ struct TrackHistory {
   int64_t peak_bps = 0;   // peak of the runs that started in dropped segments
   int64_t longest = 0;    // longest dropped segment, ticks
   int64_t count = 0;      // segments dropped
+  int64_t discontinuities = 0;  // dropped segments that started after a gap
 };
 
 struct ManifestModel {
@@ -47,6 +48,10 @@ struct ManifestModel {
   int64_t average_bitrate_bps(size_t track) const;
   // HLS EXT-X-TARGETDURATION: fixed for the whole stream, so computed from the grid.
   int target_duration_seconds() const;
+
+  // HLS EXT-X-DISCONTINUITY-SEQUENCE (RFC 8216 4.3.3.3): the discontinuities before the first
+  // listed segment, so a segment keeps its discontinuity number as the live window slides.
+  int64_t discontinuity_sequence(size_t track) const;
 
   // The published segments the manifests list: indices [first_listed, published).
   size_t first_listed() const { return window > 0 && published > window ? published - window : 0; }

@@ -101,6 +101,8 @@ class Streamer::Impl : public std::enable_shared_from_this<Streamer::Impl> {
   std::optional<bool> caller_timestamps;
   int64_t first_timestamp = 0;
   std::optional<int64_t> last_pts;  // media ticks of the last accepted frame
+  int64_t segment_start = 0;        // media ticks of the IDR that started the current segment
+  int64_t gaps = 0;                 // gaps in the timestamps so far
   int64_t next_index = 0;           // frames accepted or dropped so far
 
   // Counters read by stats() from any thread.
@@ -600,17 +602,40 @@ Status Streamer::Impl::accept(const FrameView& frame, std::optional<int64_t> cal
     frames_dropped++;
     return {};
   }
-  const bool idr = !last_pts || grid.starts_segment(clock.seconds_of(*last_pts), clock.seconds_of(pts));
+  // A gap in the timestamps (a stalled source, a caller's jump): this frame would make the
+  // current segment longer than the longest segment the manifests promise (one segment
+  // duration plus one frame: TARGETDURATION, maxSegmentDuration). The segment is cut before it
+  // instead, its media ending one frame after the last frame, and this frame starts the next
+  // segment, an IDR in every rendition; the packager marks that segment as a discontinuity
+  // (HLS EXT-X-DISCONTINUITY; the DASH timeline shows the gap). Any jump longer than a
+  // segment plus a frame is a gap; a shorter one only where it would stretch a segment, else
+  // the frame before it simply lasts longer.
+  // Exactly, in ticks: (pts - segment_start - frame) > duration.num * timescale / duration.den.
+  const bool gap = last_pts && static_cast<__int128>(pts - segment_start - clock.frame_ticks) * config.segment_duration.den >
+                                   static_cast<__int128>(config.segment_duration.num) * clock.timescale;
+  const bool idr = !last_pts || gap || grid.starts_segment(clock.seconds_of(*last_pts), clock.seconds_of(pts));
   Result<SurfaceRef> surface = [&] {
     StageTimer timer(upload_ns, &overhead_cpu_ns);
     return device->upload(frame);
   }();
   if (!surface) return surface.error();
   latency->pushed(pts, steady_ns());
+  if (gap) {
+    const int64_t end_before = *last_pts + clock.frame_ticks;
+    packager->mark_gap(end_before, pts);
+    if (audio) audio->video_gap(end_before, pts);
+    ++gaps;
+    log(LogLevel::kWarning, "timestamps jump from " + std::to_string(clock.seconds_of(*last_pts).to_double()) +
+                                " s to " + std::to_string(clock.seconds_of(pts).to_double()) +
+                                " s (frame " + std::to_string(next_index - 1) +
+                                "): a gap; the segment before it ends with its last frame and the "
+                                "manifests mark a discontinuity");
+  }
   if (!source_queue->push(PictureJob{std::move(surface.value()), pts, idr})) {
     return make_error(ErrorCode::kClosed, "push: the pipeline is shut down");
   }
   last_pts = pts;
+  if (idr) segment_start = pts;
   frames_pushed++;
   if (audio) audio->video_advanced(pts, idr);
   return {};
