@@ -297,5 +297,26 @@ TEST(Gaps, AFrameLateByLessThanTheBoundOnlyLastsLonger) {
   fs::remove_all(dir);
 }
 
+TEST(Gaps, AJumpThatWouldStretchASegmentPastTheTargetDurationIsAGap) {
+  // 0.84 s missing at the end of a segment: shorter than a segment, but the segment would last
+  // 2.6 s, an EXTINF that rounds above TARGETDURATION 2. It is cut at the jump instead.
+  const std::string dir = temp_dir("gap-stretch");
+  auto s = Streamer::open(gap_config(dir));
+  ASSERT_TRUE(s.ok());
+  TestPattern pattern(320, 180);
+  for (int i = 0; i < 90; ++i) {
+    const int64_t t = std::llround((i * kFrame + (i >= kBefore ? 0.8 : 0)) * 1e6);
+    ASSERT_TRUE((*s)->push(pattern.render(i), t, Rational{1, 1000000}).ok());
+  }
+  ASSERT_TRUE((*s)->close().ok());
+  const std::string playlist = read_file(dir + "/v0.m3u8");
+  expect_target_duration_holds(playlist, "v0");
+  const std::vector<double> durations = extinf(playlist);
+  ASSERT_FALSE(durations.empty());
+  EXPECT_NEAR(durations[0], 1.8, 1e-6) << playlist;
+  EXPECT_EQ(discontinuity_before(playlist).at(1), true) << playlist;
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace gearbox
