@@ -174,6 +174,26 @@ TEST(Gaps, ACallerJumpOf20sCutsTheSegmentAndIsSignalledInHlsAndDash) {
   fs::remove_all(dir);
 }
 
+TEST(Gaps, WithBFramesTheGapIsSignalledAndEveryFramePlays) {
+  const std::string dir = temp_dir("gap-bframes");
+  StreamConfig c = gap_config(dir);
+  c.backend = "x264";
+  c.x264.bframes = 2;
+  stream_with_gap(c);
+  const std::string playlist = read_file(dir + "/v0.m3u8");
+  expect_target_duration_holds(playlist, "v0");
+  EXPECT_EQ(discontinuity_before(playlist), (std::vector<bool>{false, true, false})) << playlist;
+  const std::vector<double> durations = extinf(playlist);
+  ASSERT_EQ(durations.size(), kSegments.size());
+  for (size_t k = 0; k < durations.size(); ++k) EXPECT_NEAR(durations[k], kSegments[k], 1e-6) << "segment " << k + 1;
+  for (const std::string& url : {dir + "/v0.m3u8", dir + "/manifest.mpd"}) {
+    auto d = decode_all(url);
+    ASSERT_TRUE(d.ok) << url << ": " << d.error;
+    EXPECT_EQ(d.frames.size(), static_cast<size_t>(kBefore + kAfter)) << url;
+  }
+  fs::remove_all(dir);
+}
+
 TEST(Gaps, MpegTsSegmentsEndAtTheGapToo) {
   const std::string dir = temp_dir("gap-ts");
   StreamConfig c = gap_config(dir);
