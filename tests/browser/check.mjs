@@ -14,6 +14,7 @@
 //   seconds with real pixels, without fatal player errors.
 // --through S (VOD): then, from the start of a fresh page and without help, playback must pass
 //   S seconds (where a stream has a gap in its timestamps) and reach the end.
+// --skip-renditions (VOD): no forced renditions (the player's list is still checked).
 // --ts-start-quirk: one known hls.js report on MPEG-TS streams is a warning (see isTsStartQuirk).
 // --audio: the stream has an audio track, which the player must fetch and Chromium decode
 //   (the video element's webkitAudioDecodedByteCount grows; muted playback still decodes).
@@ -28,10 +29,10 @@ import { chromium } from 'playwright-core';
 function usage(msg) {
   if (msg) console.error('check.mjs: ' + msg);
   console.error('usage: node check.mjs --url URL --manifest PATH [--manifest PATH] [--expect WxH,...] [--live] [--audio] ' +
-    '[--live-advance S] [--through S] [--ts-start-quirk] [--screenshot-dir DIR] [--timeout S] [--total-timeout S] [--verbose]');
+    '[--live-advance S] [--through S] [--skip-renditions] [--ts-start-quirk] [--screenshot-dir DIR] [--timeout S] [--total-timeout S] [--verbose]');
   process.exit(2);
 }
-const opt = { url: null, through: null, manifests: [], expect: null, live: false, audio: false, tsStartQuirk: false, liveAdvance: 3, shots: null, timeout: 30,
+const opt = { url: null, through: null, skipRenditions: false, manifests: [], expect: null, live: false, audio: false, tsStartQuirk: false, liveAdvance: 3, shots: null, timeout: 30,
   totalTimeout: 240, verbose: false, minStd: 8, minMean: 8 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
@@ -45,6 +46,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--ts-start-quirk') opt.tsStartQuirk = true;
   else if (a === '--live-advance') opt.liveAdvance = Number(val());
   else if (a === '--through') opt.through = Number(val());
+  else if (a === '--skip-renditions') opt.skipRenditions = true;
   else if (a === '--screenshot-dir') opt.shots = val();
   else if (a === '--timeout') opt.timeout = Number(val());
   else if (a === '--total-timeout') opt.totalTimeout = Number(val());
@@ -223,7 +225,7 @@ async function checkManifest(manifest) {
       res.live.frame = fs1;
       if (!(fs1.ok && fs1.std > opt.minStd && fs1.mean > opt.minMean)) fail(`live frame looks blank (${JSON.stringify(fs1)})`);
       res.live.screenshot = await shoot(`${kind}-live.png`);
-    } else if (started.ok) {
+    } else if (started.ok && !opt.skipRenditions) {
       let fresh = false;
       for (const r of res.renditions) {
         phase = `rendition ${r.width}x${r.height}`;
