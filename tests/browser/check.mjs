@@ -334,7 +334,7 @@ for (const [m, r] of Object.entries(summary.players)) {
   const v = r.versions ? (r.player === 'dash.js' ? r.versions.dashjs : r.versions.hlsjs) : '?';
   if (r.pass) {
     const what = opt.live ? `live playback advanced ${r.live.from} -> ${r.live.to} s at ${r.live.size}`
-      : r.renditions.map((x) => x.decodedSize).join(', ') + (r.through ? `; played through ${r.through.from} -> ${r.through.to} s` : '');
+      : r.renditions.map((x) => x.decodedSize || `${x.width}x${x.height} listed`).join(', ') + (r.through ? `; played through ${r.through.from} -> ${r.through.to} s` : '');
     console.error(`PASS ${r.player} ${v} ${m}: ${what}`);
     continue;
   }
