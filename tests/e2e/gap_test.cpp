@@ -265,11 +265,12 @@ TEST(Gaps, LiveWindowsCountTheDiscontinuityAndDeleteAcrossIt) {
   c.live.delete_delay_segments = 1;
   // Every published media playlist of v0, as a player polling it would have seen them.
   std::mutex mutex;
-  std::vector<std::string> seen;
+  std::vector<std::string> seen, mpds;
   c.on_segment = [&](const SegmentEvent& e) {
     if (e.rendition != "v0") return;
     std::lock_guard<std::mutex> lock(mutex);
     seen.push_back(read_file(dir + "/v0.m3u8"));
+    mpds.push_back(read_file(dir + "/manifest.mpd"));
   };
   stream_with_gap(c, 200);  // 8 s after the gap: segments 1.8, 0.2, 2, 2, 2, 1.8
   seen.push_back(read_file(dir + "/v0.m3u8"));
@@ -292,6 +293,29 @@ TEST(Gaps, LiveWindowsCountTheDiscontinuityAndDeleteAcrossIt) {
     }
   }
   EXPECT_GT(checked, 6u);
+  // The dynamic MPD: the period after the gap starts at its media time (21.8 s), and stays
+  // the same Period (id 2) once the window has slid past the first.
+  size_t two_periods = 0, second_only = 0;
+  for (const std::string& text : mpds) {
+    if (text.empty()) continue;
+    XmlQuery mpd(text);
+    ASSERT_TRUE(mpd.ok()) << text;
+    if (mpd.value("/d:MPD/@type") != "dynamic") continue;
+    const std::vector<std::string> ids = mpd.values("/d:MPD/d:Period/@id");
+    const std::vector<std::string> starts = mpd.values("/d:MPD/d:Period/@start");
+    if (ids == std::vector<std::string>{"0", "2"}) {
+      ++two_periods;
+      EXPECT_EQ(starts, (std::vector<std::string>{"PT0S", "PT21.800S"})) << text;
+    } else if (ids == std::vector<std::string>{"2"}) {
+      ++second_only;
+      EXPECT_EQ(starts, (std::vector<std::string>{"PT21.800S"})) << text;
+      EXPECT_EQ(mpd.value("//d:Representation[@id='v0']/d:SegmentTemplate/@presentationTimeOffset"), "1962000") << text;
+    } else {
+      EXPECT_EQ(ids, (std::vector<std::string>{"0"})) << text;
+    }
+  }
+  EXPECT_GT(two_periods, 0u);
+  EXPECT_GT(second_only, 0u);
   const std::string last = seen.back();
   EXPECT_NE(last.find("#EXT-X-DISCONTINUITY-SEQUENCE:1\n"), std::string::npos) << last;
   EXPECT_EQ(last.find("#EXT-X-DISCONTINUITY\n"), std::string::npos) << last;
