@@ -20,7 +20,7 @@ std::optional<size_t> audio_track_index(const ManifestModel& m) {
   return std::nullopt;
 }
 
-std::string render_dash_audio_adaptation_set(const ManifestModel& m) {
+std::string render_dash_audio_adaptation_set(const ManifestModel& m, const ListedPeriod& p) {
   const std::optional<size_t> a = audio_track_index(m);
   if (!a) return "";
   const TrackDescription& tr = m.tracks[*a];
@@ -34,7 +34,7 @@ std::string render_dash_audio_adaptation_set(const ManifestModel& m) {
   out << "        <AudioChannelConfiguration "
          "schemeIdUri=\"urn:mpeg:mpegB:cicp:ChannelConfiguration\" value=\""
       << tr.channels << "\"/>\n";
-  render_segment_template(out, m, *a);
+  render_segment_template(out, m, *a, p);
   out << "      </Representation>\n";
   out << "    </AdaptationSet>\n";
   return out.str();

@@ -15,7 +15,7 @@ namespace gearbox::packager {
 std::optional<size_t> audio_track_index(const ManifestModel& model);
 
 // "<AdaptationSet contentType="audio" ...>...</AdaptationSet>\n", or "" without audio.
-std::string render_dash_audio_adaptation_set(const ManifestModel& model);
+std::string render_dash_audio_adaptation_set(const ManifestModel& model, const ListedPeriod& period);
 
 // What a variant (EXT-X-STREAM-INF) adds for the shared audio group; all zero / empty without.
 struct HlsAudioGroup {

@@ -42,19 +42,21 @@ double low_latency_target_seconds(const ManifestModel& m) {
 
 }  // namespace
 
-void render_segment_template(std::ostringstream& out, const ManifestModel& m, size_t t) {
+void render_segment_template(std::ostringstream& out, const ManifestModel& m, size_t t, const ListedPeriod& p) {
   const TrackDescription& tr = m.tracks[t];
-  const size_t first = m.first_listed();
   out << "        <SegmentTemplate timescale=\"" << tr.timescale << "\" initialization=\""
       << init_segment_name("$RepresentationID$") << "\" media=\""
       << media_segment_name("$RepresentationID$", "$Number$") << "\"";
   const std::vector<SegmentRecord>& segs = m.segments[t];
-  const size_t n = std::min(m.published, segs.size());
+  const size_t first = p.from, n = std::min(p.to, segs.size());
   out << " startNumber=\"" << (n > first ? segs[first].number : 1) << "\"";
   // Dynamic: media time maps to availabilityStartTime + (t - offset), the offset being the
-  // B-frame delay. Static: the first listed segment (after a live window, not the stream's
-  // first) starts the period.
-  const int64_t offset = m.final && n > first ? segs[first].start : m.presentation_offsets[t];
+  // B-frame delay; a period after a gap starts at its first segment's media time. Static: the
+  // period's first listed segment (after a live window, not the stream's first) starts it.
+  const int64_t period_start = m.period_start_ticks(t, p);
+  const int64_t offset = m.final && n > first ? segs[first].start
+                         : period_start >= 0  ? period_start
+                                              : m.presentation_offsets[t];
   if (offset != 0) out << " presentationTimeOffset=\"" << offset << "\"";
   if (!m.final && m.chunk_seconds > 0) {
     out << " availabilityTimeOffset=\"" << std::max(0.0, m.segment_duration.to_double() - m.chunk_seconds)
@@ -84,10 +86,10 @@ std::string render_mpd(const ManifestModel& m) {
   if (!m.tracks.empty()) {
     const std::vector<SegmentRecord>& s = m.segments[0];
     size_t n = std::min(m.published, s.size());
-    if (n > first) {
-      presented = static_cast<double>(s[n - 1].start + s[n - 1].duration - s[first].start) /
-                  m.tracks[0].timescale;
-    }
+    // The listed media, without the gaps between periods (static periods follow each other).
+    int64_t ticks = 0;
+    for (size_t i = first; i < n; ++i) ticks += s[i].duration;
+    presented = static_cast<double>(ticks) / m.tracks[0].timescale;
   }
   const bool live = m.window > 0;
   // maxSegmentDuration: what was measured once complete; while writing, the grid's bound.
@@ -118,29 +120,49 @@ std::string render_mpd(const ManifestModel& m) {
     out << "  <ServiceDescription id=\"0\">\n    <Latency target=\"" << target_ms << "\" max=\""
         << target_ms * 2 << "\" min=\"" << target_ms / 2 << "\"/>\n  </ServiceDescription>\n";
   }
-  out << "  <Period id=\"0\" start=\"PT0S\">\n";
-  out << "    <AdaptationSet id=\"0\" contentType=\"video\" mimeType=\"video/mp4\" "
-         "segmentAlignment=\"true\" startWithSAP=\"1\" maxWidth=\""
-      << max_w << "\" maxHeight=\"" << max_h << "\" maxFrameRate=\"" << frame_rate_attr(max_fps)
-      << "\"";
-  if (same_aspect && !m.tracks.empty()) {
-    int64_t g = std::gcd<int64_t>(m.tracks[0].width, m.tracks[0].height);
-    out << " par=\"" << m.tracks[0].width / g << ":" << m.tracks[0].height / g << "\"";
+  // One Period per run of segments between gaps in the timestamps (DASH-IF IOP: a timestamp
+  // discontinuity starts a new Period). Static, the periods follow each other without the gaps,
+  // as in HLS (players need not jump them); dynamic, each starts at its media time, as its
+  // segments become available then.
+  const std::vector<ListedPeriod> periods = m.listed_periods();
+  double collapsed = 0;
+  for (const ListedPeriod& p : periods) {
+    double period_start = 0;
+    if (m.final) {
+      period_start = collapsed;
+    } else if (const int64_t ticks = m.period_start_ticks(0, p); ticks >= 0 && !m.tracks.empty()) {
+      period_start = static_cast<double>(ticks - m.presentation_offsets[0]) / m.tracks[0].timescale;
+    }
+    if (!m.tracks.empty()) {
+      for (size_t i = p.from; i < p.to && i < m.segments[0].size(); ++i) {
+        collapsed += static_cast<double>(m.segments[0][i].duration) / m.tracks[0].timescale;
+      }
+    }
+    const std::string start = p.number == 0 && period_start == 0 ? "PT0S" : xs_duration(period_start);
+    out << "  <Period id=\"" << p.number << "\" start=\"" << start << "\">\n";
+    out << "    <AdaptationSet id=\"0\" contentType=\"video\" mimeType=\"video/mp4\" "
+           "segmentAlignment=\"true\" startWithSAP=\"1\" maxWidth=\""
+        << max_w << "\" maxHeight=\"" << max_h << "\" maxFrameRate=\"" << frame_rate_attr(max_fps)
+        << "\"";
+    if (same_aspect && !m.tracks.empty()) {
+      int64_t g = std::gcd<int64_t>(m.tracks[0].width, m.tracks[0].height);
+      out << " par=\"" << m.tracks[0].width / g << ":" << m.tracks[0].height / g << "\"";
+    }
+    out << ">\n";
+    for (size_t t = 0; t < m.tracks.size(); ++t) {
+      const TrackDescription& tr = m.tracks[t];
+      if (tr.is_audio()) continue;
+      out << "      <Representation id=\"" << tr.id << "\" bandwidth=\""
+          << m.peak_bitrate_bps(t, m.target_duration_seconds()) << "\" codecs=\""
+          << tr.codec.codec_string << "\" width=\"" << tr.width << "\" height=\"" << tr.height
+          << "\" frameRate=\"" << frame_rate_attr(tr.frame_rate) << "\" sar=\"1:1\">\n";
+      render_segment_template(out, m, t, p);
+      out << "      </Representation>\n";
+    }
+    out << "    </AdaptationSet>\n";
+    out << render_dash_audio_adaptation_set(m, p);
+    out << "  </Period>\n";
   }
-  out << ">\n";
-  for (size_t t = 0; t < m.tracks.size(); ++t) {
-    const TrackDescription& tr = m.tracks[t];
-    if (tr.is_audio()) continue;
-    out << "      <Representation id=\"" << tr.id << "\" bandwidth=\""
-        << m.peak_bitrate_bps(t, m.target_duration_seconds()) << "\" codecs=\""
-        << tr.codec.codec_string << "\" width=\"" << tr.width << "\" height=\"" << tr.height
-        << "\" frameRate=\"" << frame_rate_attr(tr.frame_rate) << "\" sar=\"1:1\">\n";
-    render_segment_template(out, m, t);
-    out << "      </Representation>\n";
-  }
-  out << "    </AdaptationSet>\n";
-  out << render_dash_audio_adaptation_set(m);
-  out << "  </Period>\n";
   if (!m.final) {
     out << "  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:direct:2014\" value=\""
         << iso8601_utc(m.now_ms) << "\"/>\n";

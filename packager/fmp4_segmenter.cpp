@@ -85,12 +85,14 @@ Status Fmp4Segmenter::flush_fragment() {
   return {};
 }
 
-Status Fmp4Segmenter::cut_segment(int64_t next_start) {
+Status Fmp4Segmenter::cut_segment(int64_t end, int64_t next_start) {
   SegmentRecord record;
   record.number = next_number_;
   record.start = segment_start_;
-  record.duration = next_start - segment_start_;
+  record.duration = end - segment_start_;
   record.frames = segment_frames_;
+  record.discontinuity = after_gap_;
+  after_gap_ = false;
   if (segment_frames_ > 0 && (chunk_frames_ == 0 || segment_frames_ % chunk_frames_ != 0)) {
     GEARBOX_RETURN_IF_ERROR(flush_fragment());
   }
@@ -131,8 +133,19 @@ Status Fmp4Segmenter::write(const EncodedPacket& packet) {
     // The held packet's duration is now known: up to this packet's decode time. The muxer
     // takes the last sample of a fragment at its word, so a guess there would shift every
     // later timestamp of a rendition whose frames are not evenly spaced.
-    GEARBOX_RETURN_IF_ERROR(write_held(dts - held_.dts));
-    if (packet.keyframe) GEARBOX_RETURN_IF_ERROR(cut_segment(pts));
+    const std::optional<int64_t> gap = packet.keyframe ? gap_before(packet.pts) : std::nullopt;
+    if (gap) {
+      // A gap in the timestamps ends at this IDR: the last frame before it lasts until the
+      // media before the gap ends, not across the gap, so the segment's duration is its media.
+      // (frag_discont, set at open, makes the next fragment's tfdt this packet's own time
+      // rather than the sum of the durations so far.)
+      GEARBOX_RETURN_IF_ERROR(write_held(std::max<int64_t>(1, *gap + shift_ - held_.dts)));
+      GEARBOX_RETURN_IF_ERROR(cut_segment(*gap + shift_, pts));
+      after_gap_ = true;
+    } else {
+      GEARBOX_RETURN_IF_ERROR(write_held(dts - held_.dts));
+      if (packet.keyframe) GEARBOX_RETURN_IF_ERROR(cut_segment(pts, pts));
+    }
   }
   started_ = true;
   // Hold a copy: the encoder's buffer is only valid until its next call. The buffer keeps its
@@ -179,7 +192,7 @@ Status Fmp4Segmenter::finish(int64_t end) {
     if (end + shift_ > held_.pts) end_pts_ = end + shift_;
     // The last frame lasts one frame of the rendition's rate.
     GEARBOX_RETURN_IF_ERROR(write_held(end_pts_ - held_.pts));
-    GEARBOX_RETURN_IF_ERROR(cut_segment(end_pts_));
+    GEARBOX_RETURN_IF_ERROR(cut_segment(end_pts_, end_pts_));
   }
   int rc = av_write_trailer(mux_);
   if (rc < 0) return av_failure("av_write_trailer for " + track_.id, rc);

@@ -45,7 +45,9 @@ class Fmp4Segmenter : public Segmenter {
  private:
   Fmp4Segmenter(const TrackDescription& track, std::string directory, SegmentCallback cb);
   Status open_muxer();
-  Status cut_segment(int64_t next_start);
+  // Completes the segment, whose media ends at `end`; the next starts at `next_start` (later
+  // than `end` after a gap in the timestamps).
+  Status cut_segment(int64_t end, int64_t next_start);
   // Writes the fragment the muxer holds into the current segment's file, opening it first.
   Status flush_fragment();
 
@@ -77,6 +79,7 @@ class Fmp4Segmenter : public Segmenter {
   int64_t segment_frames_ = 0;
   int64_t end_pts_ = 0;  // largest pts + one frame seen so far
   int64_t next_number_ = 1;
+  bool after_gap_ = false;  // the segment being written starts after a gap
 };
 
 }  // namespace gearbox::packager

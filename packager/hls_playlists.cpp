@@ -30,10 +30,14 @@ std::string render_hls_media_playlist(const ManifestModel& m, size_t track) {
   // A live window slides, so it is neither EVENT (append only) nor VOD (never changes); once
   // the live stream ends the window stays as it is and gets EXT-X-ENDLIST.
   if (m.window == 0) out << "#EXT-X-PLAYLIST-TYPE:" << (m.final ? "VOD" : "EVENT") << "\n";
+  if (const int64_t d = m.discontinuity_sequence(track); d > 0) out << "#EXT-X-DISCONTINUITY-SEQUENCE:" << d << "\n";
   out << "#EXT-X-INDEPENDENT-SEGMENTS\n";
   if (m.container == SegmentContainer::kCmaf) out << "#EXT-X-MAP:URI=\"" << init_segment_name(tr.id) << "\"\n";
   char extinf[64];
   for (size_t i = first; i < n; ++i) {
+    // After a gap in the timestamps the media resumes later than the playlist's running time:
+    // RFC 8216 4.3.2.3 asks for a discontinuity there (players re-align their clocks to it).
+    if (segs[i].discontinuity) out << "#EXT-X-DISCONTINUITY\n";
     std::snprintf(extinf, sizeof extinf, "#EXTINF:%.6f,\n",
                   static_cast<double>(segs[i].duration) / tr.timescale);
     out << extinf << media_segment_name(tr.id, segs[i].number, m.container) << "\n";

@@ -80,6 +80,50 @@ int64_t ManifestModel::average_bitrate_bps(size_t track) const {
   return bytes * 8 * tracks[track].timescale / ticks;
 }
 
+int64_t ManifestModel::discontinuity_sequence(size_t track) const {
+  int64_t n = track < history.size() ? history[track].discontinuities : 0;
+  const size_t first = std::min(first_listed(), segments[track].size());
+  for (size_t i = 0; i < first; ++i) n += segments[track][i].discontinuity ? 1 : 0;
+  return n;
+}
+
+std::vector<ListedPeriod> ManifestModel::listed_periods() const {
+  std::vector<ListedPeriod> periods;
+  if (tracks.empty()) return periods;
+  const std::vector<SegmentRecord>& segs = segments[0];
+  const size_t n = std::min(published, segs.size());
+  const size_t first = std::min(first_listed(), n);
+  ListedPeriod p;
+  p.from = first;
+  // The period the first listed segment belongs to began at the newest discontinuity up to it.
+  for (size_t i = first + 1; i-- > 0;) {
+    if (i < segs.size() && segs[i].discontinuity) {
+      p.number = segs[i].number;
+      break;
+    }
+    if (i == 0 && !history.empty()) p.number = history[0].last_discontinuity_number;
+  }
+  for (size_t i = first; i < n; ++i) {
+    if (i > first && segs[i].discontinuity) {
+      p.to = i;
+      periods.push_back(p);
+      p.from = i;
+      p.number = segs[i].number;
+    }
+  }
+  p.to = n;
+  periods.push_back(p);
+  return periods;
+}
+
+int64_t ManifestModel::period_start_ticks(size_t track, const ListedPeriod& p) const {
+  if (p.number == 0) return -1;
+  for (const SegmentRecord& r : segments[track]) {
+    if (r.number == p.number) return r.start;
+  }
+  return track < history.size() ? history[track].last_discontinuity_start : -1;
+}
+
 void ManifestModel::drop_oldest() {
   history.resize(tracks.size());
   const int target = target_duration_seconds();
@@ -92,6 +136,11 @@ void ManifestModel::drop_oldest() {
     h.ticks += oldest.duration;
     h.longest = std::max(h.longest, oldest.duration);
     ++h.count;
+    if (oldest.discontinuity) {
+      ++h.discontinuities;
+      h.last_discontinuity_start = oldest.start;
+      h.last_discontinuity_number = oldest.number;
+    }
     segments[t].erase(segments[t].begin());
   }
   if (published > 0) --published;

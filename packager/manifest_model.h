@@ -19,6 +19,15 @@ struct TrackHistory {
   int64_t peak_bps = 0;   // peak of the runs that started in dropped segments
   int64_t longest = 0;    // longest dropped segment, ticks
   int64_t count = 0;      // segments dropped
+  int64_t discontinuities = 0;  // dropped segments that started after a gap
+  int64_t last_discontinuity_start = -1;  // ticks of the newest of them (-1: none)
+  int64_t last_discontinuity_number = 0;  // and its segment number
+};
+
+// DASH: the listed segments between two gaps in the timestamps form one Period.
+struct ListedPeriod {
+  size_t from = 0, to = 0;  // indices into each track's segments
+  int64_t number = 0;       // number of the segment that began the period (0: the stream's first)
 };
 
 struct ManifestModel {
@@ -47,6 +56,16 @@ struct ManifestModel {
   int64_t average_bitrate_bps(size_t track) const;
   // HLS EXT-X-TARGETDURATION: fixed for the whole stream, so computed from the grid.
   int target_duration_seconds() const;
+
+  // HLS EXT-X-DISCONTINUITY-SEQUENCE (RFC 8216 4.3.3.3): the discontinuities before the first
+  // listed segment, so a segment keeps its discontinuity number as the live window slides.
+  int64_t discontinuity_sequence(size_t track) const;
+
+  // DASH Periods over the listed segments, split before each segment after a gap.
+  std::vector<ListedPeriod> listed_periods() const;
+  // Ticks (of `track`) where the period's first segment, listed or no longer, started; -1 for
+  // the stream's first period.
+  int64_t period_start_ticks(size_t track, const ListedPeriod& p) const;
 
   // The published segments the manifests list: indices [first_listed, published).
   size_t first_listed() const { return window > 0 && published > window ? published - window : 0; }

@@ -80,12 +80,36 @@ Result<std::unique_ptr<Packager>> Packager::open(const OutputPaths& paths,
       p->segmenters_.push_back(std::move(segmenter.value()));
       p->stage_segment(init_segment_name(tracks[i].id));
     }
+    p->segmenters_.back()->set_gap_lookup([self, i](int64_t pts) { return self->gap_before(i, pts); });
   }
   return p;
 }
 
 Status Packager::write(size_t track, const EncodedPacket& packet) {
   return segmenters_[track]->write(packet);
+}
+
+void Packager::mark_gap(int64_t end_before, int64_t resume_at) {
+  std::lock_guard<std::mutex> lock(gaps_mutex_);
+  gaps_.push_back(Gap{end_before, resume_at});
+}
+
+int64_t Packager::to_track_ticks(size_t track, int64_t ticks) const {
+  const TrackDescription& t = model_.tracks[track];
+  const int64_t from = model_.tracks[0].timescale;
+  if (t.timescale == from) return ticks;
+  // The nearest frame start: round(ticks / from * to / frame) frames.
+  const __int128 halves = static_cast<__int128>(2 * ticks) * t.timescale / (static_cast<__int128>(from) * t.frame_ticks);
+  return static_cast<int64_t>((halves + 1) / 2) * t.frame_ticks;
+}
+
+std::optional<int64_t> Packager::gap_before(size_t track, int64_t pts) const {
+  std::lock_guard<std::mutex> lock(gaps_mutex_);
+  // Few entries (at most one per segment) and the newest is almost always the one asked for.
+  for (auto g = gaps_.rbegin(); g != gaps_.rend(); ++g) {
+    if (to_track_ticks(track, g->resume_at) == pts) return to_track_ticks(track, g->end_before);
+  }
+  return std::nullopt;
 }
 
 Status Packager::on_segment(size_t track, const SegmentRecord& record) {

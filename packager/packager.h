@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,12 @@ class Packager {
 
   // Thread-safe across tracks; packets of one track must come from one thread, in decode order.
   Status write(size_t track, const EncodedPacket& packet);
+  // A gap in the timestamps: the media before it ends at `end_before`, the next frame (an IDR
+  // in every rendition) is at `resume_at`, both in ticks of the first track. Called before that
+  // frame reaches any encoder; its segmenters end the segment before the gap at `end_before`
+  // and mark the next one as a discontinuity. Thread-safe.
+  void mark_gap(int64_t end_before, int64_t resume_at);
+
   // Completes every track's last segment, ending at `end` (media ticks of the first track: the
   // end of the last input frame, the same instant in every rendition whatever its rate, and in
   // the audio track, whose last AAC frame is cut short there), and writes the final
@@ -75,6 +82,11 @@ class Packager {
  private:
   Packager(const OutputPaths& paths, const PackagerOptions& options);
   Status on_segment(size_t track, const SegmentRecord& record);
+  // For the track's segmenter: the end of the media before a gap that ends at `pts`.
+  std::optional<int64_t> gap_before(size_t track, int64_t pts) const;
+  // Ticks of the first track to the track's own; for the audio, the nearest AAC frame start
+  // (where the audio pipeline cuts its segments).
+  int64_t to_track_ticks(size_t track, int64_t ticks) const;
   Status publish_locked();  // renders and atomically replaces every manifest
   // Live: drops model records no manifest needs, and deletes the files of segments that left
   // the window `delete_delay` segments ago (all unlisted ones once final).
@@ -97,6 +109,11 @@ class Packager {
   std::vector<std::unique_ptr<Segmenter>> segmenters_;
   mutable std::mutex mutex_;  // guards model_, published_total_, deleted_through_
   ManifestModel model_;
+  struct Gap {
+    int64_t end_before, resume_at;  // ticks of the first track
+  };
+  mutable std::mutex gaps_mutex_;  // guards gaps_ (asked by every track's writing thread)
+  std::vector<Gap> gaps_;
 };
 
 }  // namespace gearbox::packager

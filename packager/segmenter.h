@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "gearbox/backend.h"
@@ -18,6 +19,10 @@ class Segmenter {
   // Called after the bytes of some frames reached the file system (each chunk, or each
   // segment without chunking), with those frames' pts as the encoder gave them.
   using FlushCallback = std::function<void(const std::vector<int64_t>& pts)>;
+  // Asked at each keyframe after the first, with its pts: when a gap in the timestamps ends
+  // there, the end of the media before the gap (the segment before it ends there, not at the
+  // keyframe); nullopt otherwise. Track ticks.
+  using GapLookup = std::function<std::optional<int64_t>(int64_t keyframe_pts)>;
 
   virtual ~Segmenter() = default;
   // Packets in decode order. The first must be a keyframe; every later keyframe starts a segment
@@ -35,6 +40,16 @@ class Segmenter {
   // Drops the segment being written (its partial file is removed); no write() or finish()
   // afterwards. For a stream ending on a write error, whose later segments cannot be listed.
   virtual void abandon() = 0;
+
+  void set_gap_lookup(GapLookup lookup) { gap_before_ = std::move(lookup); }
+
+ protected:
+  std::optional<int64_t> gap_before(int64_t keyframe_pts) const {
+    return gap_before_ ? gap_before_(keyframe_pts) : std::nullopt;
+  }
+
+ private:
+  GapLookup gap_before_;
 };
 
 }  // namespace gearbox::packager

@@ -43,6 +43,9 @@ struct SegmentRecord {
   int64_t duration = 0;  // media ticks
   int64_t bytes = 0;     // size of the segment file
   int64_t frames = 0;
+  // The first segment after a gap in the timestamps: its start is later than the previous
+  // segment's end, so HLS puts EXT-X-DISCONTINUITY before it (DASH's timeline shows the gap).
+  bool discontinuity = false;
 
   // Bits per second over this segment's own duration.
   int64_t bitrate_bps(int64_t timescale) const {

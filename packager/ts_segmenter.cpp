@@ -75,6 +75,7 @@ Status TsSegmenter::end_segment(int64_t next_start) {
   record.start = segment_start_;
   record.duration = next_start - segment_start_;
   record.frames = segment_frames_;
+  record.discontinuity = after_gap_;
   auto bytes = output_.commit(media_segment_name(track_.id, next_number_, SegmentContainer::kMpegTs));
   if (!bytes) return bytes.error();
   record.bytes = *bytes;
@@ -89,8 +90,12 @@ Status TsSegmenter::write(const EncodedPacket& packet) {
     started_ = true;
     GEARBOX_RETURN_IF_ERROR(start_segment(packet.pts));
   } else if (packet.keyframe) {
-    GEARBOX_RETURN_IF_ERROR(end_segment(packet.pts));
+    // After a gap in the timestamps the segment ends with its media, not at this IDR; MPEG-TS
+    // timestamps are absolute, so the next segment simply starts later.
+    const std::optional<int64_t> gap = gap_before(packet.pts);
+    GEARBOX_RETURN_IF_ERROR(end_segment(gap ? *gap : packet.pts));
     GEARBOX_RETURN_IF_ERROR(start_segment(packet.pts));
+    after_gap_ = gap.has_value();
   }
   // Media ticks to the 90 kHz clock the muxer set as the stream's time base.
   const AVRational from{1, static_cast<int>(track_.timescale)};

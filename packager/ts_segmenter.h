@@ -66,6 +66,7 @@ class TsSegmenter : public Segmenter {
   int64_t segment_frames_ = 0;
   int64_t last_pts_ = 0;
   int64_t next_number_ = 1;
+  bool after_gap_ = false;  // the segment being written starts after a gap
 };
 
 }  // namespace gearbox::packager

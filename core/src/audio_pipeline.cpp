@@ -75,6 +75,16 @@ void AudioPipeline::video_advanced(int64_t pts, bool starts_segment) {
   wake_.notify_one();
 }
 
+void AudioPipeline::video_gap(int64_t end_before, int64_t resume_at) {
+  // The same nearest-frame rule as the segment cuts, so the packager finds the audio's cut
+  // where it converts the gap to samples itself.
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    gaps_.push_back(SampleRange{cut_of(end_before), cut_of(resume_at)});
+  }
+  wake_.notify_one();
+}
+
 Status AudioPipeline::finish(int64_t end) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -121,6 +131,8 @@ void AudioPipeline::run() {
         if (start > 0) cuts_.push_back(cut_of(start));  // the first segment starts at 0 anyway
       }
       segment_starts_.clear();
+      for (const SampleRange& g : gaps_) skips_.push_back(g);
+      gaps_.clear();
     }
     if (video_ticks < 0) continue;  // woken before the first frame's pts arrived
     const int64_t video_end = samples_of(video_ticks);
@@ -273,6 +285,14 @@ Status AudioPipeline::send_ready(int64_t video, bool final) {
     // While the video goes on, a packet waits until a frame after it has been pushed; at the
     // end, one that starts before the video's end is the last (the packager cuts it short).
     if (!(final ? before_video(h.pts) : before_video(h.pts + size - 1))) break;
+    // Inside a gap of the video: the audio has no place there (the packager cuts the segment
+    // before the gap where these would start). The packets are all announced by then: a packet
+    // is only sent once the video is past it, and the gap is announced before that frame.
+    while (!skips_.empty() && h.pts >= skips_.front().to) skips_.pop_front();
+    if (!skips_.empty() && h.pts >= skips_.front().from) {
+      held_.pop_front();
+      continue;
+    }
     bool starts = h.pts == 0;
     while (!cuts_.empty() && h.pts >= cuts_.front()) {
       starts = true;

@@ -66,6 +66,12 @@ class AudioPipeline {
   void start(PacketFn out);
   // A video frame at `pts` (ticks) was pushed; `starts_segment`: it is an IDR on the grid.
   void video_advanced(int64_t pts, bool starts_segment);
+  // A gap in the video's timestamps, announced before the frame at `resume_at` (ticks): the
+  // video's media before it ends at `end_before`. The audio follows: its segment before the gap
+  // ends at the AAC frame nearest `end_before`, the next starts at the one nearest `resume_at`,
+  // and the audio between (what a file source has there, silence or what a device recorded)
+  // is not sent.
+  void video_gap(int64_t end_before, int64_t resume_at);
   // The video ends at `end` (ticks): completes the track to that instant and stops the thread.
   // The error is the first the packager returned, if any.
   Status finish(int64_t end);
@@ -109,6 +115,10 @@ class AudioPipeline {
   int64_t video_pts_ = -1;     // the last frame pushed (ticks)
   int64_t final_end_ = -1;     // the video's end (ticks), set by finish()
   std::deque<int64_t> segment_starts_;  // ticks of IDRs pushed, for the audio thread
+  struct SampleRange {
+    int64_t from, to;  // [from, to) samples
+  };
+  std::vector<SampleRange> gaps_;  // what video_gap() announced, for the audio thread
   bool stop_ = false;
   Status error_;               // the first packager error
   // wall - media of the pushes (wall-clock sources). Its window is short: when frames come
@@ -129,6 +139,7 @@ class AudioPipeline {
   int64_t origin_us_ = 0;  // source time of media time 0 (source clock)
   int64_t wall_origin_us_ = 0;
   std::deque<int64_t> cuts_;  // AAC frames (samples) that start the next segments
+  std::deque<SampleRange> skips_;  // AAC frames in gaps of the video, not sent, oldest first
   int64_t trailing_silence_ = 0;  // samples of silence written since the last source sample
   bool stall_reported_ = false;
 };

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <future>
@@ -106,6 +107,12 @@ class Streamer::Impl : public std::enable_shared_from_this<Streamer::Impl> {
   std::optional<bool> caller_timestamps;
   int64_t first_timestamp = 0;
   std::optional<int64_t> last_pts;  // media ticks of the last accepted frame
+  int64_t segment_start = 0;        // media ticks of the IDR that started the current segment
+  int64_t gaps = 0;                 // gaps in the timestamps so far
+  // A segment this long (ticks) would be too long for HLS: half a second over the target
+  // duration (lround(grid + frame), the packager's) would round above it; and at most half a
+  // second over the grid, so that the bound stays close to the grid whatever the rounding.
+  int64_t gap_bound_ticks = 0;
   int64_t next_index = 0;           // frames accepted or dropped so far
 
   // Counters read by stats() from any thread.
@@ -573,6 +580,14 @@ Result<std::unique_ptr<Streamer>> Streamer::open(StreamConfig config) {
   impl->backend_name = impl->selection.backend->name();
   impl->clock = MediaClock::for_frame_rate(impl->config.input_frame_rate);
   impl->grid = SegmentGrid(impl->config.segment_duration);
+  {
+    const MediaClock& k = impl->clock;
+    const Rational d = impl->config.segment_duration;
+    const int64_t grid_ticks = mul_div_floor(k.timescale, d.num, d.den);
+    const int64_t target_ticks =
+        std::max<int64_t>(1, std::llround(d.to_double() + static_cast<double>(k.frame_ticks) / k.timescale)) * k.timescale;
+    impl->gap_bound_ticks = std::min(grid_ticks, target_ticks) + k.timescale / 2;
+  }
   if (!impl->config.audio.source.empty()) {
     const Impl* self = impl.get();
     auto audio = AudioPipeline::open(impl->config.audio, impl->clock.timescale,
@@ -657,17 +672,39 @@ Status Streamer::Impl::accept(const FrameView& frame, std::optional<int64_t> cal
     frames_dropped++;
     return {};
   }
-  const bool idr = !last_pts || grid.starts_segment(clock.seconds_of(*last_pts), clock.seconds_of(pts));
+  // A gap in the timestamps (a stalled source, a caller's jump): no frame for longer than one
+  // segment duration, or a jump that would make the current segment too long for HLS (its
+  // EXTINF would round above TARGETDURATION; gap_bound_ticks). The segment is cut before this
+  // frame instead, its media ending one frame after the last frame, and this frame starts the
+  // next segment, an IDR in every rendition; the packager marks that segment as a
+  // discontinuity (HLS EXT-X-DISCONTINUITY; the DASH timeline shows the gap). A shorter jump
+  // (jitter, a few missing frames) is no gap: the frame before it lasts until the next.
+  const bool gap = last_pts && (static_cast<__int128>(pts - *last_pts) * config.segment_duration.den >
+                                    static_cast<__int128>(config.segment_duration.num) * clock.timescale ||
+                                pts - segment_start >= gap_bound_ticks);
+  const bool idr = !last_pts || gap || grid.starts_segment(clock.seconds_of(*last_pts), clock.seconds_of(pts));
   Result<SurfaceRef> surface = [&] {
     StageTimer timer(upload_ns, &overhead_cpu_ns);
     return device->upload(frame);
   }();
   if (!surface) return surface.error();
   latency->pushed(pts, steady_ns());
+  if (gap) {
+    const int64_t end_before = *last_pts + clock.frame_ticks;
+    packager->mark_gap(end_before, pts);
+    if (audio) audio->video_gap(end_before, pts);
+    ++gaps;
+    log(LogLevel::kWarning, "timestamps jump from " + std::to_string(clock.seconds_of(*last_pts).to_double()) +
+                                " s to " + std::to_string(clock.seconds_of(pts).to_double()) +
+                                " s (frame " + std::to_string(next_index - 1) +
+                                "): a gap; the segment before it ends with its last frame and the "
+                                "manifests mark a discontinuity");
+  }
   if (!source_queue->push(PictureJob{std::move(surface.value()), pts, idr})) {
     return make_error(ErrorCode::kClosed, "push: the pipeline is shut down");
   }
   last_pts = pts;
+  if (idr) segment_start = pts;
   frames_pushed++;
   if (audio) audio->video_advanced(pts, idr);
   return {};

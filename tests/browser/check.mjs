@@ -12,6 +12,9 @@
 //   blank, be the one the player says is current, and cause no player error or failed request.
 // --live: the player must see a live stream, and playback must advance by --live-advance
 //   seconds with real pixels, without fatal player errors.
+// --through S (VOD): then, from the start of a fresh page and without help, playback must pass
+//   S seconds (where a stream has a gap in its timestamps) and reach the end.
+// --skip-renditions (VOD): no forced renditions (the player's list is still checked).
 // --ts-start-quirk: one known hls.js report on MPEG-TS streams is a warning (see isTsStartQuirk).
 // --audio: the stream has an audio track, which the player must fetch and Chromium decode
 //   (the video element's webkitAudioDecodedByteCount grows; muted playback still decodes).
@@ -26,10 +29,10 @@ import { chromium } from 'playwright-core';
 function usage(msg) {
   if (msg) console.error('check.mjs: ' + msg);
   console.error('usage: node check.mjs --url URL --manifest PATH [--manifest PATH] [--expect WxH,...] [--live] [--audio] ' +
-    '[--live-advance S] [--ts-start-quirk] [--screenshot-dir DIR] [--timeout S] [--total-timeout S] [--verbose]');
+    '[--live-advance S] [--through S] [--skip-renditions] [--ts-start-quirk] [--screenshot-dir DIR] [--timeout S] [--total-timeout S] [--verbose]');
   process.exit(2);
 }
-const opt = { url: null, manifests: [], expect: null, live: false, audio: false, tsStartQuirk: false, liveAdvance: 3, shots: null, timeout: 30,
+const opt = { url: null, through: null, skipRenditions: false, manifests: [], expect: null, live: false, audio: false, tsStartQuirk: false, liveAdvance: 3, shots: null, timeout: 30,
   totalTimeout: 240, verbose: false, minStd: 8, minMean: 8 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
@@ -42,6 +45,8 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--audio') opt.audio = true;
   else if (a === '--ts-start-quirk') opt.tsStartQuirk = true;
   else if (a === '--live-advance') opt.liveAdvance = Number(val());
+  else if (a === '--through') opt.through = Number(val());
+  else if (a === '--skip-renditions') opt.skipRenditions = true;
   else if (a === '--screenshot-dir') opt.shots = val();
   else if (a === '--timeout') opt.timeout = Number(val());
   else if (a === '--total-timeout') opt.totalTimeout = Number(val());
@@ -220,7 +225,7 @@ async function checkManifest(manifest) {
       res.live.frame = fs1;
       if (!(fs1.ok && fs1.std > opt.minStd && fs1.mean > opt.minMean)) fail(`live frame looks blank (${JSON.stringify(fs1)})`);
       res.live.screenshot = await shoot(`${kind}-live.png`);
-    } else if (started.ok) {
+    } else if (started.ok && !opt.skipRenditions) {
       let fresh = false;
       for (const r of res.renditions) {
         phase = `rendition ${r.width}x${r.height}`;
@@ -272,6 +277,28 @@ async function checkManifest(manifest) {
       if (!(res.audio.decodedBytes > 0)) fail(`no audio was decoded (webkitAudioDecodedByteCount ${res.audio.decodedBytes})`);
       if (opt.live && !(res.audio.decodedBytes > before)) fail(`live audio stopped decoding (${before} -> ${res.audio.decodedBytes} bytes)`);
     }
+    if (opt.through != null && started.ok && !opt.live) {
+      // Play through: from the start of a fresh page, untouched, playback must pass the
+      // position --through names (a gap in the stream's timestamps) and reach the end.
+      phase = 'through';
+      const again = await startPage();
+      await harvest();
+      const from = again.st ? again.st.currentTime : NaN;
+      res.through = { from: +from.toFixed(2) };
+      if (!again.ok) fail(`through: restarting the page failed (${again.reason})`);
+      else if (!(from < opt.through)) fail(`through: playback started at ${from.toFixed(2)} s, not before ${opt.through} s`);
+      else {
+        const duration = Number.isFinite(again.st.duration) ? again.st.duration : 60;
+        const end = await waitFor((st) => st.currentTime > opt.through + 0.5 &&
+          (st.ended || (Number.isFinite(st.duration) && st.currentTime >= st.duration - 0.5)),
+        `playback past ${opt.through} s to the end`, Math.max(T, (duration + 15) * 1000));
+        Object.assign(res.through, { to: +end.st.currentTime.toFixed(2), duration: +(end.st.duration || 0).toFixed(2), ended: end.st.ended });
+        if (!end.ok) fail(`through: playback went ${from.toFixed(2)} -> ${end.st.currentTime.toFixed(2)} s of ${end.st.duration} (${end.reason})`);
+        res.through.screenshot = await shoot(`${kind}-through.png`);
+        const errs = await harvest();
+        if (errs.length) fail(`through: the player reported ${errs.length} error(s) (below)`);
+      }
+    }
     phase = 'end';
     await harvest();
   } catch (e) {
@@ -307,7 +334,7 @@ for (const [m, r] of Object.entries(summary.players)) {
   const v = r.versions ? (r.player === 'dash.js' ? r.versions.dashjs : r.versions.hlsjs) : '?';
   if (r.pass) {
     const what = opt.live ? `live playback advanced ${r.live.from} -> ${r.live.to} s at ${r.live.size}`
-      : r.renditions.map((x) => x.decodedSize).join(', ');
+      : r.renditions.map((x) => x.decodedSize || `${x.width}x${x.height} listed`).join(', ') + (r.through ? `; played through ${r.through.from} -> ${r.through.to} s` : '');
     console.error(`PASS ${r.player} ${v} ${m}: ${what}`);
     continue;
   }

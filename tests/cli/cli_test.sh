@@ -189,6 +189,28 @@ out=$("$gearbox" stream --timestamps camera -o "$work/x" 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "--timestamps camera: exit $rc"
 expect_contains "$out" 'timestamps: "camera" is not index or wallclock' "--timestamps camera"
 
+# --timestamps wallclock with stdin stalled for 3 s (1 s segments): the segment before the stall
+# ends with its frames, HLS marks the gap with one EXT-X-DISCONTINUITY, no EXTINF rounds above
+# TARGETDURATION, and DASH starts a second Period after the gap.
+raw_paced() {  # frames at 25 fps of wall time
+  ffmpeg -v error -re -f lavfi -i testsrc2=size=160x90:rate=25 -frames:v "$1" -f rawvideo -pix_fmt bgr24 -
+}
+{ raw_paced 30; sleep 3; raw_paced 30; } |
+  "$gearbox" stream -i - --size 160x90 --rate 25 --segment 1 --timestamps wallclock -q \
+    -o "$work/stall" >/dev/null 2>"$work/stall.err" || fail "wallclock stream with a stall failed: $(cat "$work/stall.err")"
+grep -q "a gap" "$work/stall.err" || fail "wallclock stall: no gap warning: $(cat "$work/stall.err")"
+playlist="$work/stall/v0.m3u8"
+[ "$(grep -c '^#EXT-X-DISCONTINUITY$' "$playlist")" = 1 ] || fail "wallclock stall: expected one EXT-X-DISCONTINUITY: $(cat "$playlist")"
+target=$(sed -n 's/^#EXT-X-TARGETDURATION://p' "$playlist")
+awk -F'[:,]' -v t="$target" '/^#EXTINF:/ { if ($2 + 0.5 >= t + 1) bad = bad " " $2 } END { if (bad) { print bad; exit 1 } }' \
+  "$playlist" >/dev/null || fail "wallclock stall: an EXTINF rounds above TARGETDURATION $target: $(cat "$playlist")"
+awk -F'[:,]' '/^#EXTINF:/ { d = $2 } /^#EXT-X-DISCONTINUITY$/ { exit !(d < 1.3) }' "$playlist" ||
+  fail "wallclock stall: the segment before the gap lasts past its frames: $(cat "$playlist")"
+[ "$(grep -c '<Period ' "$work/stall/manifest.mpd")" = 2 ] ||
+  fail "wallclock stall: expected a second DASH Period after the gap: $(cat "$work/stall/manifest.mpd")"
+frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$playlist" | head -n 1)
+[ "$frames" = 60 ] || fail "wallclock stall: HLS plays $frames frames, expected 60"
+
 # --low-latency behind gearbox serve: a segment asked for while it is written arrives chunk by
 # chunk (its first bytes well before it is complete) and is byte-identical to the final file.
 "$gearbox" stream --size 160x90 --rate 25 --segment 2 --duration 6 --realtime --low-latency \
