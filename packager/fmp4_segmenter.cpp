@@ -137,11 +137,15 @@ Status Fmp4Segmenter::write(const EncodedPacket& packet) {
     if (gap) {
       // A gap in the timestamps ends at this IDR: the last frame before it lasts until the
       // media before the gap ends, not across the gap, so the segment's duration is its media.
-      // (frag_discont, set at open, makes the next fragment's tfdt this packet's own time
-      // rather than the sum of the durations so far.)
       GEARBOX_RETURN_IF_ERROR(write_held(std::max<int64_t>(1, *gap + shift_ - held_.dts)));
       GEARBOX_RETURN_IF_ERROR(cut_segment(*gap + shift_, pts));
       after_gap_ = true;
+      // The muxer's next fragment would start where the last one ended (tfdt is the sum of
+      // the durations so far); frag_discont makes it start at this packet's own time. The
+      // muxer clears the flag once it has used it (the one set at open served the first
+      // fragment), so it is set again here.
+      const int rc = av_opt_set(mux_->priv_data, "movflags", "+frag_discont", 0);
+      if (rc < 0) return av_failure("av_opt_set(movflags, frag_discont) for " + track_.id, rc);
     } else {
       GEARBOX_RETURN_IF_ERROR(write_held(dts - held_.dts));
       if (packet.keyframe) GEARBOX_RETURN_IF_ERROR(cut_segment(pts, pts));

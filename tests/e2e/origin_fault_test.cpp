@@ -5,7 +5,10 @@
 // failures are retried, close() keeps its deadline, and the staging folder is gone afterwards.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
@@ -59,9 +62,28 @@ int count(const std::vector<OriginArrival>& arrivals, const std::string& method,
 }
 
 // Files in the temporary folder named like a staging folder, to find one left behind.
+// The staging folders are made in the temporary folder; this process gets one of its own, so
+// that the same tests running at once in another process (on the NVENC simulation) cannot add
+// or remove folders between a test's two counts.
+struct OwnTempRoot {
+  fs::path path;
+  OwnTempRoot() : path(fs::temp_directory_path() / ("gearbox-origin-tests-" + std::to_string(::getpid()))) {
+    fs::create_directories(path);
+    ::setenv("TMPDIR", path.c_str(), 1);
+  }
+  ~OwnTempRoot() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+const fs::path& own_temp_root() {
+  static const OwnTempRoot root;
+  return root.path;
+}
+
 std::set<std::string> staging_folders() {
   std::set<std::string> out;
-  for (const auto& e : fs::directory_iterator(fs::temp_directory_path())) {
+  for (const auto& e : fs::directory_iterator(own_temp_root())) {
     if (e.path().filename().string().rfind("gearbox-upload-", 0) == 0) out.insert(e.path().string());
   }
   return out;
