@@ -22,10 +22,17 @@ configure() {  # DIR SANITIZERS
 run_asan() {
   echo "sanitize: AddressSanitizer + UndefinedBehaviorSanitizer, every test but the browser's"
   configure build-asan address,undefined
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   (cd build-asan &&
-    ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1" \
-    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-    ctest --output-on-failure --timeout 900 -j "$jobs" -LE browser)
+    ASAN_OPTIONS="detect_leaks=1:strict_string_checks=1" \
+    ctest --output-on-failure --timeout 900 -j "$jobs" -LE 'browser|nvenc_simulation')
+  # The e2e tests again on the simulated NVIDIA runtime, without the leak check: at exit
+  # LeakSanitizer's tracer sometimes crashes (SIGSEGV) walking the thread-local storage of the
+  # dlopen()ed simulation libraries, under load, after every test passed. Addresses and undefined
+  # behaviour are still checked; leaks in the engine are checked by the x264 run above.
+  (cd build-asan &&
+    ASAN_OPTIONS="detect_leaks=0:strict_string_checks=1" \
+    ctest --output-on-failure --timeout 900 -j "$jobs" -L nvenc_simulation)
 }
 
 run_tsan() {
