@@ -29,7 +29,13 @@ fail_usage() {
 
 [ $# -ge 1 ] || fail_usage "usage: $0 MPD... | --probe"
 dir=${GEARBOX_DASHIF_CONFORMANCE_DIR:-}
-[ -n "$dir" ] || skip "GEARBOX_DASHIF_CONFORMANCE_DIR is not set (a copy of github.com/Dash-Industry-Forum/DASH-IF-Conformance)"
+# Without the variable: a copy beside the checkout, in the project's shared folder
+# (../shared/DASH-IF-Conformance), where the project's steering repository may keep it.
+if [ -z "$dir" ]; then
+  beside="$(cd "$(dirname "$0")/../../.." && pwd)/shared/DASH-IF-Conformance"
+  [ -d "$beside" ] && dir=$beside
+fi
+[ -n "$dir" ] || skip "GEARBOX_DASHIF_CONFORMANCE_DIR is not set and ../shared/DASH-IF-Conformance does not exist (a copy of github.com/Dash-Industry-Forum/DASH-IF-Conformance)"
 [ -d "$dir" ] || skip "GEARBOX_DASHIF_CONFORMANCE_DIR=$dir is not a folder"
 xsd="$dir/schematron/schemas/DASH-MPD.xsd"
 xlink="$dir/schematron/schemas/xlink.xsd"

@@ -53,4 +53,14 @@ run vod-ntsc-audio --rate 29.97 --duration 3 --segment 0.5 --audio "$tone"
 run_live live --rate 25 --duration 5 --live --window 3 --segment 1
 run_live low-latency-audio --rate 30 --duration 4 --live --low-latency --segment 1 --bframes 3 --audio "$tone"
 
+# A stall of 3 s in wall-clock timestamps: the MPD gets a second Period after the gap.
+raw_paced() {  # N frames at 30 fps of wall time
+  ffmpeg -v error -re -f lavfi -i testsrc2=size=320x180:rate=30 -frames:v "$1" -f rawvideo -pix_fmt bgr24 -
+}
+{ raw_paced 45; sleep 3; raw_paced 45; } |
+  "$cli" stream "${common[@]}" -i - --rate 30 --segment 1 --timestamps wallclock \
+    --output "$work/gap" >"$work/gap.log" 2>&1 || { echo "gearbox failed for gap:"; cat "$work/gap.log"; exit 2; }
+[ "$(grep -c '<Period ' "$work/gap/manifest.mpd")" -ge 2 ] || { echo "gap: no second Period"; exit 1; }
+mpds+=("$work/gap/manifest.mpd")
+
 "$check" "${mpds[@]}"
