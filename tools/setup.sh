@@ -20,6 +20,8 @@ packages=(
   # the DASH-IF conformance check of the MPDs (tests/conformance): XSD with xmllint, the
   # Schematron rules with Saxon-HE on a Java runtime
   libxml2-utils libsaxonhe-java default-jre-headless
+  # the fuzzers (tools/fuzz.sh): clang's libFuzzer and sanitizer runtimes
+  libclang-rt-14-dev
   # the browser tests: Debian's Chromium, driven by playwright-core (which never downloads one)
   chromium fonts-liberation
 )
