@@ -6,17 +6,12 @@
 // bytes. The fuzzer allocates exactly that (so ASan sees any read past it) when the view is
 // legal and small; a view that breaks the rules is pushed over a 16-byte buffer and push() must
 // refuse it, never read it.
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
 #include <memory>
-#include <string>
 #include <vector>
 
+#include "fuzz_streamer.h"
 #include "gearbox/config.h"
 #include "gearbox/streamer.h"
 
@@ -25,22 +20,9 @@ namespace {
 using gearbox::FrameView;
 using gearbox::PixelFormat;
 
-std::string g_dir;
-gearbox::StreamConfig g_config;
+using Reader = gearbox::fuzz::InputReader;
 
-struct Reader {
-  const uint8_t* p;
-  size_t left;
-  template <typename T>
-  T take() {
-    T v{};
-    const size_t n = left < sizeof v ? left : sizeof v;
-    std::memcpy(&v, p, n);
-    p += n;
-    left -= n;
-    return v;
-  }
-};
+gearbox::StreamConfig g_config;
 
 constexpr PixelFormat kFormats[] = {PixelFormat::kBGR24, PixelFormat::kRGB24, PixelFormat::kBGRA,
                                     PixelFormat::kRGBA,  PixelFormat::kGRAY8, PixelFormat::kNV12,
@@ -50,19 +32,10 @@ constexpr int64_t kMaxPlaneBytes = 1 << 20;
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  char pattern[] = "/tmp/gearbox-fuzz-push-XXXXXX";
-  g_dir = mkdtemp(pattern);
-  g_config.output = g_dir;
-  g_config.backend = "x264";
+  g_config = gearbox::fuzz::small_stream_config("push");
   g_config.format = gearbox::OutputFormat::kHls;
   g_config.segment_duration = {1, 1};
   g_config.input_frame_rate = {25, 1};
-  g_config.clear_previous_assets = true;
-  g_config.x264.preset = "ultrafast";
-  g_config.x264.threads = 1;
-  g_config.primary_bitrate_kbps = 100;
-  g_config.log = [](gearbox::LogLevel, const std::string&) {};
-  std::atexit([] { std::filesystem::remove_all(g_dir); });
   return 0;
 }
 
