@@ -108,7 +108,6 @@ class Streamer::Impl : public std::enable_shared_from_this<Streamer::Impl> {
   int64_t first_timestamp = 0;
   std::optional<int64_t> last_pts;  // media ticks of the last accepted frame
   int64_t segment_start = 0;        // media ticks of the IDR that started the current segment
-  int64_t gaps = 0;                 // gaps in the timestamps so far
   // A segment this long (ticks) would be too long for HLS: half a second over the target
   // duration (lround(grid + frame), the packager's) would round above it; and at most half a
   // second over the grid, so that the bound stays close to the grid whatever the rounding.
@@ -677,8 +676,9 @@ Status Streamer::Impl::accept(const FrameView& frame, std::optional<int64_t> cal
   // EXTINF would round above TARGETDURATION; gap_bound_ticks). The segment is cut before this
   // frame instead, its media ending one frame after the last frame, and this frame starts the
   // next segment, an IDR in every rendition; the packager marks that segment as a
-  // discontinuity (HLS EXT-X-DISCONTINUITY; the DASH timeline shows the gap). A shorter jump
-  // (jitter, a few missing frames) is no gap: the frame before it lasts until the next.
+  // discontinuity (HLS EXT-X-DISCONTINUITY; a new DASH Period, since dash.js stops at a
+  // gap inside one SegmentTimeline). A shorter jump (jitter, a few missing frames) is no gap:
+  // the frame before it lasts until the next.
   const bool gap = last_pts && (static_cast<__int128>(pts - *last_pts) * config.segment_duration.den >
                                     static_cast<__int128>(config.segment_duration.num) * clock.timescale ||
                                 pts - segment_start >= gap_bound_ticks);
@@ -693,7 +693,6 @@ Status Streamer::Impl::accept(const FrameView& frame, std::optional<int64_t> cal
     const int64_t end_before = *last_pts + clock.frame_ticks;
     packager->mark_gap(end_before, pts);
     if (audio) audio->video_gap(end_before, pts);
-    ++gaps;
     log(LogLevel::kWarning, "timestamps jump from " + std::to_string(clock.seconds_of(*last_pts).to_double()) +
                                 " s to " + std::to_string(clock.seconds_of(pts).to_double()) +
                                 " s (frame " + std::to_string(next_index - 1) +
