@@ -10,10 +10,10 @@ extern "C" {
 
 #include <vector>
 
-#include "../backends/x264/area_scale.h"
-#include "../backends/x264/banded_ladder.h"
-#include "../backends/x264/cpu_convert.h"
-#include "../backends/x264/rgb24_to_i420.h"
+#include "area_scale.h"
+#include "banded_ladder.h"
+#include "cpu_convert.h"
+#include "rgb24_to_i420.h"
 #include "gearbox/cpu_surface.h"
 #include "gearbox/test_pattern.h"
 

@@ -16,9 +16,10 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
-#include "../backends/x264/cpu_convert.h"
-#include "../backends/x264/x264_encoder.h"
-#include "../packager/fmp4_segmenter.h"
+#include "cpu_convert.h"
+#include "x264_encoder.h"
+#include "fmp4_segmenter.h"
+#include "gearbox/backend_registry.h"
 #include "gearbox/backend.h"
 #include "gearbox/cpu_surface.h"
 #include "gearbox/streamer.h"

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "gearbox/config.h"
-#include "gearbox/streamer.h"
+#include "gearbox/output_paths.h"
 
 namespace gearbox::packager {
 

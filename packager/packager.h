@@ -15,7 +15,7 @@
 #include "segmenter.h"
 #include "http_uploader.h"
 #include "gearbox/config.h"
-#include "gearbox/streamer.h"
+#include "gearbox/output_paths.h"
 #include "manifest_model.h"
 
 namespace gearbox::packager {

@@ -8,6 +8,9 @@ const char* to_string(ErrorCode code) {
     case ErrorCode::kFrameMismatch: return "frame mismatch";
     case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kBackendFailure: return "backend failure";
+    case ErrorCode::kOutOfSessions: return "out of encoder sessions";
+    case ErrorCode::kDeviceLost: return "device lost";
+    case ErrorCode::kUnsupported: return "unsupported configuration";
     case ErrorCode::kIo: return "i/o error";
     case ErrorCode::kClosed: return "closed";
     case ErrorCode::kTimeout: return "timeout";

@@ -12,12 +12,12 @@
 #include <regex>
 #include <set>
 
-#include "../../packager/write_fault.h"
-#include "../support/backend_under_test.h"
-#include "../support/media_reader.h"
-#include "../support/playlist.h"
-#include "../support/temp_dir.h"
-#include "../support/xml_query.h"
+#include "write_fault.h"
+#include "backend_under_test.h"
+#include "media_reader.h"
+#include "playlist.h"
+#include "temp_dir.h"
+#include "xml_query.h"
 #include "gearbox/streamer.h"
 #include "gearbox/test_pattern.h"
 

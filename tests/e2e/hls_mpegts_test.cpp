@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <regex>
 
-#include "../support/backend_under_test.h"
-#include "../support/media_reader.h"
-#include "../support/playlist.h"
-#include "../support/temp_dir.h"
+#include "backend_under_test.h"
+#include "media_reader.h"
+#include "playlist.h"
+#include "temp_dir.h"
 #include "gearbox/streamer.h"
 #include "gearbox/test_pattern.h"
 

@@ -23,11 +23,11 @@
 #include <sstream>
 #include <string>
 
-#include "../support/backend_under_test.h"
-#include "../support/media_reader.h"
-#include "../support/playlist.h"
-#include "../support/temp_dir.h"
-#include "../support/xml_query.h"
+#include "backend_under_test.h"
+#include "media_reader.h"
+#include "playlist.h"
+#include "temp_dir.h"
+#include "xml_query.h"
 #include "gearbox/streamer.h"
 #include "gearbox/test_pattern.h"
 

@@ -17,11 +17,11 @@
 #include <mutex>
 #include <thread>
 
-#include "../../packager/http_uploader.h"
-#include "../support/backend_under_test.h"
-#include "../support/media_reader.h"
-#include "../support/temp_dir.h"
-#include "../support/test_origin.h"
+#include "http_uploader.h"
+#include "backend_under_test.h"
+#include "media_reader.h"
+#include "temp_dir.h"
+#include "test_origin.h"
 #include "gearbox/streamer.h"
 #include "gearbox/test_pattern.h"
 

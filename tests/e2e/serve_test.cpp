@@ -21,7 +21,7 @@
 
 #include "gearbox/http_server.h"
 #include "gearbox/request_guard.h"
-#include "../support/temp_dir.h"
+#include "temp_dir.h"
 
 namespace gearbox::cli {
 namespace {

@@ -10,9 +10,9 @@
 #include <mutex>
 #include <thread>
 
-#include "../support/backend_under_test.h"
-#include "../support/media_reader.h"
-#include "../support/temp_dir.h"
+#include "backend_under_test.h"
+#include "media_reader.h"
+#include "temp_dir.h"
 #include "gearbox/streamer.h"
 #include "gearbox/test_pattern.h"
 

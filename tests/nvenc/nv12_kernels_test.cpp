@@ -11,7 +11,7 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
-#include "../../backends/nvenc/kernels/nv12_reference.h"
+#include "nv12_reference.h"
 #include "gearbox/test_pattern.h"
 
 namespace gearbox {

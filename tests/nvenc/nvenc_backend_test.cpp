@@ -11,8 +11,9 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "../../backends/nvenc/kernels/nv12_reference.h"
-#include "../../backends/nvenc/nvenc_device.h"
+#include "nv12_reference.h"
+#include "nvenc_device.h"
+#include "gearbox/backend_registry.h"
 #include "gearbox/backend.h"
 #include "gearbox/streamer.h"
 #include "gearbox/test_pattern.h"

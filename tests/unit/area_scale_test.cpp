@@ -12,8 +12,8 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
-#include "../../backends/x264/area_scale.h"
-#include "../../backends/x264/cpu_convert.h"
+#include "area_scale.h"
+#include "cpu_convert.h"
 #include "gearbox/cpu_surface.h"
 #include "gearbox/test_pattern.h"
 

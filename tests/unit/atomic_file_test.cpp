@@ -3,8 +3,8 @@
 
 #include <filesystem>
 
-#include "../../packager/atomic_file.h"
-#include "../support/temp_dir.h"
+#include "atomic_file.h"
+#include "temp_dir.h"
 
 namespace gearbox::packager {
 namespace {

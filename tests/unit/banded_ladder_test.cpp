@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "../../backends/x264/banded_ladder.h"
-#include "../../backends/x264/cpu_convert.h"
-#include "../../backends/x264/x264_backend.h"
+#include "banded_ladder.h"
+#include "cpu_convert.h"
+#include "x264_backend.h"
 #include "gearbox/cpu_surface.h"
 
 namespace gearbox {

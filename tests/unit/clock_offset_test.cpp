@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "../../core/src/clock_offset.h"
+#include "clock_offset.h"
 
 namespace gearbox {
 namespace {

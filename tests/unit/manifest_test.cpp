@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 #include <sstream>
 
-#include "../../packager/dash_manifest.h"
-#include "../../packager/hls_playlists.h"
-#include "../support/xml_query.h"
+#include "dash_manifest.h"
+#include "hls_playlists.h"
+#include "xml_query.h"
 
 namespace gearbox::packager {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "../../backends/x264/rgb24_to_i420.h"
+#include "rgb24_to_i420.h"
 
 namespace gearbox {
 namespace {

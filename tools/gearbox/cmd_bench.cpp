@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "gearbox/backend_registry.h"
 #include "gearbox/backend.h"
 #include "gearbox/streamer.h"
 #include "gearbox/test_pattern.h"

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "commands.h"
+#include "gearbox/backend_registry.h"
 #include "gearbox/backend.h"
 
 namespace gearbox::cli {

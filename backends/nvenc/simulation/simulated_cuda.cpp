@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "../kernels/nv12_reference.h"
+#include "nv12_reference.h"
 #include "simulation.h"
 
 namespace gearbox::nvidia_simulation {

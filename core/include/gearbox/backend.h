@@ -166,15 +166,8 @@ class Backend {
 BackendInfo probe_with_time_limit(const std::string& name, std::chrono::seconds limit,
                                   std::function<BackendInfo()> probe);
 
-// Every backend gearbox knows, in automatic-selection order (nvenc, qsv, vaapi, x264).
-std::vector<std::unique_ptr<Backend>> all_backends();
-
-struct BackendSelection {
-  std::unique_ptr<Backend> backend;
-  std::vector<std::string> passed_over;  // "nvenc: <why>" for each backend tried before it
-};
-// "auto" probes in order and picks the first available one; a name picks that backend and
-// fails with its probe's reason when it is unavailable.
-Result<BackendSelection> select_backend(const std::string& name);
+// Backends the engine chooses among, in automatic-selection order. Shared: a probe that
+// outlives its time limit keeps the backend it runs on alive.
+using BackendList = std::vector<std::shared_ptr<Backend>>;
 
 }  // namespace gearbox

@@ -14,6 +14,11 @@ enum class ErrorCode {
   kFrameMismatch,    // a frame differs from the first frame's size or format
   kUnavailable,      // a backend, device or feature is not present on this machine
   kBackendFailure,   // a vendor call failed (message names the call and the vendor's text)
+  // What automatic selection and fallback tell apart (a backend returns the most specific):
+  kOutOfSessions,    // the device has no encoder session left (NVENC's consumer-GPU limit)
+  kDeviceLost,       // the device went away or stopped answering (reset, unplugged, driver hang)
+  kUnsupported,      // the device cannot do this configuration (size, rate control, profile):
+                     // the message names the rendition or field and the device's limit
   kIo,               // writing output failed (message names the path and errno text)
   kClosed,           // the stream was already closed
   kTimeout,          // close() gave up waiting for a stage that hung (message names it)

@@ -37,7 +37,7 @@
 #include "clock_offset.h"
 #include "gearbox/config.h"
 #include "gearbox/rational.h"
-#include "gearbox/streamer.h"
+#include "gearbox/stream_stats.h"
 
 namespace gearbox {
 

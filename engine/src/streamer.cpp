@@ -11,12 +11,13 @@
 #include <future>
 #include <thread>
 
-#include "../../packager/output_layout.h"
-#include "../../packager/packager.h"
+#include "output_layout.h"
+#include "packager.h"
 #include "audio_pipeline.h"
 #include "bounded_queue.h"
 #include "latency_tracker.h"
 #include "gearbox/backend.h"
+#include "gearbox/backend_registry.h"
 #include "gearbox/ladder.h"
 #include "gearbox/segment_grid.h"
 
@@ -553,10 +554,16 @@ Streamer::~Streamer() {
 }
 
 Result<std::unique_ptr<Streamer>> Streamer::open(StreamConfig config) {
+  BackendList backends;
+  for (std::unique_ptr<Backend>& backend : all_backends()) backends.push_back(std::move(backend));
+  return open(std::move(config), std::move(backends));
+}
+
+Result<std::unique_ptr<Streamer>> Streamer::open(StreamConfig config, BackendList backends) {
   GEARBOX_RETURN_IF_ERROR(validate(config));
   auto paths = packager::resolve_output(config.output, config.format);
   if (!paths) return paths.error();
-  auto selection = select_backend(config.backend);
+  auto selection = select_backend(config.backend, backends);
   if (!selection) {
     packager::remove_staging(paths.value());
     return selection.error();

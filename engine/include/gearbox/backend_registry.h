@@ -1,0 +1,27 @@
+// The backends this build carries (one registration line each, backends/CMakeLists.txt) and
+// the choice among them: automatic selection in order, or a backend by name.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gearbox/backend.h"
+#include "gearbox/error.h"
+
+namespace gearbox {
+
+// Every backend gearbox knows, in automatic-selection order (nvenc, qsv, vaapi, x264).
+std::vector<std::unique_ptr<Backend>> all_backends();
+
+struct BackendSelection {
+  std::shared_ptr<Backend> backend;
+  std::vector<std::string> passed_over;  // "nvenc: <why>" for each backend tried before it
+};
+// "auto" probes in order and picks the first available one; a name picks that backend and
+// fails with its probe's reason when it is unavailable.
+Result<BackendSelection> select_backend(const std::string& name);
+// The same among the given backends (tests, callers with their own runtimes).
+Result<BackendSelection> select_backend(const std::string& name, const BackendList& candidates);
+
+}  // namespace gearbox
