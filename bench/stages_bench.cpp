@@ -111,7 +111,7 @@ void BM_EncodeX264(benchmark::State& state) {
   c.frame_rate = {30, 1};
   c.timescale = 90000;
   c.bitrate_kbps = w >= 1920 ? 4000 : 2500;
-  c.x264.preset = preset;
+  c.backend_options["x264.preset"] = preset;
   auto encoder = open_x264_encoder(c);
   if (!encoder) {
     state.SkipWithError(encoder.error().message.c_str());

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "nvenc_device.h"
+#include "nvenc_options.h"
 #include "nvenc_status.h"
 
 namespace gearbox {
@@ -82,7 +83,8 @@ BackendInfo run_probe() {
 
 class NvencBackend final : public Backend {
  public:
-  std::string name() const override { return "nvenc"; }
+  std::string name() const override { return nvenc::kBackendName; }
+  std::vector<OptionSpec> options() const override { return nvenc::option_specs(); }
 
   // The first CUDA use in a process JIT-compiles the PTX for the GPU: a few seconds on a real driver.
   BackendInfo probe() override { return probe_with_time_limit("nvenc", std::chrono::seconds(20), run_probe); }

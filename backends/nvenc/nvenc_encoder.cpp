@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "gearbox/avc.h"
+#include "nvenc_options.h"
 #include "nvenc_status.h"
 
 namespace gearbox::nvenc {
@@ -121,6 +122,7 @@ std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_s
 
 // The request against the capabilities, before NVENC is asked to initialise.
 Status check_against(const Capabilities& caps, const EncoderConfig& c) {
+  const std::string rate_control = NvencSettings::from(c.backend_options).rate_control;
   if (c.width > caps.max_width || c.height > caps.max_height || c.width < caps.min_width ||
       c.height < caps.min_height) {
     return failure(Failure::kUnsupported,
@@ -129,9 +131,9 @@ Status check_against(const Capabilities& caps, const EncoderConfig& c) {
                        " (NV_ENC_CAPS_WIDTH/HEIGHT_MIN/MAX)");
   }
   bool mode = false;
-  for (const std::string& m : caps.rate_control_modes) mode = mode || m == c.nvenc.rate_control;
+  for (const std::string& m : caps.rate_control_modes) mode = mode || m == rate_control;
   if (!mode) {
-    return failure(Failure::kUnsupported, "nvenc.rate_control \"" + c.nvenc.rate_control +
+    return failure(Failure::kUnsupported, "nvenc.rate_control \"" + rate_control +
                                               "\" is not among this GPU's modes (NV_ENC_CAPS_SUPPORTED_RATECONTROL_MODES)");
   }
   return {};
@@ -140,7 +142,7 @@ Status check_against(const Capabilities& caps, const EncoderConfig& c) {
 class NvencEncoder final : public Encoder {
  public:
   NvencEncoder(std::unique_ptr<Session> session, const EncoderConfig& config)
-      : session_(std::move(session)), config_(config) {}
+      : session_(std::move(session)), config_(config), settings_(NvencSettings::from(config.backend_options)) {}
 
   ~NvencEncoder() override {
     const auto& api = session_->api();
@@ -155,8 +157,8 @@ class NvencEncoder final : public Encoder {
     GEARBOX_RETURN_IF_ERROR(session_->require_h264());
     GEARBOX_RETURN_IF_ERROR(check_against(session_->capabilities(), config_));
 
-    const GUID preset = preset_guid(config_.nvenc.preset);
-    const NV_ENC_TUNING_INFO tuning = tuning_info(config_.nvenc.tuning);
+    const GUID preset = preset_guid(settings_.preset);
+    const NV_ENC_TUNING_INFO tuning = tuning_info(settings_.tuning);
     NV_ENC_PRESET_CONFIG pc{};
     pc.version = NV_ENC_PRESET_CONFIG_VER;
     pc.presetCfg.version = NV_ENC_CONFIG_VER;
@@ -171,7 +173,7 @@ class NvencEncoder final : public Encoder {
     cfg.frameIntervalP = 1;
     NV_ENC_RC_PARAMS& rc = cfg.rcParams;
     const double bps = static_cast<double>(config_.bitrate_kbps) * 1000.0;
-    rc.rateControlMode = config_.nvenc.rate_control == "vbr" ? NV_ENC_PARAMS_RC_VBR : NV_ENC_PARAMS_RC_CBR;
+    rc.rateControlMode = settings_.rate_control == "vbr" ? NV_ENC_PARAMS_RC_VBR : NV_ENC_PARAMS_RC_CBR;
     rc.averageBitRate = static_cast<uint32_t>(bps);
     rc.maxBitRate = rc.rateControlMode == NV_ENC_PARAMS_RC_CBR
                         ? rc.averageBitRate
@@ -337,6 +339,7 @@ class NvencEncoder final : public Encoder {
 
   std::unique_ptr<Session> session_;
   EncoderConfig config_;
+  NvencSettings settings_;
   NV_ENC_CONFIG config_nvenc_{};
   CodecConfig codec_;
   EncoderStats stats_;

@@ -14,6 +14,7 @@ extern "C" {
 #include "gearbox/cpu_surface.h"
 #include "gearbox/surface_pool.h"
 #include "x264_encoder.h"
+#include "x264_options.h"
 
 namespace gearbox {
 namespace {
@@ -195,7 +196,8 @@ BackendInfo run_probe() {
 
 class X264Backend final : public Backend {
  public:
-  std::string name() const override { return "x264"; }
+  std::string name() const override { return kX264BackendName; }
+  std::vector<OptionSpec> options() const override { return x264_option_specs(); }
 
   BackendInfo probe() override { return probe_with_time_limit("x264", std::chrono::seconds(10), run_probe); }
 

@@ -9,6 +9,7 @@ extern "C" {
 #include "gearbox/avc.h"
 #include "gearbox/cpu_surface.h"
 #include "gearbox/rational.h"
+#include "x264_options.h"
 
 namespace gearbox {
 namespace {
@@ -96,7 +97,7 @@ class X264Encoder final : public Encoder {
 }  // namespace
 
 Result<std::unique_ptr<Encoder>> open_x264_encoder(const EncoderConfig& c) {
-  const X264Options& o = c.x264;
+  const X264Settings o = X264Settings::from(c.backend_options);
   x264_param_t p;
   if (x264_param_default_preset(&p, o.preset.c_str(), o.tune.empty() ? nullptr : o.tune.c_str()) < 0) {
     return make_error(ErrorCode::kInvalidArgument,

@@ -332,21 +332,13 @@ Status validate(const StreamConfig& c) {
     return invalid("rate_control.vbv_buffer_seconds",
                    std::to_string(c.rate_control.vbv_buffer_seconds) + " must be positive");
   }
-  static const char* const kPresets[] = {"p1", "p2", "p3", "p4", "p5", "p6", "p7"};
-  if (std::find(std::begin(kPresets), std::end(kPresets), c.nvenc.preset) == std::end(kPresets)) {
-    return invalid("nvenc.preset", "\"" + c.nvenc.preset + "\" is not one of p1..p7");
-  }
-  if (c.nvenc.tuning != "hq" && c.nvenc.tuning != "ll" && c.nvenc.tuning != "ull") {
-    return invalid("nvenc.tuning", "\"" + c.nvenc.tuning + "\" is not one of hq, ll, ull");
-  }
-  if (c.nvenc.rate_control != "cbr" && c.nvenc.rate_control != "vbr") {
-    return invalid("nvenc.rate_control", "\"" + c.nvenc.rate_control + "\" is not one of cbr, vbr");
-  }
-  if (c.x264.bframes < 0 || c.x264.bframes > 16) {
-    return invalid("x264.bframes", std::to_string(c.x264.bframes) + " must be within 0..16");
-  }
-  if (c.x264.threads < 0) {
-    return invalid("x264.threads", std::to_string(c.x264.threads) + " must not be negative");
+  // Backend options: each key names a backend and one of its options. Their values are checked
+  // against the backends' own descriptions when the stream opens (check_backend_options).
+  for (const auto& [key, value] : c.backend_options) {
+    const size_t dot = key.find('.');
+    if (dot == std::string::npos || dot == 0 || dot + 1 == key.size()) {
+      return invalid("backend_options", "key \"" + key + "\" is not of the form <backend>.<option>");
+    }
   }
   GEARBOX_RETURN_IF_ERROR(validate_audio(c.audio));
   for (size_t i = 0; i < c.renditions.size(); ++i) {

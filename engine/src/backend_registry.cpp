@@ -39,6 +39,38 @@ std::vector<std::unique_ptr<Backend>> all_backends() {
   return list;
 }
 
+Status check_backend_options(const OptionValues& values, const BackendList& backends) {
+  for (const auto& [key, value] : values) {
+    const size_t dot = key.find('.');
+    const std::string backend_name = key.substr(0, dot);
+    const std::string option = dot == std::string::npos ? std::string() : key.substr(dot + 1);
+    const Backend* owner = nullptr;
+    for (const std::shared_ptr<Backend>& b : backends) {
+      if (b->name() == backend_name) owner = b.get();
+    }
+    if (!owner) {
+      std::string known;
+      for (const std::shared_ptr<Backend>& b : backends) known += (known.empty() ? "" : ", ") + b->name();
+      return make_error(ErrorCode::kInvalidArgument, "backend_options: \"" + key + "\" names no backend of this build (" +
+                                                         known + ")");
+    }
+    const std::vector<OptionSpec> specs = owner->options();
+    const OptionSpec* spec = nullptr;
+    for (const OptionSpec& s : specs) {
+      if (s.name == option) spec = &s;
+    }
+    if (!spec) {
+      std::string known;
+      for (const OptionSpec& s : specs) known += (known.empty() ? "" : ", ") + s.name;
+      return make_error(ErrorCode::kInvalidArgument,
+                        "backend_options: \"" + key + "\" is not an option of " + backend_name +
+                            (known.empty() ? std::string(" (it has none)") : " (its options: " + known + ")"));
+    }
+    GEARBOX_RETURN_IF_ERROR(check_option_value(backend_name, *spec, value));
+  }
+  return {};
+}
+
 Result<BackendSelection> select_backend(const std::string& name) {
   BackendList candidates;
   for (std::unique_ptr<Backend>& backend : all_backends()) candidates.push_back(std::move(backend));

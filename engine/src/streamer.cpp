@@ -275,8 +275,7 @@ Status Streamer::Impl::start(const FrameView& frame) {
     ec.timescale = clock.timescale;
     ec.bitrate_kbps = r.bitrate_kbps;
     ec.rate_control = config.rate_control;
-    ec.x264 = config.x264;
-    ec.nvenc = config.nvenc;
+    ec.backend_options = config.backend_options;
     auto enc = dev->open_encoder(ec);
     if (!enc) {
       return make_error(enc.error().code, "rendition " + r.id + " (" + std::to_string(r.width) +
@@ -561,6 +560,7 @@ Result<std::unique_ptr<Streamer>> Streamer::open(StreamConfig config) {
 
 Result<std::unique_ptr<Streamer>> Streamer::open(StreamConfig config, BackendList backends) {
   GEARBOX_RETURN_IF_ERROR(validate(config));
+  GEARBOX_RETURN_IF_ERROR(check_backend_options(config.backend_options, backends));
   auto paths = packager::resolve_output(config.output, config.format);
   if (!paths) return paths.error();
   auto selection = select_backend(config.backend, backends);

@@ -72,6 +72,13 @@ expect_contains "$out" "dash: $work/ragged/manifest.mpd" "ragged input"
 [ -f "$work/ragged/manifest.mpd" ] || fail "ragged input: manifest.mpd not written"
 out=$("$gearbox" stream --help 2>&1)
 expect_contains "$out" "  1  a failure while streaming" "stream --help exit statuses"
+# The backends' own flags, in the help from their descriptions, and checked by them.
+expect_contains "$out" "  --nvenc-tuning NAME     NVENC tuning: hq, ll, ull" "stream --help backend options"
+expect_contains "$out" "  --preset NAME           x264 preset" "stream --help backend options"
+expect_contains "$out" "  --x264-threads N" "stream --help backend options"
+expect_refused "bad --x264-threads" 2 '--x264-threads: "200" is not a whole number within 0..128' --x264-threads 200
+expect_refused "bad --nvenc-preset" 2 '--nvenc-preset: "p9" is not one of p1, p2, p3, p4, p5, p6, p7' --nvenc-preset p9
+out=$("$gearbox" stream -q -o "$work/x264opts" --frames 3 --tune none --x264-threads 1 --bframes 2 2>&1) || fail "x264 options: $out"
 out=$("$gearbox" bench --size 99999x99999 --frames 1 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "bench huge size: exit $rc, expected 2; output: $out"
 expect_contains "$out" '--size: 99999x99999 is larger than H.264 encodes' "bench huge size"

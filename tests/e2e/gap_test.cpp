@@ -183,7 +183,7 @@ TEST(Gaps, WithBFramesTheGapIsSignalledAndEveryFramePlays) {
   const std::string dir = temp_dir("gap-bframes");
   StreamConfig c = gap_config(dir);
   c.backend = "x264";
-  c.x264.bframes = 2;
+  c.backend_options["x264.bframes"] = "2";
   stream_with_gap(c);
   const std::string playlist = read_file(dir + "/v0.m3u8");
   expect_target_duration_holds(playlist, "v0");

@@ -209,9 +209,9 @@ TEST_P(Matrix, SegmentsAlignAndManifestsDeclareWhatTheMediaHolds) {
   c.hls_segment_type = mc.container == Container::kCmaf ? HlsSegmentType::kFmp4 : HlsSegmentType::kMpegTs;
   c.input_frame_rate = mc.rate;
   c.segment_duration = mc.segment;
-  c.x264.bframes = mc.bframes;
-  c.x264.tune = mc.zerolatency ? "zerolatency" : "";
-  c.x264.preset = mc.preset;
+  c.backend_options["x264.bframes"] = std::to_string(mc.bframes);
+  c.backend_options["x264.tune"] = mc.zerolatency ? "zerolatency" : "none";
+  c.backend_options["x264.preset"] = mc.preset;
   c.primary_bitrate_kbps = 300;
   c.renditions.push_back(RenditionSpec{192, 108, 150, std::nullopt});
   // A rung at half the rate: its frames, and so its B-frame delay, last twice as long.
@@ -362,8 +362,8 @@ TEST(MatrixCallerTimestamps, BFramesWithASlowStartStillAlign) {
   c.format = OutputFormat::kBoth;
   c.input_frame_rate = {25, 1};
   c.segment_duration = {1, 1};
-  c.x264.bframes = 3;
-  c.x264.tune = "";
+  c.backend_options["x264.bframes"] = "3";
+  c.backend_options["x264.tune"] = "none";
   c.primary_bitrate_kbps = 300;
   c.renditions.push_back(RenditionSpec{192, 108, 150, std::nullopt});
   auto s = Streamer::open(c);

@@ -370,7 +370,7 @@ TEST(Streamer, InvalidX264SettingsNameTheField) {
   std::string dir = temp_dir("x264opts");
   StreamConfig c = small_config(dir);
   c.backend = "x264";  // x264's own settings, whatever backend the suite runs on
-  c.x264.preset = "warp9";
+  c.backend_options["x264.preset"] = "warp9";
   auto s = Streamer::open(c);
   ASSERT_TRUE(s.ok());
   TestPattern pattern(320, 180);

@@ -124,7 +124,7 @@ TEST(Timestamps, TimestampsPastTheClocksRangeAreRefused) {
 StreamConfig slow_config(const std::string& dir, bool drop) {
   StreamConfig c = one_rendition(dir);
   c.backend = "x264";  // x264's own preset makes it slow, whatever backend the suite runs on
-  c.x264.preset = "slow";
+  c.backend_options["x264.preset"] = "slow";
   c.queue_depth = 1;
   c.live.drop_frames_when_behind = drop;
   return c;

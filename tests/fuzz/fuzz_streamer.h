@@ -41,8 +41,8 @@ inline StreamConfig small_stream_config(const std::string& name) {
   c.output = dir;
   c.backend = "x264";
   c.clear_previous_assets = true;
-  c.x264.preset = "ultrafast";
-  c.x264.threads = 1;
+  c.backend_options["x264.preset"] = "ultrafast";
+  c.backend_options["x264.threads"] = "1";
   c.primary_bitrate_kbps = 100;
   c.log = [](LogLevel, const std::string&) {};
   return c;

@@ -148,7 +148,8 @@ TEST(Validate, RejectsEachBadField) {
        [](StreamConfig& c) { c.renditions.push_back({640, 360, {}, {}}); }},
       {"queue_depth", [](StreamConfig& c) { c.queue_depth = 0; }},
       {"rate_control.vbv_maxrate_factor", [](StreamConfig& c) { c.rate_control.vbv_maxrate_factor = 0.5; }},
-      {"x264.bframes", [](StreamConfig& c) { c.x264.bframes = -1; }},
+      {"backend_options: key \"bframes\" is not of the form <backend>.<option>",
+       [](StreamConfig& c) { c.backend_options["bframes"] = "2"; }},
       {"audio.bitrate: 4 kbps must be within 8..512",
        [](StreamConfig& c) {
          c.audio.source = "a.wav";

@@ -126,7 +126,7 @@ void print_table(const std::vector<BenchResult>& results, const StreamOptions& o
                  int64_t frames) {
   std::printf("workload: %dx%d BGR24 at %s fps, %lld frames, segments %s s, preset %s; ladder",
               w, h, o.config.input_frame_rate.to_string().c_str(), static_cast<long long>(frames),
-              o.config.segment_duration.to_string().c_str(), o.config.x264.preset.c_str());
+              o.config.segment_duration.to_string().c_str(), backend_option_value(o.config, "x264.preset").c_str());
   std::printf(" %dx%d@%lldk", w, h, static_cast<long long>(o.config.primary_bitrate_kbps.value_or(0)));
   for (const RenditionSpec& r : o.config.renditions) {
     std::printf(" %dx%d@%lldk", r.width, r.height, static_cast<long long>(r.bitrate_kbps.value_or(0)));
@@ -160,7 +160,7 @@ void print_json(const std::vector<BenchResult>& results, const StreamOptions& o,
   std::printf("{\"workload\":{\"width\":%d,\"height\":%d,\"pixel_format\":\"bgr24\",\"frame_rate\":%.6f,"
               "\"frames\":%lld,\"segment_seconds\":%.6f,\"preset\":\"%s\"},\"results\":[",
               w, h, o.config.input_frame_rate.to_double(), static_cast<long long>(frames),
-              o.config.segment_duration.to_double(), o.config.x264.preset.c_str());
+              o.config.segment_duration.to_double(), backend_option_value(o.config, "x264.preset").c_str());
   for (size_t i = 0; i < results.size(); ++i) {
     const BenchResult& r = results[i];
     std::printf("%s{\"backend\":\"%s\"", i ? "," : "", r.backend.c_str());

@@ -9,6 +9,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "gearbox/backend_registry.h"
 #include "gearbox/ladder.h"
 
 namespace gearbox::cli {
@@ -41,10 +42,6 @@ const FieldFlag kFieldFlags[] = {
     {"close_timeout_seconds", "--close-timeout"},
     {"rate_control.vbv_maxrate_factor", "--maxrate-factor"},
     {"rate_control.vbv_buffer_seconds", "--vbv-seconds"},
-    {"nvenc.preset", "--nvenc-preset"},
-    {"nvenc.tuning", "--nvenc-tuning"},
-    {"nvenc.rate_control", "--nvenc-rc"},
-    {"x264.bframes", "--bframes"},
     {"audio.bitrate", "--audio-bitrate"},
     {"audio.sample_rate", "--audio-rate"},
     {"audio.channels", "--audio-channels"},
@@ -52,7 +49,76 @@ const FieldFlag kFieldFlags[] = {
     {"output", "--output"},
 };
 
+// Every backend's options, as flags: built once from the backends' own descriptions.
+struct BackendFlag {
+  std::string flag;
+  std::string key;  // "<backend>.<option>"
+  std::string backend;
+  OptionSpec spec;
+};
+
+const std::vector<BackendFlag>& backend_flags() {
+  static const std::vector<BackendFlag> flags = [] {
+    std::vector<BackendFlag> list;
+    for (const std::unique_ptr<Backend>& b : all_backends()) {
+      for (const OptionSpec& spec : b->options()) {
+        list.push_back({option_flag(b->name(), spec), b->name() + "." + spec.name, b->name(), spec});
+      }
+    }
+    return list;
+  }();
+  return flags;
+}
+
+const BackendFlag* find_backend_flag(const std::string& flag) {
+  for (const BackendFlag& f : backend_flags()) {
+    if (f.flag == flag) return &f;
+  }
+  return nullptr;
+}
+
+// A library error that names a backend option's key, readdressed to the option's flag.
+std::string name_backend_flags(std::string message) {
+  for (const BackendFlag& f : backend_flags()) message = name_flag(message, f.key, f.flag);
+  return message;
+}
+
+// One help line as the hand-written ones: flag and value in 26 columns, the description, and
+// the default right-aligned to column 83 (on a line of its own when it does not fit).
+std::string help_line(const std::string& left, const std::string& text, const std::string& default_value) {
+  constexpr size_t kFlagColumns = 26, kWidth = 83;
+  std::string line = "  " + left;
+  line += line.size() < kFlagColumns ? std::string(kFlagColumns - line.size(), ' ') : " ";
+  line += text;
+  const std::string tail = "[default: " + default_value + "]";
+  if (line.size() + 1 + tail.size() <= kWidth) {
+    line += std::string(kWidth - line.size() - tail.size(), ' ') + tail;
+  } else {
+    line += "\n" + std::string(kWidth - tail.size(), ' ') + tail;
+  }
+  return line + "\n";
+}
+
 }  // namespace
+
+std::string backend_options_help() {
+  std::string names = "auto";
+  for (const std::unique_ptr<Backend>& b : all_backends()) names += ", " + b->name();
+  std::string text = help_line("--backend NAME", names, "auto");
+  for (const BackendFlag& f : backend_flags()) {
+    text += help_line(f.flag + " " + f.spec.value_name, f.spec.help, f.spec.default_value);
+  }
+  return text;
+}
+
+std::string backend_option_value(const StreamConfig& config, const std::string& key) {
+  auto given = config.backend_options.find(key);
+  if (given != config.backend_options.end()) return given->second;
+  for (const BackendFlag& f : backend_flags()) {
+    if (f.key == key) return f.spec.default_value;
+  }
+  return "";
+}
 
 Result<int64_t> parse_whole_number(const std::string& flag, const std::string& text, int64_t min,
                                    int64_t max) {
@@ -107,6 +173,10 @@ Status check_before_streaming(const StreamOptions& o, int width, int height) {
     for (const FieldFlag& f : kFieldFlags) message = name_flag(message, f.field, f.flag);
     return make_error(valid.code(), message);
   }
+  BackendList backends;
+  for (std::unique_ptr<Backend>& b : all_backends()) backends.push_back(std::move(b));
+  Status options = check_backend_options(o.config.backend_options, backends);
+  if (!options) return make_error(options.code(), name_backend_flags(options.message()));
   auto ladder = plan_ladder(o.config, width, height);
   if (!ladder) {
     return make_error(ladder.error().code, name_flag(ladder.error().message, "frame: source size", "--size"));
@@ -131,7 +201,11 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
     }
     // Options without a value.
     if (arg == "-h" || arg == "--help") {
-      std::fputs(help, stdout);
+      // The backends' flags are described by the backends: spliced in where the help says.
+      std::string text = help;
+      const size_t at = text.find(kBackendOptionsHelpMarker);
+      if (at != std::string::npos) text.replace(at, std::strlen(kBackendOptionsHelpMarker), backend_options_help());
+      std::fputs(text.c_str(), stdout);
       return 1;
     }
     if (arg == "-q" || arg == "--quiet") {
@@ -159,13 +233,23 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
       continue;
     }
 
+    // A backend's own option: the backend's description says what it accepts.
+    if (const BackendFlag* f = find_backend_flag(arg)) {
+      if (i + 1 >= argc) return bad_usage("option " + arg + " needs a value");
+      const std::string v = argv[++i];
+      Status ok = check_option_value(f->backend, f->spec, v);
+      if (!ok) return bad_usage(name_flag(ok.message(), f->key, f->flag));
+      o.config.backend_options[f->key] = v;
+      continue;
+    }
+
     // Options with a value: each helper stores it or reports the usage error (returning 2).
     static const char* const kWithValue[] = {
-        "-o", "--output", "-i", "--input", "--size", "--pix-fmt", "--backend", "--preset",
-        "--tune", "--profile", "--format", "--hls-segment-type", "--segment", "--rate", "--duration", "--bitrate",
-        "--rendition", "--bpp", "--frames", "--bframes", "--maxrate-factor", "--vbv-seconds",
+        "-o", "--output", "-i", "--input", "--size", "--pix-fmt", "--backend",
+        "--format", "--hls-segment-type", "--segment", "--rate", "--duration", "--bitrate",
+        "--rendition", "--bpp", "--frames", "--maxrate-factor", "--vbv-seconds",
         "--queue-depth", "--window", "--delete-delay", "--chunk-frames", "--close-timeout",
-        "--timestamps", "--nvenc-preset", "--nvenc-tuning", "--nvenc-rc", "--audio", "--audio-bitrate",
+        "--timestamps", "--audio", "--audio-bitrate",
         "--audio-rate", "--audio-channels", "--audio-clock"};
     if (std::find(std::begin(kWithValue), std::end(kWithValue), arg) == std::end(kWithValue)) {
       return bad_usage("unknown option \"" + arg + "\"");
@@ -197,12 +281,6 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
     else if (arg == "--size") o.size = v;
     else if (arg == "--pix-fmt") o.pix_fmt = v;
     else if (arg == "--backend") o.config.backend = v;
-    else if (arg == "--preset") o.config.x264.preset = v;
-    else if (arg == "--tune") o.config.x264.tune = v == "none" ? "" : v;
-    else if (arg == "--profile") o.config.x264.profile = v;
-    else if (arg == "--nvenc-preset") o.config.nvenc.preset = v;
-    else if (arg == "--nvenc-tuning") o.config.nvenc.tuning = v;
-    else if (arg == "--nvenc-rc") o.config.nvenc.rate_control = v;
     else if (arg == "--format") rc = parsed(parse_output_format, "format", o.config.format);
     else if (arg == "--hls-segment-type") rc = parsed(parse_hls_segment_type, "hls_segment_type", o.config.hls_segment_type);
     else if (arg == "--segment") rc = parsed(parse_duration, "duration", o.config.segment_duration);
@@ -216,7 +294,6 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
     }
     else if (arg == "--bpp") rc = real(o.config.bpp, 0, kMaxBpp, true);
     else if (arg == "--frames") rc = whole(o.max_frames, 1, std::numeric_limits<int64_t>::max());
-    else if (arg == "--bframes") rc = whole(o.config.x264.bframes, 0, 16);
     else if (arg == "--maxrate-factor") rc = real(o.config.rate_control.vbv_maxrate_factor, 1, 100);
     else if (arg == "--vbv-seconds") rc = real(o.config.rate_control.vbv_buffer_seconds, 0, 60, true);
     else if (arg == "--queue-depth") rc = whole(o.config.queue_depth, 1, 1024);

@@ -54,6 +54,15 @@ using ExtraFlag = std::function<int(const std::string& arg, int& i, int argc, ch
 // Prints "gearbox COMMAND: MESSAGE (see --help)" and returns 2, the usage-error exit status.
 int usage_error(const char* command, const std::string& message);
 
+// Where a command's help text lists the backends' own flags (--backend, x264's --preset,
+// --nvenc-tuning, ...): parse_stream_options() replaces this line with backend_options_help().
+inline constexpr const char* kBackendOptionsHelpMarker = "@BACKEND_OPTIONS@\n";
+// The help lines of --backend and of every backend option, from the backends' descriptions.
+std::string backend_options_help();
+// The value a stream will use for a backend option ("x264.preset"): the configuration's, or the
+// option's described default ("" for an option no backend describes).
+std::string backend_option_value(const StreamConfig& config, const std::string& key);
+
 // Parses argv[1..] into `o` (whose fields hold the command's defaults). Returns 0 to go on,
 // 1 after printing `help` for --help, 2 on a usage error (already reported).
 int parse_stream_options(const char* command, const char* help, int argc, char** argv,

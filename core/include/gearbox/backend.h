@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "gearbox/backend_options.h"
 #include "gearbox/config.h"
 #include "gearbox/error.h"
 #include "gearbox/frame.h"
@@ -100,8 +101,9 @@ struct EncoderConfig {
   int64_t timescale = 90000;  // units of pts/dts in and out
   int64_t bitrate_kbps = 0;
   RateControlOptions rate_control;
-  X264Options x264;
-  NvencOptions nvenc;
+  // The stream's backend options (StreamConfig::backend_options): a backend reads its own
+  // through BackendOptions, with its defaults.
+  OptionValues backend_options;
 };
 
 class Encoder {
@@ -156,6 +158,8 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
+  // The options this backend owns, described (StreamConfig::backend_options carries their values).
+  virtual std::vector<OptionSpec> options() const { return {}; }
   // A real probe: opens the device and an encoder and encodes a frame under a time limit.
   virtual BackendInfo probe() = 0;
   virtual Result<std::unique_ptr<Device>> open(const DeviceOptions& options) = 0;

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "gearbox/backend_options.h"
 #include "gearbox/error.h"
 #include "gearbox/rational.h"
 
@@ -37,30 +38,6 @@ struct RenditionSpec {
   // The rendition's real output rate (frames picked on the pts grid; at most the input rate).
   // Unlike StreamGear, where it only fed the bitrate rule. Default: the input rate.
   std::optional<Rational> frame_rate;
-};
-
-// x264 settings. Defaults are StreamGear's libx264 defaults (veryfast, zerolatency, high) minus
-// its -crf 20 (gearbox always runs a bitrate target with a VBV cap) and minus its -bf 1: with
-// B-frames every frame is decoded up to x264's reorder delay before it is presented, so the
-// packager shifts every track of the stream by the largest such delay and signals it as a
-// presentation time offset (composition offsets stay >= 0, which every reader places alike).
-// bframes > 0 works; 0 keeps timestamps exactly on the grid.
-struct X264Options {
-  std::string preset = "veryfast";
-  std::string tune = "zerolatency";  // "" for none
-  std::string profile = "high";
-  int bframes = 0;
-  int threads = 0;  // 0 = x264's automatic choice
-};
-
-// NVENC settings (the nvenc backend). The preset trades speed for quality (p1 fastest .. p7
-// best), the tuning picks NVENC's latency/quality mode, and the rate control is CBR or VBR,
-// both with the VBV/HRD cap of RateControlOptions. No B-frames: as with x264's default, every
-// timestamp stays exactly on the grid (see X264Options). No lookahead: it would hold frames back.
-struct NvencOptions {
-  std::string preset = "p4";         // p1 .. p7
-  std::string tuning = "ll";         // hq (high quality), ll (low latency), ull (ultra low latency)
-  std::string rate_control = "cbr";  // cbr, vbr
 };
 
 // Rate control shared by every backend: target = the rendition's bitrate, VBV/HRD cap =
@@ -153,8 +130,10 @@ struct StreamConfig {
   // by gearbox's own file names only; other files are left alone.
   bool clear_previous_assets = false;
   std::string backend = "auto";                 // "auto", "x264", "nvenc", "qsv", "vaapi"
-  X264Options x264;
-  NvencOptions nvenc;
+  // Each backend's own settings by "<backend>.<option>" (x264.preset, nvenc.tuning, ...), as the
+  // backends describe them (Backend::options(); `gearbox stream --help` lists them). Checked
+  // against the descriptions when the stream opens, whichever backend is chosen.
+  OptionValues backend_options;
   RateControlOptions rate_control;
   LiveOptions live;
   LowLatencyOptions low_latency;

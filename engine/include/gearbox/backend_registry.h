@@ -24,4 +24,9 @@ Result<BackendSelection> select_backend(const std::string& name);
 // The same among the given backends (tests, callers with their own runtimes).
 Result<BackendSelection> select_backend(const std::string& name, const BackendList& candidates);
 
+// Checks every backend option against the description of the backend it names (whichever
+// backend the stream will run on): an unknown backend or option, or a value its description
+// refuses, is an error naming the key and the value.
+Status check_backend_options(const OptionValues& values, const BackendList& backends);
+
 }  // namespace gearbox
