@@ -9,10 +9,6 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config git
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libavdevice-dev libswresample-dev
-  libx264-dev libyuv-dev
-  # the NVENC backend: NVIDIA's API headers (the driver is loaded at run time, never linked),
-  # and clang, which compiles its CUDA kernels to PTX without the CUDA toolkit
-  libffmpeg-nvenc-dev clang
   libcpp-httplib-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libxml2-dev
@@ -21,10 +17,17 @@ packages=(
   # Schematron rules with Saxon-HE on a Java runtime
   libxml2-utils libsaxonhe-java default-jre-headless
   # the fuzzers (tools/fuzz.sh): clang's libFuzzer and sanitizer runtimes
-  libclang-rt-14-dev
+  clang libclang-rt-14-dev
   # the browser tests: Debian's Chromium, driven by playwright-core (which never downloads one)
   chromium fonts-liberation
 )
+# Each backend's own packages: backends/<name>/debian-packages, one per line (# comments).
+for list in backends/*/debian-packages; do
+  while read -r line; do
+    line="${line%%#*}"
+    for p in $line; do packages+=("$p"); done
+  done <"$list"
+done
 # Node.js and npm: Debian's, unless a node / npm is already on PATH (NodeSource's nodejs, for
 # one, bundles npm and conflicts with Debian's npm package).
 command -v node >/dev/null || packages+=(nodejs)
