@@ -75,6 +75,17 @@ expect_contains "$out" "  1  a failure while streaming" "stream --help exit stat
 out=$("$gearbox" bench --size 99999x99999 --frames 1 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "bench huge size: exit $rc, expected 2; output: $out"
 expect_contains "$out" '--size: 99999x99999 is larger than H.264 encodes' "bench huge size"
+# bench --json echoes what the user typed (here an -o folder that cannot be made, named in the
+# error) with its control characters, quote and newline escaped: stdout stays one JSON document.
+: > "$work/not-a-folder"
+odd_output="$work/not-a-folder/"$'\x01'"x"$'\n'"y\"z"
+out=$("$gearbox" bench --json -q --size 64x36 --frames 1 --backend x264 -o "$odd_output" 2>/dev/null); rc=$?
+[ $rc -eq 1 ] || fail "bench --json, -o under a file: exit $rc, expected 1; output: $out"
+printf '%s' "$out" | python3 -c '
+import json, sys
+error = json.load(sys.stdin)["results"][0]["error"]
+assert sys.argv[1] in error, "the error does not name the -o folder: %r" % error
+' "$odd_output" || fail "bench --json with control characters in a string is not JSON naming them: $out"
 
 out=$("$gearbox" stream --port 8080 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "--port without --serve: exit $rc"
