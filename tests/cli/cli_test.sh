@@ -181,6 +181,14 @@ json=$("$gearbox" stream --size 320x180 --rate 25 --frames 50 --segment 1 --rend
 expect_contains "$json" '"type":"segment","rendition":"v1","number":2,"start":1.000000,"duration":1.000000' "--json segment"
 expect_contains "$(printf '%s\n' "$json" | tail -n 1)" '"type":"done"' "--json summary"
 expect_contains "$json" '"frame_rate":12.500,"frames":26' "--json 12.5 fps rendition"
+# The summary names the manifests as written, control characters in the folder's name included.
+odd_dir="$work/tab"$'\t'"and"$'\x01'"dir"
+json=$("$gearbox" stream --size 64x36 --frames 1 --format dash --json -q -o "$odd_dir") || fail "--json into $odd_dir failed"
+printf '%s\n' "$json" | tail -n 1 | python3 -c '
+import json, sys
+dash = json.load(sys.stdin)["dash"]
+assert dash == sys.argv[1], "dash: %r" % dash
+' "$odd_dir/manifest.mpd" || fail "--json summary does not name $odd_dir/manifest.mpd: $json"
 out=$("$gearbox" stream --rendition 640x360@60fps --rate 30 -o "$work/x" 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "rendition above the input rate: exit $rc"
 expect_contains "$out" "above the input frame rate 30" "rendition above the input rate"
