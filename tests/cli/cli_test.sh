@@ -82,6 +82,17 @@ out=$("$gearbox" stream -q -o "$work/x264opts" --frames 3 --tune none --x264-thr
 out=$("$gearbox" bench --size 99999x99999 --frames 1 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "bench huge size: exit $rc, expected 2; output: $out"
 expect_contains "$out" '--size: 99999x99999 is larger than H.264 encodes' "bench huge size"
+# bench --json echoes what the user typed (here an -o folder that cannot be made, named in the
+# error) with its control characters, quote and newline escaped: stdout stays one JSON document.
+: > "$work/not-a-folder"
+odd_output="$work/not-a-folder/"$'\x01'"x"$'\n'"y\"z"
+out=$("$gearbox" bench --json -q --size 64x36 --frames 1 --backend x264 -o "$odd_output" 2>/dev/null); rc=$?
+[ $rc -eq 1 ] || fail "bench --json, -o under a file: exit $rc, expected 1; output: $out"
+printf '%s' "$out" | python3 -c '
+import json, sys
+error = json.load(sys.stdin)["results"][0]["error"]
+assert sys.argv[1] in error, "the error does not name the -o folder: %r" % error
+' "$odd_output" || fail "bench --json with control characters in a string is not JSON naming them: $out"
 
 out=$("$gearbox" stream --port 8080 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "--port without --serve: exit $rc"
@@ -177,6 +188,14 @@ json=$("$gearbox" stream --size 320x180 --rate 25 --frames 50 --segment 1 --rend
 expect_contains "$json" '"type":"segment","rendition":"v1","number":2,"start":1.000000,"duration":1.000000' "--json segment"
 expect_contains "$(printf '%s\n' "$json" | tail -n 1)" '"type":"done"' "--json summary"
 expect_contains "$json" '"frame_rate":12.500,"frames":26' "--json 12.5 fps rendition"
+# The summary names the manifests as written, control characters in the folder's name included.
+odd_dir="$work/tab"$'\t'"and"$'\x01'"dir"
+json=$("$gearbox" stream --size 64x36 --frames 1 --format dash --json -q -o "$odd_dir") || fail "--json into $odd_dir failed"
+printf '%s\n' "$json" | tail -n 1 | python3 -c '
+import json, sys
+dash = json.load(sys.stdin)["dash"]
+assert dash == sys.argv[1], "dash: %r" % dash
+' "$odd_dir/manifest.mpd" || fail "--json summary does not name $odd_dir/manifest.mpd: $json"
 out=$("$gearbox" stream --rendition 640x360@60fps --rate 30 -o "$work/x" 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "rendition above the input rate: exit $rc"
 expect_contains "$out" "above the input frame rate 30" "rendition above the input rate"

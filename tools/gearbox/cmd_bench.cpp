@@ -15,6 +15,7 @@
 #include "gearbox/backend.h"
 #include "gearbox/streamer.h"
 #include "gearbox/test_pattern.h"
+#include "json_writer.h"
 #include "stream_options.h"
 
 namespace gearbox::cli {
@@ -157,35 +158,39 @@ void print_table(const std::vector<BenchResult>& results, const StreamOptions& o
 
 void print_json(const std::vector<BenchResult>& results, const StreamOptions& o, int w, int h,
                 int64_t frames) {
-  std::printf("{\"workload\":{\"width\":%d,\"height\":%d,\"pixel_format\":\"bgr24\",\"frame_rate\":%.6f,"
-              "\"frames\":%lld,\"segment_seconds\":%.6f,\"preset\":\"%s\"},\"results\":[",
-              w, h, o.config.input_frame_rate.to_double(), static_cast<long long>(frames),
-              o.config.segment_duration.to_double(), backend_option_value(o.config, "x264.preset").c_str());
-  for (size_t i = 0; i < results.size(); ++i) {
-    const BenchResult& r = results[i];
-    std::printf("%s{\"backend\":\"%s\"", i ? "," : "", r.backend.c_str());
+  JsonWriter j;
+  j.begin_object().key("workload").begin_object();
+  j.key("width").integer(w).key("height").integer(h).key("pixel_format").string("bgr24");
+  j.key("frame_rate").number(o.config.input_frame_rate.to_double(), 6).key("frames").integer(frames);
+  j.key("segment_seconds").number(o.config.segment_duration.to_double(), 6);
+  j.key("preset").string(backend_option_value(o.config, "x264.preset")).end_object();
+  j.key("results").begin_array();
+  for (const BenchResult& r : results) {
+    j.begin_object().key("backend").string(r.backend);
     if (!r.error.empty()) {
-      std::string e;
-      for (char c : r.error) e += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
-      std::printf(",\"error\":\"%s\"}", e.c_str());
+      j.key("error").string(r.error).end_object();
       continue;
     }
-    std::printf(",\"frames\":%lld,\"wall_seconds\":%.4f,\"fps\":%.3f,\"realtime_factor\":%.4f,"
-                "\"ms_per_frame\":{\"upload\":%.4f,\"scale\":%.4f,\"encode\":%.4f,\"package\":%.4f},"
-                "\"cpu_ms_per_frame\":%.3f,\"cpu_ms_per_frame_outside_encoders\":%.3f,\"peak_rss_mb\":%.1f,\"ladders_in_realtime\":%.3f,\"renditions\":[",
-                static_cast<long long>(r.frames), r.wall, r.fps, r.realtime,
-                per_frame_ms(r.stages.upload, r.frames), per_frame_ms(r.stages.scale, r.frames),
-                per_frame_ms(r.stages.encode, r.frames), per_frame_ms(r.stages.package, r.frames),
-                r.cpu_per_frame_ms, r.overhead_cpu_ms, r.peak_mb, r.realtime);
-    for (size_t k = 0; k < r.renditions.size(); ++k) {
-      const RenditionStats& rs = r.renditions[k];
-      std::printf("%s{\"id\":\"%s\",\"width\":%d,\"height\":%d,\"target_kbps\":%lld,\"bytes\":%lld,\"segments\":%lld}",
-                  k ? "," : "", rs.id.c_str(), rs.width, rs.height, static_cast<long long>(rs.target_kbps),
-                  static_cast<long long>(rs.bytes_written), static_cast<long long>(rs.segments_written));
+    j.key("frames").integer(r.frames).key("wall_seconds").number(r.wall, 4);
+    j.key("fps").number(r.fps, 3).key("realtime_factor").number(r.realtime, 4);
+    j.key("ms_per_frame").begin_object();
+    j.key("upload").number(per_frame_ms(r.stages.upload, r.frames), 4);
+    j.key("scale").number(per_frame_ms(r.stages.scale, r.frames), 4);
+    j.key("encode").number(per_frame_ms(r.stages.encode, r.frames), 4);
+    j.key("package").number(per_frame_ms(r.stages.package, r.frames), 4).end_object();
+    j.key("cpu_ms_per_frame").number(r.cpu_per_frame_ms, 3);
+    j.key("cpu_ms_per_frame_outside_encoders").number(r.overhead_cpu_ms, 3);
+    j.key("peak_rss_mb").number(r.peak_mb, 1).key("ladders_in_realtime").number(r.realtime, 3);
+    j.key("renditions").begin_array();
+    for (const RenditionStats& rs : r.renditions) {
+      j.begin_object().key("id").string(rs.id).key("width").integer(rs.width).key("height").integer(rs.height);
+      j.key("target_kbps").integer(rs.target_kbps).key("bytes").integer(rs.bytes_written);
+      j.key("segments").integer(rs.segments_written).end_object();
     }
-    std::printf("]}");
+    j.end_array().end_object();
   }
-  std::printf("]}\n");
+  j.end_array().end_object();
+  std::printf("%s\n", j.str().c_str());
 }
 
 int write_frames(const std::string& path, int w, int h, int64_t frames) {

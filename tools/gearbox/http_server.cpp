@@ -17,6 +17,7 @@
 
 #include "growing_segment.h"
 #include "guarded_server.h"
+#include "json_writer.h"
 #include "request_guard.h"
 #include "static_files.h"
 
@@ -54,16 +55,6 @@ bool is_hls_master(const fs::path& path) {
 }
 
 std::string kind_of(const std::string& manifest) { return ends_with(manifest, ".mpd") ? "dash" : "hls"; }
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;  // names with control characters: dropped
-    out += c;
-  }
-  return out + "\"";
-}
 
 // httplib's default also sets SO_REUSEPORT, which lets a second server bind a port already in
 // use without an error; a busy port must be reported instead.
@@ -198,14 +189,14 @@ Result<std::unique_ptr<StreamServer>> StreamServer::start(const ServeOptions& o)
   }
   const std::string dir = s->dir_;
   svr.Get("/player/manifests.json", [dir](const httplib::Request&, httplib::Response& res) {
-    std::string body = "{\"manifests\": [";
-    const std::vector<std::string> found = find_manifests(dir);
-    for (size_t i = 0; i < found.size(); ++i) {
-      body += (i ? ", " : "") + std::string("{\"path\": ") + json_string("/" + found[i]) +
-              ", \"kind\": \"" + kind_of(found[i]) + "\"}";
+    JsonWriter body(JsonWriter::Style::kSpaced);
+    body.begin_object().key("manifests").begin_array();
+    for (const std::string& found : find_manifests(dir)) {
+      body.begin_object().key("path").string("/" + found).key("kind").string(kind_of(found)).end_object();
     }
+    body.end_array().end_object();
     res.set_header("Cache-Control", "no-store");
-    res.set_content(body + "]}\n", "application/json");
+    res.set_content(body.str() + "\n", "application/json");
   });
   const bool has_player = !s->player_dir_.empty();
   const std::string hint = s->player_hint_;
