@@ -1,7 +1,7 @@
 #include "nvenc_backend.h"
 
 #include <chrono>
-#include <vector>
+#include <string>
 
 #include "nvenc_device.h"
 #include "nvenc_options.h"
@@ -13,72 +13,30 @@ namespace {
 using nvenc::NvencDevice;
 using nvenc::NvidiaRuntime;
 
-class KeyframeCounter final : public PacketSink {
- public:
-  Status on_packet(const EncodedPacket& p) override {
-    keyframes += p.keyframe ? 1 : 0;
-    return {};
-  }
-  int keyframes = 0;
-};
-
 // The whole path on a small picture: driver and API version, CUDA context, kernels, an encoder
 // session with its capabilities, one BGR frame uploaded, converted, encoded as a forced IDR.
-BackendInfo run_probe() {
-  BackendInfo info;
-  info.name = "nvenc";
-  auto runtime = NvidiaRuntime::load();
-  if (!runtime) {
-    info.reason = runtime.error().message;
-    return info;
-  }
-  const NvidiaRuntime& rt = **runtime;
-  DeviceOptions options;
-  // 256x144: above NVENC's documented H.264 minimum (145x49), small enough to be quick.
-  options.width = 256;
-  options.height = 144;
-  options.input_format = PixelFormat::kBGR24;
-  options.pool_size = 2;
-  auto device = NvencDevice::open(options, *runtime);
-  if (!device) {
-    info.reason = device.error().message;
-    return info;
-  }
-  auto caps = (*device)->capabilities();
-  if (!caps) {
-    info.reason = caps.error().message;
-    return info;
-  }
-  info.caps = caps.value();
-  EncoderConfig config;
-  config.width = options.width;
-  config.height = options.height;
-  config.bitrate_kbps = 100;
-  auto encoder = (*device)->open_encoder(config);
-  if (!encoder) {
-    info.reason = encoder.error().message;
-    return info;
-  }
-  std::vector<uint8_t> grey(static_cast<size_t>(options.width) * options.height * 3, 128);
-  auto surface = (*device)->upload(FrameView::packed(PixelFormat::kBGR24, options.width, options.height, grey.data()));
-  if (!surface) {
-    info.reason = surface.error().message;
-    return info;
-  }
-  KeyframeCounter sink;
-  Status s = (*encoder)->encode(**surface, 0, true, sink);
-  if (s) s = (*encoder)->drain(sink);
-  if (!s || sink.keyframes != 1) {
-    info.reason = s ? "NVENC produced no keyframe for a forced IDR" : s.message();
-    return info;
-  }
-  info.available = true;
-  info.reason = std::string(rt.label()) + (rt.simulated ? " from " + rt.origin : "") + ": GPU \"" +
-                (*device)->context().gpu_name() + "\", NVENC API " + nvenc::api_version_text(rt.nvenc_max_version) +
-                " (gearbox built for " + std::to_string(NVENCAPI_MAJOR_VERSION) + "." +
-                std::to_string(NVENCAPI_MINOR_VERSION) + "): encoded a 256x144 H.264 IDR from a BGR frame "
-                "converted on the device";
-  return info;
+ProbeSteps probe_steps() {
+  ProbeSteps steps;
+  steps.backend = "nvenc";
+  // The first CUDA use in a process JIT-compiles the PTX for the GPU: a few seconds on a real driver.
+  steps.time_limit = std::chrono::seconds(20);
+  steps.open_device = [](const DeviceOptions& options) -> Result<std::unique_ptr<Device>> {
+    auto runtime = NvidiaRuntime::load();
+    if (!runtime) return runtime.error();
+    auto device = NvencDevice::open(options, *runtime);
+    if (!device) return device.error();
+    return std::unique_ptr<Device>(std::move(device.value()));
+  };
+  steps.describe = [](const Device& probed) {
+    const auto& device = static_cast<const NvencDevice&>(probed);  // made by open_device above
+    const NvidiaRuntime& rt = device.context().runtime();
+    return std::string(rt.label()) + (rt.simulated ? " from " + rt.origin : "") + ": GPU \"" +
+           device.context().gpu_name() + "\", NVENC API " + nvenc::api_version_text(rt.nvenc_max_version) +
+           " (gearbox built for " + std::to_string(NVENCAPI_MAJOR_VERSION) + "." +
+           std::to_string(NVENCAPI_MINOR_VERSION) + "): encoded a " + std::to_string(kProbeWidth) + "x" +
+           std::to_string(kProbeHeight) + " H.264 IDR from a BGR frame converted on the device";
+  };
+  return steps;
 }
 
 class NvencBackend final : public Backend {
@@ -86,8 +44,7 @@ class NvencBackend final : public Backend {
   std::string name() const override { return nvenc::kBackendName; }
   std::vector<OptionSpec> options() const override { return nvenc::option_specs(); }
 
-  // The first CUDA use in a process JIT-compiles the PTX for the GPU: a few seconds on a real driver.
-  BackendInfo probe() override { return probe_with_time_limit("nvenc", std::chrono::seconds(20), run_probe); }
+  BackendInfo probe() override { return probe_backend(probe_steps()); }
 
   Result<std::unique_ptr<Device>> open(const DeviceOptions& options) override {
     auto runtime = NvidiaRuntime::load();

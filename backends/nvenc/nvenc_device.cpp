@@ -61,8 +61,13 @@ CudaContext::~CudaContext() {
 }
 
 Error CudaContext::cuda_failure(const std::string& call, CUresult result) const {
-  return failure(Failure::kVendor, call + " returned " + runtime_->cuda_error(result) + " (" +
-                                       runtime_->label() + ")");
+  const Failure kind = classify_cuda(static_cast<int>(result));
+  std::string m = call + " returned " + runtime_->cuda_error(result) + " (" + runtime_->label() + ")";
+  if (kind == Failure::kDeviceLost) {
+    m += "; CUDA documents this error as leaving the context unusable: the GPU faulted, hung or "
+         "was reset, and nothing more can run on it in this process";
+  }
+  return failure(kind, m);
 }
 
 NvencSurface::NvencSurface(std::shared_ptr<CudaContext> context, int width, int height, CUdeviceptr ptr,
@@ -107,6 +112,10 @@ Status NvencDevice::init(std::shared_ptr<NvidiaRuntime> runtime) {
   GEARBOX_CUDA(cuMemAllocHost, &pinned, staging_bytes_);
   staging_ = static_cast<uint8_t*>(pinned);
   GEARBOX_CUDA(cuMemAlloc, &input_, staging_bytes_);
+  // Asked once here, so that the engine can check a whole ladder before it opens a session.
+  auto caps = query_capabilities(context_, sessions_);
+  if (!caps) return caps.error();
+  capabilities_ = caps.value();
   return {};
 }
 
@@ -275,7 +284,5 @@ Result<SurfaceRef> NvencDevice::scale(const Surface& source, int width, int heig
 Result<std::unique_ptr<Encoder>> NvencDevice::open_encoder(const EncoderConfig& config) {
   return open_nvenc_encoder(context_, sessions_, config);
 }
-
-Result<Capabilities> NvencDevice::capabilities() { return query_capabilities(context_); }
 
 }  // namespace gearbox::nvenc

@@ -30,7 +30,8 @@ class CudaContext {
   const NvidiaRuntime& runtime() const { return *runtime_; }
   CUcontext context() const { return context_; }
   const std::string& gpu_name() const { return gpu_name_; }
-  // "NVENC call failed: <call> returned CUDA_ERROR_X (n: text)".
+  // "NVENC call failed: <call> returned CUDA_ERROR_X (n: text)", or "GPU lost: ..." for the
+  // errors that leave the context unusable (classify_cuda()).
   Error cuda_failure(const std::string& call, CUresult result) const;
 
  private:
@@ -73,8 +74,8 @@ class NvencDevice final : public Device {
   Result<SurfaceRef> scale(const Surface& source, int width, int height) override;
   Result<std::unique_ptr<Encoder>> open_encoder(const EncoderConfig& config) override;
 
-  // NVENC's H.264 capabilities on this GPU, from a session opened for the query.
-  Result<Capabilities> capabilities();
+  // NVENC's H.264 capabilities on this GPU, from a session open() opened for the query.
+  Capabilities capabilities() const override { return capabilities_; }
   const CudaContext& context() const { return *context_; }
 
  private:
@@ -103,6 +104,7 @@ class NvencDevice final : public Device {
   std::mutex pools_mutex_;
   std::vector<SizedPool> pools_;
   std::shared_ptr<SessionCount> sessions_ = std::make_shared<SessionCount>();
+  Capabilities capabilities_;
 };
 
 }  // namespace gearbox::nvenc

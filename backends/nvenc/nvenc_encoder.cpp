@@ -84,14 +84,13 @@ class Session {
 
   Capabilities capabilities() const {
     Capabilities c;
-    c.codecs = {"h264"};
-    c.min_width = cap(NV_ENC_CAPS_WIDTH_MIN);
-    c.min_height = cap(NV_ENC_CAPS_HEIGHT_MIN);
-    c.max_width = cap(NV_ENC_CAPS_WIDTH_MAX);
-    c.max_height = cap(NV_ENC_CAPS_HEIGHT_MAX);
+    c.codecs = {Codec::kH264};
+    c.min_size = {cap(NV_ENC_CAPS_WIDTH_MIN), cap(NV_ENC_CAPS_HEIGHT_MIN)};
+    c.max_size = {cap(NV_ENC_CAPS_WIDTH_MAX), cap(NV_ENC_CAPS_HEIGHT_MAX)};
+    c.size_alignment = 2;  // NV12; NVENC pads to its macroblocks itself
     const int modes = cap(NV_ENC_CAPS_SUPPORTED_RATECONTROL_MODES);
-    if (modes & NV_ENC_PARAMS_RC_CBR) c.rate_control_modes.push_back("cbr");
-    if (modes & NV_ENC_PARAMS_RC_VBR) c.rate_control_modes.push_back("vbr");
+    if (modes & NV_ENC_PARAMS_RC_CBR) c.rate_control.push_back(RateControl::kCbr);
+    if (modes & NV_ENC_PARAMS_RC_VBR) c.rate_control.push_back(RateControl::kVbr);
     c.max_bframes = cap(NV_ENC_CAPS_NUM_MAX_BFRAMES);
     c.lookahead = cap(NV_ENC_CAPS_SUPPORT_LOOKAHEAD) != 0;
     c.ten_bit = cap(NV_ENC_CAPS_SUPPORT_10BIT_ENCODE) != 0;
@@ -119,20 +118,23 @@ NV_ENC_TUNING_INFO tuning_info(const std::string& tuning) {
 }
 
 std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
+std::string size_text(Size s) { return size_text(s.width, s.height); }
+
+RateControl rate_control_of(const std::string& option) {
+  return option == "vbr" ? RateControl::kVbr : RateControl::kCbr;
+}
 
 // The request against the capabilities, before NVENC is asked to initialise.
 Status check_against(const Capabilities& caps, const EncoderConfig& c) {
   const std::string rate_control = NvencSettings::from(c.backend_options).rate_control;
-  if (c.width > caps.max_width || c.height > caps.max_height || c.width < caps.min_width ||
-      c.height < caps.min_height) {
+  if (c.width > caps.max_size.width || c.height > caps.max_size.height || c.width < caps.min_size.width ||
+      c.height < caps.min_size.height) {
     return failure(Failure::kUnsupported,
                    size_text(c.width, c.height) + " is outside this GPU's H.264 encoder sizes " +
-                       size_text(caps.min_width, caps.min_height) + ".." + size_text(caps.max_width, caps.max_height) +
+                       size_text(caps.min_size) + ".." + size_text(caps.max_size) +
                        " (NV_ENC_CAPS_WIDTH/HEIGHT_MIN/MAX)");
   }
-  bool mode = false;
-  for (const std::string& m : caps.rate_control_modes) mode = mode || m == rate_control;
-  if (!mode) {
+  if (!caps.offers(rate_control_of(rate_control))) {
     return failure(Failure::kUnsupported, "nvenc.rate_control \"" + rate_control +
                                               "\" is not among this GPU's modes (NV_ENC_CAPS_SUPPORTED_RATECONTROL_MODES)");
   }
@@ -173,7 +175,7 @@ class NvencEncoder final : public Encoder {
     cfg.frameIntervalP = 1;
     NV_ENC_RC_PARAMS& rc = cfg.rcParams;
     const double bps = static_cast<double>(config_.bitrate_kbps) * 1000.0;
-    rc.rateControlMode = settings_.rate_control == "vbr" ? NV_ENC_PARAMS_RC_VBR : NV_ENC_PARAMS_RC_CBR;
+    rc.rateControlMode = rate_control_of(settings_.rate_control) == RateControl::kVbr ? NV_ENC_PARAMS_RC_VBR : NV_ENC_PARAMS_RC_CBR;
     rc.averageBitRate = static_cast<uint32_t>(bps);
     rc.maxBitRate = rc.rateControlMode == NV_ENC_PARAMS_RC_CBR
                         ? rc.averageBitRate
@@ -362,9 +364,9 @@ Result<std::unique_ptr<Encoder>> open_nvenc_encoder(std::shared_ptr<CudaContext>
   return std::unique_ptr<Encoder>(std::move(encoder));
 }
 
-Result<Capabilities> query_capabilities(std::shared_ptr<CudaContext> context) {
+Result<Capabilities> query_capabilities(std::shared_ptr<CudaContext> context, std::shared_ptr<SessionCount> sessions) {
   ScopedContext scope(context->cu(), context->context());
-  Session session(context, nullptr);
+  Session session(context, std::move(sessions));
   GEARBOX_RETURN_IF_ERROR(session.open());
   GEARBOX_RETURN_IF_ERROR(session.require_h264());
   return session.capabilities();

@@ -15,7 +15,8 @@ Result<std::unique_ptr<Encoder>> open_nvenc_encoder(std::shared_ptr<CudaContext>
                                                     std::shared_ptr<SessionCount> sessions,
                                                     const EncoderConfig& config);
 
-// H.264 capabilities, from a session opened only for the query.
-Result<Capabilities> query_capabilities(std::shared_ptr<CudaContext> context);
+// H.264 capabilities, from a session opened only for the query (counted in `sessions`, so that
+// a refused one says how many the ladder needs).
+Result<Capabilities> query_capabilities(std::shared_ptr<CudaContext> context, std::shared_ptr<SessionCount> sessions);
 
 }  // namespace gearbox::nvenc

@@ -58,6 +58,10 @@ const char* explanation(Failure failure) {
              "driver version) across every process, and gearbox opens one session per rendition";
     case Failure::kUnsupported:
       return "this GPU's NVENC does not offer what was asked (see its capabilities in `gearbox probe`)";
+    case Failure::kDeviceLost:
+      return "the GPU stopped answering or was reset (see the kernel log for an NVIDIA Xid error), and "
+             "its context with every session and surface on it is gone; the stream cannot go on on "
+             "this device: open it again, or use another backend";
     default:
       return "";
   }
@@ -72,6 +76,7 @@ const char* title(Failure failure) {
     case Failure::kNoCudaDevice: return "no CUDA GPU";
     case Failure::kNoEncodeEngine: return "GPU without NVENC engines";
     case Failure::kSessionLimit: return "NVENC session limit reached";
+    case Failure::kDeviceLost: return "GPU lost";
     case Failure::kUnsupported: return "not supported by this GPU's NVENC";
     case Failure::kNoKernels: return "no CUDA kernels in this build";
     case Failure::kVendor: return "NVENC call failed";
@@ -93,14 +98,28 @@ std::string api_version_text(uint32_t version) {
   return std::to_string(version >> 4) + "." + std::to_string(version & 0xF);
 }
 
-Error failure(Failure kind, const std::string& message) {
-  const ErrorCode code = kind == Failure::kVendor ? ErrorCode::kBackendFailure
-                         : kind == Failure::kUnsupported ? ErrorCode::kInvalidArgument
-                                                         : ErrorCode::kUnavailable;
-  return make_error(code, std::string(title(kind)) + ": " + message);
+ErrorCode code_of(Failure failure) {
+  switch (failure) {
+    case Failure::kSessionLimit: return ErrorCode::kOutOfSessions;
+    case Failure::kDeviceLost: return ErrorCode::kDeviceLost;
+    case Failure::kUnsupported: return ErrorCode::kUnsupported;
+    case Failure::kVendor: return ErrorCode::kBackendFailure;
+    case Failure::kNoDriver:
+    case Failure::kDriverTooOld:
+    case Failure::kNoCudaDevice:
+    case Failure::kNoEncodeEngine:
+    case Failure::kNoKernels:
+      return ErrorCode::kUnavailable;
+  }
+  return ErrorCode::kBackendFailure;
 }
 
-Error failure(Failure kind, const std::string& call, NVENCSTATUS status, const std::string& detail) {
+Error failure(Failure kind, const std::string& message) {
+  return make_error(code_of(kind), std::string(title(kind)) + ": " + message);
+}
+
+Error failure(Failure suggested, const std::string& call, NVENCSTATUS status, const std::string& detail) {
+  const Failure kind = classify(status, suggested);
   std::string m = call + " returned " + status_name(status) + " (" + std::to_string(static_cast<int>(status)) +
                   ": " + status_text(status) + ")";
   if (!detail.empty()) m += "; " + detail;
@@ -117,10 +136,38 @@ Failure classify_open_session(NVENCSTATUS status) {
     case NV_ENC_ERR_NO_ENCODE_DEVICE:
     case NV_ENC_ERR_UNSUPPORTED_DEVICE:
       return Failure::kNoEncodeEngine;
+    // The consumer cap is reported as OUT_OF_MEMORY from the session open (what FFmpeg prints
+    // as "OpenEncodeSessionEx failed: out of memory (10)" on GeForce boards), not as its own code.
     case NV_ENC_ERR_OUT_OF_MEMORY:
       return Failure::kSessionLimit;
     case NV_ENC_ERR_INVALID_VERSION:
       return Failure::kDriverTooOld;
+    case NV_ENC_ERR_DEVICE_NOT_EXIST:
+      return Failure::kDeviceLost;
+    default:
+      return Failure::kVendor;
+  }
+}
+
+Failure classify(NVENCSTATUS status, Failure otherwise) {
+  return status == NV_ENC_ERR_DEVICE_NOT_EXIST ? Failure::kDeviceLost : otherwise;
+}
+
+Failure classify_cuda(int result) {
+  switch (result) {
+    case 4:    // CUDA_ERROR_DEINITIALIZED
+    case 214:  // CUDA_ERROR_ECC_UNCORRECTABLE
+    case 220:  // CUDA_ERROR_NVLINK_UNCORRECTABLE
+    case 700:  // CUDA_ERROR_ILLEGAL_ADDRESS
+    case 702:  // CUDA_ERROR_LAUNCH_TIMEOUT
+    case 709:  // CUDA_ERROR_CONTEXT_IS_DESTROYED
+    case 714:  // CUDA_ERROR_HARDWARE_STACK_ERROR
+    case 715:  // CUDA_ERROR_ILLEGAL_INSTRUCTION
+    case 716:  // CUDA_ERROR_MISALIGNED_ADDRESS
+    case 717:  // CUDA_ERROR_INVALID_ADDRESS_SPACE
+    case 718:  // CUDA_ERROR_INVALID_PC
+    case 719:  // CUDA_ERROR_LAUNCH_FAILED
+      return Failure::kDeviceLost;
     default:
       return Failure::kVendor;
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <string>
 #include <vector>
 
 extern "C" {
@@ -11,6 +12,7 @@ extern "C" {
 
 #include "banded_ladder.h"
 #include "cpu_convert.h"
+#include "gearbox/config.h"
 #include "gearbox/cpu_surface.h"
 #include "gearbox/surface_pool.h"
 #include "x264_encoder.h"
@@ -20,6 +22,22 @@ namespace gearbox {
 namespace {
 
 using CpuPool = SurfacePool<CpuSurface>;
+
+// What gearbox drives libx264 to do. libx264 pads any picture to whole macroblocks itself, so
+// the smallest 4:2:0 picture (2x2) encodes; the largest is what config validation lets through.
+Capabilities x264_capabilities() {
+  Capabilities c;
+  c.codecs = {Codec::kH264};
+  c.min_size = {2, 2};
+  c.max_size = {kMaxFrameSide, kMaxFrameSide};
+  c.size_alignment = 2;  // I420
+  c.rate_control = {RateControl::kAbrVbv};
+  c.max_bframes = 16;
+  c.lookahead = true;
+  c.ten_bit = false;  // Debian's libx264 is built for 8-bit here; gearbox feeds 8-bit
+  c.max_sessions = 0;
+  return c;
+}
 
 class X264Device final : public Device {
  public:
@@ -68,6 +86,8 @@ class X264Device final : public Device {
   Result<std::unique_ptr<Encoder>> open_encoder(const EncoderConfig& config) override {
     return open_x264_encoder(config);
   }
+
+  Capabilities capabilities() const override { return x264_capabilities(); }
 
  private:
   std::unique_ptr<CpuPool> make_pool(int w, int h) const {
@@ -147,59 +167,25 @@ class X264Device final : public Device {
   I420Scaler scaler_;
 };
 
-class CountingSink final : public PacketSink {
- public:
-  Status on_packet(const EncodedPacket& p) override {
-    packets += 1;
-    keyframes += p.keyframe ? 1 : 0;
-    return {};
-  }
-  int packets = 0;
-  int keyframes = 0;
-};
-
-// Opens a small encoder and encodes one forced IDR: the x264 backend is available only if that
-// produces a keyframe.
-BackendInfo run_probe() {
-  BackendInfo info;
-  info.name = "x264";
-  info.caps.codecs = {"h264"};
-  info.caps.min_width = info.caps.min_height = 16;
-  info.caps.max_width = info.caps.max_height = 16384;
-  info.caps.rate_control_modes = {"abr+vbv"};
-  info.caps.max_bframes = 16;
-  info.caps.lookahead = true;
-  info.caps.ten_bit = false;  // Debian's libx264 is built for 8-bit here; gearbox feeds 8-bit
-  info.caps.max_sessions = 0;
-
-  EncoderConfig config;
-  config.width = 128;
-  config.height = 72;
-  config.bitrate_kbps = 100;
-  auto encoder = open_x264_encoder(config);
-  if (!encoder) {
-    info.reason = encoder.error().message;
-    return info;
-  }
-  CpuSurface surface(config.width, config.height);
-  CountingSink sink;
-  Status s = (*encoder)->encode(surface, 0, true, sink);
-  if (s) s = (*encoder)->drain(sink);
-  if (!s || sink.keyframes != 1) {
-    info.reason = s ? "x264 produced no keyframe for a forced IDR" : s.message();
-    return info;
-  }
-  info.available = true;
-  info.reason = "libx264 build " + std::to_string(X264_BUILD) + ": encoded a 128x72 IDR";
-  return info;
-}
-
 class X264Backend final : public Backend {
  public:
   std::string name() const override { return kX264BackendName; }
   std::vector<OptionSpec> options() const override { return x264_option_specs(); }
 
-  BackendInfo probe() override { return probe_with_time_limit("x264", std::chrono::seconds(10), run_probe); }
+  // The shared probe through this backend's own device: conversion and encoder both.
+  BackendInfo probe() override {
+    ProbeSteps steps;
+    steps.backend = "x264";
+    steps.time_limit = std::chrono::seconds(10);
+    steps.open_device = [](const DeviceOptions& options) -> Result<std::unique_ptr<Device>> {
+      return std::unique_ptr<Device>(new X264Device(options));
+    };
+    steps.describe = [](const Device&) {
+      return "libx264 build " + std::to_string(X264_BUILD) + ": encoded a " + std::to_string(kProbeWidth) + "x" +
+             std::to_string(kProbeHeight) + " IDR from a BGR frame";
+    };
+    return probe_backend(std::move(steps));
+  }
 
   Result<std::unique_ptr<Device>> open(const DeviceOptions& options) override {
     return std::unique_ptr<Device>(new X264Device(options));

@@ -13,6 +13,7 @@
 
 #include "nv12_reference.h"
 #include "nvenc_device.h"
+#include "nvenc_status.h"
 #include "gearbox/backend_registry.h"
 #include "gearbox/backend.h"
 #include "gearbox/streamer.h"
@@ -60,10 +61,12 @@ TEST(NvencProbe, TheSimulationIsAvailableAndSaysItIsOne) {
   ASSERT_TRUE(info.available) << info.reason;
   EXPECT_TRUE(contains(info.reason, "SIMULATED NVIDIA runtime")) << info.reason;
   EXPECT_TRUE(contains(info.reason, "encoded a 256x144 H.264 IDR")) << info.reason;
-  EXPECT_EQ(info.caps.codecs, std::vector<std::string>{"h264"});
-  EXPECT_EQ(info.caps.max_width, 4096);
-  EXPECT_EQ(info.caps.min_width, 145);
-  EXPECT_EQ(info.caps.rate_control_modes, (std::vector<std::string>{"cbr", "vbr"}));
+  EXPECT_EQ(info.caps.codecs, std::vector<Codec>{Codec::kH264});
+  EXPECT_EQ(info.caps.max_size.width, 4096);
+  EXPECT_EQ(info.caps.max_size.height, 4096);
+  EXPECT_EQ(info.caps.min_size.width, 145);
+  EXPECT_EQ(info.caps.min_size.height, 49);
+  EXPECT_EQ(info.caps.rate_control, (std::vector<RateControl>{RateControl::kCbr, RateControl::kVbr}));
   EXPECT_EQ(info.caps.max_bframes, 4);
   EXPECT_TRUE(info.caps.lookahead);
   EXPECT_EQ(info.caps.max_sessions, -1) << "NVENC does not report the session cap";
@@ -97,6 +100,12 @@ TEST(NvencProbe, EveryTypedFailureNamesTheStatusAndExplainsIt) {
        {"NVENC session limit reached: nvEncOpenEncodeSessionEx returned NV_ENC_ERR_OUT_OF_MEMORY (10: out of memory)",
         "cap on concurrent encode sessions"}},
       {"max_size:200x200", {"not supported by this GPU's NVENC: 256x144 is outside this GPU's H.264 encoder sizes 145x49..200x200"}},
+      {"device_lost",
+       {"GPU lost: nvEncEncodePicture returned NV_ENC_ERR_DEVICE_NOT_EXIST (5: the device is no longer available",
+        "open it again, or use another backend"}},
+      {"cuda_lost",
+       {"GPU lost: cuStreamSynchronize returned CUDA_ERROR_ILLEGAL_ADDRESS (700: an illegal memory access was encountered)",
+        "leaving the context unusable"}},
   };
   for (const FailureCase& c : cases) {
     SCOPED_TRACE(c.simulate);
@@ -139,7 +148,7 @@ TEST(NvencStream, SessionLimitSaysHowManySessionsTheLadderNeeds) {
   TestPattern pattern(320, 180);
   Status st = (*s)->push(pattern.render(0));
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(st.code(), ErrorCode::kOutOfSessions) << st.message();
   for (const char* part : {"rendition v2 (160x90): NVENC session limit reached: nvEncOpenEncodeSessionEx returned "
                            "NV_ENC_ERR_OUT_OF_MEMORY",
                            "this ladder needs 3 sessions (one per rendition), 2 were open in gearbox"}) {
@@ -157,10 +166,126 @@ TEST(NvencStream, ASizeOverTheGpuMaximumIsAClearError) {
   TestPattern pattern(1280, 720);
   Status st = (*s)->push(pattern.render(0));
   ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), ErrorCode::kUnsupported) << st.message();
   EXPECT_TRUE(contains(st.message(), "rendition v0 (1280x720): not supported by this GPU's NVENC: 1280x720 is outside "
                                      "this GPU's H.264 encoder sizes 145x49..640x360"))
       << st.message();
   std::filesystem::remove_all(c.output);
+}
+
+// A device opened on the simulation at 256x144 BGR, with one encoder for that size.
+struct OpenedDevice {
+  std::unique_ptr<nvenc::NvencDevice> device;
+  std::unique_ptr<Encoder> encoder;
+  std::string error;
+};
+OpenedDevice open_device_and_encoder() {
+  OpenedDevice d;
+  auto runtime = nvenc::NvidiaRuntime::load();
+  if (!runtime) return {nullptr, nullptr, runtime.error().message};
+  DeviceOptions options;
+  options.width = 256;
+  options.height = 144;
+  auto device = nvenc::NvencDevice::open(options, *runtime);
+  if (!device) return {nullptr, nullptr, device.error().message};
+  EncoderConfig config;
+  config.width = 256;
+  config.height = 144;
+  config.bitrate_kbps = 200;
+  auto encoder = (*device)->open_encoder(config);
+  if (!encoder) return {nullptr, nullptr, encoder.error().message};
+  d.device = std::move(device.value());
+  d.encoder = std::move(encoder.value());
+  return d;
+}
+
+class NullSink final : public PacketSink {
+ public:
+  Status on_packet(const EncodedPacket&) override { return {}; }
+};
+
+TEST(NvencErrors, AGoneDeviceIsDeviceLostFromTheEncoderAndFromCuda) {
+  REQUIRE_SIMULATION();
+  OpenedDevice d = open_device_and_encoder();
+  ASSERT_TRUE(d.device) << d.error;
+  TestPattern pattern(256, 144);
+  auto surface = d.device->upload(pattern.render(0));
+  ASSERT_TRUE(surface.ok()) << surface.error().message;
+  NullSink sink;
+  {
+    SimulatedFailure failure("device_lost");
+    Status st = d.encoder->encode(**surface, 0, true, sink);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.code(), ErrorCode::kDeviceLost) << st.message();
+    EXPECT_TRUE(contains(st.message(), "GPU lost: nvEncEncodePicture returned NV_ENC_ERR_DEVICE_NOT_EXIST")) << st.message();
+    EXPECT_TRUE(contains(st.message(), "driver says: SIMULATED NVENC: the simulated GPU is gone")) << st.message();
+  }
+  {
+    SimulatedFailure failure("cuda_lost");
+    auto again = d.device->upload(pattern.render(1));
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().code, ErrorCode::kDeviceLost) << again.error().message;
+    EXPECT_TRUE(contains(again.error().message, "GPU lost: cuStreamSynchronize returned CUDA_ERROR_ILLEGAL_ADDRESS"))
+        << again.error().message;
+    auto scaled = d.device->scale(**surface, 160, 90);
+    ASSERT_FALSE(scaled.ok());
+    EXPECT_EQ(scaled.error().code, ErrorCode::kDeviceLost) << scaled.error().message;
+  }
+}
+
+TEST(NvencErrors, EachFailureHasTheCodeSelectionActsOn) {
+  using nvenc::Failure;
+  EXPECT_EQ(nvenc::code_of(Failure::kSessionLimit), ErrorCode::kOutOfSessions);
+  EXPECT_EQ(nvenc::code_of(Failure::kDeviceLost), ErrorCode::kDeviceLost);
+  EXPECT_EQ(nvenc::code_of(Failure::kUnsupported), ErrorCode::kUnsupported);
+  EXPECT_EQ(nvenc::code_of(Failure::kVendor), ErrorCode::kBackendFailure);
+  for (Failure absent : {Failure::kNoDriver, Failure::kDriverTooOld, Failure::kNoCudaDevice, Failure::kNoEncodeEngine,
+                         Failure::kNoKernels}) {
+    EXPECT_EQ(nvenc::code_of(absent), ErrorCode::kUnavailable) << nvenc::title(absent);
+  }
+  // The session open tells the cap, a missing engine and a lost GPU apart; any later call a lost GPU.
+  EXPECT_EQ(nvenc::classify_open_session(NV_ENC_ERR_OUT_OF_MEMORY), Failure::kSessionLimit);
+  EXPECT_EQ(nvenc::classify_open_session(NV_ENC_ERR_UNSUPPORTED_DEVICE), Failure::kNoEncodeEngine);
+  EXPECT_EQ(nvenc::classify_open_session(NV_ENC_ERR_DEVICE_NOT_EXIST), Failure::kDeviceLost);
+  EXPECT_EQ(nvenc::classify(NV_ENC_ERR_DEVICE_NOT_EXIST, Failure::kVendor), Failure::kDeviceLost);
+  EXPECT_EQ(nvenc::classify(NV_ENC_ERR_INVALID_PARAM, Failure::kUnsupported), Failure::kUnsupported);
+  EXPECT_EQ(nvenc::classify_cuda(700), Failure::kDeviceLost);  // CUDA_ERROR_ILLEGAL_ADDRESS
+  EXPECT_EQ(nvenc::classify_cuda(719), Failure::kDeviceLost);  // CUDA_ERROR_LAUNCH_FAILED
+  EXPECT_EQ(nvenc::classify_cuda(709), Failure::kDeviceLost);  // CUDA_ERROR_CONTEXT_IS_DESTROYED
+  EXPECT_EQ(nvenc::classify_cuda(201), Failure::kVendor) << "no current context is gearbox's bug, not a lost GPU";
+  EXPECT_EQ(nvenc::classify_cuda(2), Failure::kVendor);  // CUDA_ERROR_OUT_OF_MEMORY
+}
+
+TEST(NvencDevice, CapabilitiesAreThoseItsDriverReports) {
+  REQUIRE_SIMULATION();
+  SimulatedFailure failure("max_size:1920x1088");
+  OpenedDevice d = open_device_and_encoder();
+  ASSERT_TRUE(d.device) << d.error;
+  const Capabilities caps = d.device->capabilities();
+  EXPECT_EQ(caps.max_size.width, 1920);
+  EXPECT_EQ(caps.max_size.height, 1088);
+  EXPECT_EQ(caps.min_size.width, 145);
+  EXPECT_TRUE(caps.offers(Codec::kH264));
+  EXPECT_FALSE(caps.offers(Codec::kHevc));
+  EXPECT_TRUE(caps.offers(RateControl::kVbr));
+  EXPECT_FALSE(caps.offers(RateControl::kAbrVbv));
+  EXPECT_EQ(caps.max_sessions, -1);
+}
+
+TEST(NvencDevice, ASessionCapAtOpenSaysHowManySessionsTheStreamNeeds) {
+  REQUIRE_SIMULATION();
+  SimulatedFailure failure("session_limit:0");
+  auto runtime = nvenc::NvidiaRuntime::load();
+  ASSERT_TRUE(runtime.ok()) << runtime.error().message;
+  DeviceOptions options;
+  options.width = 256;
+  options.height = 144;
+  options.encoder_sessions = 4;
+  auto device = nvenc::NvencDevice::open(options, *runtime);
+  ASSERT_FALSE(device.ok());
+  EXPECT_EQ(device.error().code, ErrorCode::kOutOfSessions) << device.error().message;
+  EXPECT_TRUE(contains(device.error().message, "this ladder needs 4 sessions (one per rendition), 0 were open"))
+      << device.error().message;
 }
 
 // The simulation's inspection functions, from the already loaded simulated libcuda.so.1.

@@ -1,6 +1,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "commands.h"
 #include "gearbox/backend_registry.h"
@@ -9,9 +10,10 @@
 namespace gearbox::cli {
 namespace {
 
-std::string join(const std::vector<std::string>& items) {
+template <class Enum>
+std::string join(const std::vector<Enum>& items) {
   std::string s;
-  for (const std::string& i : items) s += (s.empty() ? "" : ",") + i;
+  for (Enum i : items) s += (s.empty() ? "" : ",") + std::string(to_string(i));
   return s;
 }
 
@@ -42,8 +44,8 @@ int run_probe(int argc, char** argv) {
       const Capabilities& c = info.caps;
       std::printf("%-7s %-12s codecs %s; sizes %dx%d..%dx%d; rate control %s; B-frames <= %d; "
                   "lookahead %s; 10-bit %s; sessions %s\n",
-                  "", "", join(c.codecs).c_str(), c.min_width, c.min_height, c.max_width,
-                  c.max_height, join(c.rate_control_modes).c_str(), c.max_bframes,
+                  "", "", join(c.codecs).c_str(), c.min_size.width, c.min_size.height, c.max_size.width,
+                  c.max_size.height, join(c.rate_control).c_str(), c.max_bframes,
                   c.lookahead ? "yes" : "no", c.ten_bit ? "yes" : "no",
                   c.max_sessions > 0    ? std::to_string(c.max_sessions).c_str()
                   : c.max_sessions == 0 ? "unlimited"

@@ -60,7 +60,7 @@ namespace k = gearbox::nvenc_kernels;
 
 // cuda.h's values for the results this simulation returns.
 constexpr int kInvalidValue = 1, kNotInitialized = 3, kNoDevice = 100, kInvalidImage = 200,
-              kInvalidContext = 201, kInvalidHandle = 400, kNotFound = 500;
+              kInvalidContext = 201, kInvalidHandle = 400, kNotFound = 500, kIllegalAddress = 700;
 
 // Device addresses start here: a range no host allocation uses on x86-64 Linux, so a host
 // dereference of a device pointer faults, as it would with a real GPU.
@@ -348,8 +348,11 @@ CUresult cuStreamCreate(CUstream* stream, unsigned int flags) {
 
 CUresult cuStreamSynchronize(CUstream stream) {
   if (CUresult r = check_context("cuStreamSynchronize")) return r;
+  if (!known_stream(stream)) return violation(kInvalidHandle, "cuStreamSynchronize: unknown stream");
+  // A kernel that faulted is reported by the next synchronisation, as on a real GPU.
+  if (gearbox::nvidia_simulation::failure_requested("cuda_lost")) return static_cast<CUresult>(kIllegalAddress);
   // Work runs when it is enqueued: a stream is always idle.
-  return known_stream(stream) ? CUDA_SUCCESS : violation(kInvalidHandle, "cuStreamSynchronize: unknown stream");
+  return CUDA_SUCCESS;
 }
 
 CUresult cuStreamDestroy_v2(CUstream stream) {
@@ -448,7 +451,8 @@ CUresult cuGetErrorName(CUresult error, const char** text) {
   static const std::map<int, const char*> names = {
       {0, "CUDA_SUCCESS"}, {1, "CUDA_ERROR_INVALID_VALUE"}, {3, "CUDA_ERROR_NOT_INITIALIZED"},
       {35, "CUDA_ERROR_INSUFFICIENT_DRIVER"}, {100, "CUDA_ERROR_NO_DEVICE"}, {200, "CUDA_ERROR_INVALID_IMAGE"},
-      {201, "CUDA_ERROR_INVALID_CONTEXT"}, {400, "CUDA_ERROR_INVALID_HANDLE"}, {500, "CUDA_ERROR_NOT_FOUND"}};
+      {201, "CUDA_ERROR_INVALID_CONTEXT"}, {400, "CUDA_ERROR_INVALID_HANDLE"}, {500, "CUDA_ERROR_NOT_FOUND"},
+      {700, "CUDA_ERROR_ILLEGAL_ADDRESS"}};
   auto it = names.find(static_cast<int>(error));
   if (!text || it == names.end()) return static_cast<CUresult>(kInvalidValue);
   *text = it->second;
@@ -460,7 +464,8 @@ CUresult cuGetErrorString(CUresult error, const char** text) {
       {0, "no error"}, {1, "invalid argument"}, {3, "initialization error"},
       {35, "CUDA driver version is insufficient for CUDA runtime version"},
       {100, "no CUDA-capable device is detected"}, {200, "device kernel image is invalid"},
-      {201, "invalid device context"}, {400, "invalid resource handle"}, {500, "named symbol not found"}};
+      {201, "invalid device context"}, {400, "invalid resource handle"}, {500, "named symbol not found"},
+      {700, "an illegal memory access was encountered"}};
   auto it = texts.find(static_cast<int>(error));
   if (!text || it == texts.end()) return static_cast<CUresult>(kInvalidValue);
   *text = it->second;

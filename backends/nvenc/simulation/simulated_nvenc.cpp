@@ -412,6 +412,9 @@ NVENCSTATUS NVENCAPI encode_picture(void* encoder, NV_ENC_PIC_PARAMS* p) {
   SIM_VERSION(s, p->version, NV_ENC_PIC_PARAMS_VER, "NV_ENC_PIC_PARAMS");
   if (!s->initialised) return fail(s, NV_ENC_ERR_ENCODER_NOT_INITIALIZED, "nvEncEncodePicture before nvEncInitializeEncoder");
   if (s->ended) return fail(s, NV_ENC_ERR_INVALID_CALL, "nvEncEncodePicture after end of stream");
+  if (failure_requested("device_lost")) {
+    return fail(s, NV_ENC_ERR_DEVICE_NOT_EXIST, "the simulated GPU is gone (GEARBOX_SIM_NVIDIA_FAIL=device_lost)", false);
+  }
   if (p->encodePicFlags & NV_ENC_PIC_FLAG_EOS) {
     s->ended = true;
     return NV_ENC_SUCCESS;

@@ -20,7 +20,9 @@
 //   GEARBOX_SIM_NVIDIA_FAIL   comma-separated failures to simulate: no_cuda_device, old_driver
 //                             (NVENC API 11.0), no_encode_engine (NV_ENC_ERR_UNSUPPORTED_DEVICE,
 //                             what GPUs without NVENC return), no_encode_device
-//                             (NV_ENC_ERR_NO_ENCODE_DEVICE), session_limit:N, max_size:WxH
+//                             (NV_ENC_ERR_NO_ENCODE_DEVICE), session_limit:N, max_size:WxH,
+//                             device_lost (nvEncEncodePicture returns NV_ENC_ERR_DEVICE_NOT_EXIST),
+//                             cuda_lost (cuStreamSynchronize returns CUDA_ERROR_ILLEGAL_ADDRESS)
 //   GEARBOX_SIM_NVIDIA_STRICT=1  exit with status 70 at process end if any violation happened
 //
 // This header is the private interface between the two stand-in libraries (the encode library

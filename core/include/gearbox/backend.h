@@ -7,6 +7,33 @@
 // Surfaces live in pools owned by the device and are reference-counted: the engine holds a
 // SurfaceRef while any encoder still needs the picture, and dropping the last reference
 // returns it to its pool. Nothing on the per-frame path allocates in steady state.
+//
+// Threads (what the engine does, engine/src/streamer.cpp; a backend may rely on it):
+//   Backend::probe()           any thread; probe_backend() runs the steps on a thread of its own
+//   Backend::open(),
+//   Device::open_encoder()     the thread of the stream's first push(), before any pipeline
+//                              thread starts
+//   Device::upload()           the push() thread
+//   Device::scale()            the engine's scaler thread, while push() may be in upload()
+//   Encoder::encode(), drain() the rendition's own encoder thread: never two calls at once on
+//                              one encoder, while other encoders, upload() and scale() run
+//   Device::capabilities(),
+//   Encoder::codec_config(),
+//   Encoder::stats(),
+//   decode_delay_ticks()       any thread, once open (the engine reads them on the push() thread)
+// The last SurfaceRef of a surface may drop on any of these threads.
+//
+// Lifetimes:
+//   - A Device outlives its Encoders and every Surface it made: the engine drops every
+//     SurfaceRef (its queues) and destroys the encoders before the device, and a pipeline
+//     thread left running past close()'s deadline keeps all three alive. A backend need not
+//     keep the device alive from a surface or an encoder (NVENC keeps its CUDA context so).
+//   - encode() may keep the surface only for the call: to hold the picture longer (a lookahead,
+//     B-frames) it copies it, or holds a SurfaceRef of its own that it took from the device.
+//   - An EncodedPacket's data is valid until the next encode() or drain() on the same encoder.
+//   - The Backend outlives its devices. A probe's steps (ProbeSteps) may still run after
+//     probe() returned (a probe past its time limit is left running on its thread): they
+//     capture by value what they use, never a raw pointer to the Backend.
 #pragma once
 
 #include <cstddef>
@@ -45,24 +72,42 @@ class Surface {
 };
 using SurfaceRef = std::shared_ptr<const Surface>;
 
+enum class Codec { kH264, kHevc };
+const char* to_string(Codec codec);  // "h264", "hevc"
+
+// How an encoder spends its bits: x264's average bitrate under a VBV cap (the only mode it is
+// driven in), NVENC's constant and variable bitrate.
+enum class RateControl { kAbrVbv, kCbr, kVbr };
+const char* to_string(RateControl mode);  // "abr+vbv", "cbr", "vbr"
+
+struct Size {
+  int width = 0;
+  int height = 0;
+};
+
+// What a device can encode, as values selection compares with a ladder before any encoder
+// opens (engine/src/capability_check.h).
 struct Capabilities {
-  std::vector<std::string> codecs;              // "h264", "hevc"
-  int min_width = 0, min_height = 0;
-  int max_width = 0, max_height = 0;
-  std::vector<std::string> rate_control_modes;  // "abr+vbv", "cbr", "vbr"
+  std::vector<Codec> codecs;
+  Size min_size, max_size;   // each side on its own: a side outside its range is refused
+  int size_alignment = 2;    // both sides a multiple of this (4:2:0 needs 2)
+  std::vector<RateControl> rate_control;
   int max_bframes = 0;
   bool lookahead = false;
   bool ten_bit = false;
   // Concurrent encoder sessions: 0 = no limit, -1 = limited by the driver but not reported by
   // its API (NVENC on consumer GPUs: a failed session open says so, see backends/nvenc).
   int max_sessions = 0;
+
+  bool offers(Codec codec) const;
+  bool offers(RateControl mode) const;
 };
 
 struct BackendInfo {
   std::string name;
   bool available = false;
   std::string reason;  // why unavailable, or what was probed when available
-  Capabilities caps;
+  Capabilities caps;   // what the probed device reported; empty when unavailable
 };
 
 // One compressed access unit. `data` belongs to the encoder and stays valid only until the
@@ -111,9 +156,13 @@ class Encoder {
   virtual ~Encoder() = default;
   // Encodes one picture. With force_idr the picture becomes an IDR; without it the encoder
   // never makes one on its own (no scene cut, no GOP of its own). Emits zero or more packets.
+  // `surface` is the caller's only for the call (see "Lifetimes" above); the packets' data
+  // stays valid until the next encode() or drain(). On the rendition's encoder thread.
   virtual Status encode(const Surface& surface, int64_t pts, bool force_idr, PacketSink& sink) = 0;
-  // Emits every delayed packet. The encoder accepts no more pictures afterwards.
+  // Emits every delayed packet. The encoder accepts no more pictures afterwards. On the
+  // rendition's encoder thread, after its last encode().
   virtual Status drain(PacketSink& sink) = 0;
+  // Known once open_encoder() returned; the same for the encoder's life.
   virtual const CodecConfig& codec_config() const = 0;
   virtual EncoderStats stats() const = 0;
   // The most a packet's dts can lie before its pts, in the config's timescale: the reordering
@@ -144,24 +193,33 @@ struct DeviceOptions {
   std::vector<ScaleRequest> every_frame_scales;
 };
 
+// Destroyed after its encoders and after the last reference to any surface it made.
 class Device {
  public:
   virtual ~Device() = default;
-  // Colour-converts the caller's frame once into a device surface at source size.
+  // Colour-converts the caller's frame once into a device surface at source size. On the
+  // push() thread, while scale() and encoders may run on theirs.
   virtual Result<SurfaceRef> upload(const FrameView& frame) = 0;
-  // Scales a surface of this device to another size, on the device.
+  // Scales a surface of this device to another size, on the device. On the scaler thread.
   virtual Result<SurfaceRef> scale(const Surface& source, int width, int height) = 0;
+  // On the first push()'s thread, one encoder per rendition, before any of them encodes.
   virtual Result<std::unique_ptr<Encoder>> open_encoder(const EncoderConfig& config) = 0;
+  // What this device encodes, known once it is open (a hardware device asks its driver in
+  // open()); the engine checks the ladder against it before it opens any encoder.
+  virtual Capabilities capabilities() const = 0;
 };
 
 class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
-  // The options this backend owns, described (StreamConfig::backend_options carries their values).
+  // The options this backend owns, described (StreamConfig::backend_options carries their
+  // values). From any thread; the registry's backends answer without loading a runtime.
   virtual std::vector<OptionSpec> options() const { return {}; }
-  // A real probe: opens the device and an encoder and encodes a frame under a time limit.
+  // A real probe: opens the device and an encoder and encodes a frame under a time limit
+  // (probe_backend() below). From any thread.
   virtual BackendInfo probe() = 0;
+  // On the first push()'s thread; a device is used by one stream only.
   virtual Result<std::unique_ptr<Device>> open(const DeviceOptions& options) = 0;
 };
 
@@ -169,6 +227,27 @@ class Backend {
 // cannot hang the caller (the thread is left to finish on its own). For Backend::probe().
 BackendInfo probe_with_time_limit(const std::string& name, std::chrono::seconds limit,
                                   std::function<BackendInfo()> probe);
+
+// What a backend gives the shared probe: how to open its device and how to say what worked.
+struct ProbeSteps {
+  std::string backend;                    // BackendInfo::name
+  std::chrono::seconds time_limit{10};    // for all the steps together
+  // Opens the device to probe (options: a kProbeWidth x kProbeHeight BGR24 source, two
+  // surfaces a size, one encoder session). Its error is the probe's reason.
+  std::function<Result<std::unique_ptr<Device>>(const DeviceOptions&)> open_device;
+  // BackendInfo::reason when every step worked (e.g. the driver, the GPU, what was encoded);
+  // called with the probed device, still open.
+  std::function<std::string(const Device&)> describe;
+};
+inline constexpr int kProbeWidth = 256;  // above NVENC's H.264 minimum (145x49), quick anywhere
+inline constexpr int kProbeHeight = 144;
+
+// The probe every backend runs: opens the device, reads its capabilities, opens one encoder
+// (100 kbps, default options), uploads one grey frame, encodes it as a forced IDR and drains,
+// and requires exactly one keyframe packet; on its own thread, under steps.time_limit. The
+// reason of a failed step is that step's error message as it is, so a backend's typed
+// failures reach `gearbox probe` and automatic selection unchanged.
+BackendInfo probe_backend(ProbeSteps steps);
 
 // Backends the engine chooses among, in automatic-selection order. Shared: a probe that
 // outlives its time limit keeps the backend it runs on alive.
