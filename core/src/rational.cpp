@@ -38,4 +38,20 @@ int64_t mul_div_floor(int64_t value, int64_t a, int64_t b) {
   return static_cast<int64_t>(q);
 }
 
+int64_t div_round(__int128 numerator, int64_t b) {
+  __int128 n = numerator;
+  __int128 d = b;
+  if (d < 0) {
+    n = -n;
+    d = -d;
+  }
+  // Rounding the magnitude makes halves go away from zero on both sides.
+  const __int128 q = n >= 0 ? (n + d / 2) / d : -((-n + d / 2) / d);
+  return static_cast<int64_t>(q);
+}
+
+int64_t mul_div_round(int64_t value, int64_t a, int64_t b) {
+  return div_round(static_cast<__int128>(value) * a, b);
+}
+
 }  // namespace gearbox

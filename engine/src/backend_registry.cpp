@@ -80,12 +80,14 @@ Result<BackendSelection> select_backend(const std::string& name) {
 Result<BackendSelection> select_backend(const std::string& name, const BackendList& candidates) {
   BackendSelection selection;
   std::string known;
-  for (const std::shared_ptr<Backend>& backend : candidates) {
+  for (auto it = candidates.begin(); it != candidates.end(); ++it) {
+    const std::shared_ptr<Backend>& backend = *it;
     known += (known.empty() ? "" : ", ") + backend->name();
     if (name != "auto" && backend->name() != name) continue;
     BackendInfo info = backend->probe();
     if (info.available) {
       selection.backend = backend;
+      if (name == "auto") selection.fallbacks.assign(it + 1, candidates.end());
       return selection;
     }
     if (name != "auto") {

@@ -1,6 +1,5 @@
 // gearbox bench: the standard ladder workload on every available backend, measured.
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,6 +12,7 @@
 #include "commands.h"
 #include "gearbox/backend_registry.h"
 #include "gearbox/backend.h"
+#include "gearbox/cpu_clock.h"
 #include "gearbox/streamer.h"
 #include "gearbox/test_pattern.h"
 #include "json_writer.h"
@@ -45,12 +45,6 @@ const char kHelp[] =
     "time per frame excluding rendering the test pattern; cpu outside encoders = CPU time of\n"
     "the upload, scale and package stages per frame; peak = the process's peak resident\n"
     "memory; ladders = how many such ladders this machine could run in real time.\n";
-
-double thread_cpu_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + ts.tv_nsec * 1e-9;
-}
 
 double process_cpu_seconds() {
   rusage ru;
@@ -90,13 +84,13 @@ BenchResult run_one(const StreamOptions& o, int width, int height, int64_t frame
   Streamer& streamer = **opened;
   TestPattern pattern(width, height);
   pattern.render(0);  // build the pattern's tables before the clock starts
-  double render_cpu = 0;
+  int64_t render_cpu_ns = 0;
   const double cpu_start = process_cpu_seconds();
   const auto start = std::chrono::steady_clock::now();
   for (int64_t n = 0; n < frames; ++n) {
-    const double t0 = thread_cpu_seconds();
+    const int64_t t0 = thread_cpu_ns();
     FrameView frame = pattern.render(n);
-    render_cpu += thread_cpu_seconds() - t0;
+    render_cpu_ns += thread_cpu_ns() - t0;
     Status s = streamer.push(frame);
     if (!s) {
       r.error = s.message();
@@ -106,7 +100,7 @@ BenchResult run_one(const StreamOptions& o, int width, int height, int64_t frame
   Status closed = streamer.close();
   if (!closed && r.error.empty()) r.error = closed.message();
   r.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const double cpu = process_cpu_seconds() - cpu_start - render_cpu;
+  const double cpu = process_cpu_seconds() - cpu_start - static_cast<double>(render_cpu_ns) * 1e-9;
   StreamStats st = streamer.stats();
   r.frames = st.frames_pushed;
   r.fps = r.wall > 0 ? static_cast<double>(r.frames) / r.wall : 0;

@@ -17,6 +17,10 @@ std::vector<std::unique_ptr<Backend>> all_backends();
 struct BackendSelection {
   std::shared_ptr<Backend> backend;
   std::vector<std::string> passed_over;  // "nvenc: <why>" for each backend tried before it
+  // "auto" only (empty for a backend chosen by name): the candidates after the chosen one, in
+  // order and not probed yet, for the stream set-up to fall back on when the chosen backend
+  // cannot open the ladder (out of sessions, an unsupported configuration, the device lost).
+  BackendList fallbacks;
 };
 // "auto" probes in order and picks the first available one; a name picks that backend and
 // fails with its probe's reason when it is unavailable.

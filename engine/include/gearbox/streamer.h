@@ -58,7 +58,10 @@ class Streamer {
 
   StreamStats stats() const;
   const OutputPaths& outputs() const;
-  // The backend in use and, for "auto", why the ones before it were passed over.
+  // The backend in use and, for "auto", why the ones before it were passed over. Under "auto"
+  // the first frame falls back to the next available backend when the chosen one cannot open
+  // the ladder (kOutOfSessions, kUnsupported, kDeviceLost): both then change (the references
+  // stay valid).
   const std::string& backend_name() const;
   const std::vector<std::string>& backends_passed_over() const;
 
