@@ -461,10 +461,31 @@ TEST(SessionLimit, ALadderNeedingMoreSessionsFailsAtTheFirstPush) {
   EXPECT_EQ(counted.devices_open, 0);
 }
 
+// A limit the device reports: the engine refuses the ladder before any encoder opens.
+TEST(SessionLimit, AReportedLimitRefusesTheLadderBeforeAnyEncoderOpens) {
+  OutputDir out("session-limit-reported");
+  FakeScript script = script_named("hw");
+  script.max_sessions = 2;
+  script.reports_session_limit = true;
+  auto backend = fake(script);
+  StreamConfig c = fake_config(out.path, "hw");
+  c.renditions.push_back(RenditionSpec{16, 10, 20, std::nullopt});
+  auto s = Streamer::open(c, {backend});
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  Status pushed = (*s)->push(GrayFrame().view());
+  ASSERT_FALSE(pushed.ok());
+  EXPECT_EQ(pushed.code(), ErrorCode::kOutOfSessions) << pushed.message();
+  EXPECT_NE(pushed.message().find("the ladder needs 3 encoder sessions"), std::string::npos) << pushed.message();
+  EXPECT_NE(pushed.message().find("hw allows 2"), std::string::npos) << pushed.message();
+  const FakeCounters counted = backend->counters();
+  EXPECT_EQ(counted.open_encoder_calls, 0);
+  EXPECT_EQ(counted.devices_open, 0);
+}
+
 // --- Fallback at open time ---------------------------------------------------------------------
 // A backend whose probe passed can still fail when the first frame opens the device and the
 // encoders (no session left, a size it cannot do, the device gone): "auto" then moves on to the
-// next backend. (Implemented in parallel with these tests: they fail until it is merged.)
+// next backend.
 
 // Where the backend "hw" fails once its probe has passed.
 enum class OpenStep {

@@ -334,8 +334,19 @@ class FakeEncoder final : public Encoder {
   std::vector<uint8_t> packet_bytes_;  // the last packet: valid until the next call
 };
 
+Capabilities capabilities_of(const FakeScript& script) {
+  Capabilities caps;
+  caps.codecs = {Codec::kH264};
+  caps.min_size = {2, 2};
+  caps.max_size = {kMaxFrameSide, kMaxFrameSide};
+  caps.rate_control = {RateControl::kAbrVbv};
+  caps.max_sessions = script.max_sessions == 0 ? 0 : script.reports_session_limit ? script.max_sessions : -1;
+  return caps;
+}
+
 class FakeDevice final : public Device {
  public:
+  Capabilities capabilities() const override { return capabilities_of(state_->script); }
   FakeDevice(std::shared_ptr<State> state, const DeviceOptions& options)
       : state_(std::move(state)), options_(options) {}
   ~FakeDevice() override {
@@ -423,13 +434,7 @@ BackendInfo FakeBackend::probe() {
   info.name = script.name;
   info.available = script.available;
   info.reason = script.reason;
-  info.caps.codecs = {"h264"};
-  info.caps.min_width = 2;
-  info.caps.min_height = 2;
-  info.caps.max_width = kMaxFrameSide;
-  info.caps.max_height = kMaxFrameSide;
-  info.caps.rate_control_modes = {"abr+vbv"};
-  info.caps.max_sessions = script.max_sessions;
+  info.caps = capabilities_of(script);
   return info;
 }
 

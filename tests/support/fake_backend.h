@@ -44,8 +44,12 @@ struct FakeScript {
   bool available = true;
   std::string reason = "a scripted fake backend";
   // Encoders open at once across all of this backend's devices (NVENC's session limit): one
-  // more fails with kOutOfSessions. 0: no limit. Reported in the probe's capabilities too.
+  // more fails with kOutOfSessions. 0: no limit.
   int max_sessions = 0;
+  // Whether the capabilities say so (the engine then refuses a ladder over the limit before any
+  // encoder opens), or report a limit they do not give (-1, as NVENC on consumer GPUs), so that
+  // the failing open_encoder() is what tells.
+  bool reports_session_limit = false;
   // Backend::open() fails with it.
   std::optional<Error> open_failure;
   // open_encoder() fails at call number `at` (1-based, counted over the backend's life).
