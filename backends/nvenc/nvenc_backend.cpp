@@ -1,6 +1,8 @@
 #include "nvenc_backend.h"
 
 #include <chrono>
+#include <cstdlib>
+#include <utility>
 #include <vector>
 
 #include "nvenc_device.h"
@@ -23,10 +25,10 @@ class KeyframeCounter final : public PacketSink {
 
 // The whole path on a small picture: driver and API version, CUDA context, kernels, an encoder
 // session with its capabilities, one BGR frame uploaded, converted, encoded as a forced IDR.
-BackendInfo run_probe() {
+BackendInfo run_probe(const nvenc::NvidiaRuntimeLoader& load_runtime) {
   BackendInfo info;
   info.name = "nvenc";
-  auto runtime = NvidiaRuntime::load();
+  auto runtime = load_runtime();
   if (!runtime) {
     info.reason = runtime.error().message;
     return info;
@@ -82,22 +84,41 @@ BackendInfo run_probe() {
 
 class NvencBackend final : public Backend {
  public:
+  explicit NvencBackend(nvenc::NvidiaRuntimeLoader load_runtime) : load_runtime_(std::move(load_runtime)) {}
+
   std::string name() const override { return "nvenc"; }
 
-  // The first CUDA use in a process JIT-compiles the PTX for the GPU: a few seconds on a real driver.
-  BackendInfo probe() override { return probe_with_time_limit("nvenc", std::chrono::seconds(20), run_probe); }
+  // The first CUDA use in a process JIT-compiles the PTX for the GPU: a few seconds on a real
+  // driver. The loader is copied: a probe past its time limit may outlive this backend.
+  BackendInfo probe() override {
+    return probe_with_time_limit("nvenc", std::chrono::seconds(20),
+                                 [load_runtime = load_runtime_] { return run_probe(load_runtime); });
+  }
 
   Result<std::unique_ptr<Device>> open(const DeviceOptions& options) override {
-    auto runtime = NvidiaRuntime::load();
+    auto runtime = load_runtime_();
     if (!runtime) return runtime.error();
     auto device = NvencDevice::open(options, runtime.value());
     if (!device) return device.error();
     return std::unique_ptr<Device>(std::move(device.value()));
   }
+
+ private:
+  nvenc::NvidiaRuntimeLoader load_runtime_;
 };
 
 }  // namespace
 
-std::unique_ptr<Backend> make_nvenc_backend() { return std::make_unique<NvencBackend>(); }
+std::unique_ptr<Backend> make_nvenc_backend(nvenc::NvidiaRuntimeLoader runtime) {
+  return std::make_unique<NvencBackend>(std::move(runtime));
+}
+
+// The one place that reads GEARBOX_NVENC_RUNTIME_DIR: the CLI gets the registry's backends, and
+// this is how it runs on the simulation (tests/cli/cli_test.sh, README.md here). Everything else
+// that wants another runtime passes its loader to the factory above.
+std::unique_ptr<Backend> make_nvenc_backend() {
+  const char* directory = std::getenv("GEARBOX_NVENC_RUNTIME_DIR");
+  return make_nvenc_backend(nvenc::runtime_from(directory ? directory : ""));
+}
 
 }  // namespace gearbox
