@@ -2,8 +2,6 @@
 
 #include <dlfcn.h>
 
-#include <cstdlib>
-
 #include "nvenc_status.h"
 
 namespace gearbox::nvenc {
@@ -34,7 +32,7 @@ bool bind(void* lib, const char* symbol, F*& out, std::string& missing) {
 }
 
 Result<std::shared_ptr<NvidiaRuntime>> load_from(const std::string& dir) {
-  const std::string where = dir.empty() ? "the system library path" : "GEARBOX_NVENC_RUNTIME_DIR=" + dir;
+  const std::string where = dir.empty() ? "the system library path" : "the directory " + dir;
   Library cuda = open_library(dir, "libcuda.so.1");
   if (!cuda.handle) {
     return failure(Failure::kNoDriver, "dlopen libcuda.so.1 from " + where + " failed (" + cuda.error +
@@ -50,6 +48,7 @@ Result<std::shared_ptr<NvidiaRuntime>> load_from(const std::string& dir) {
   }
   auto rt = std::make_shared<NvidiaRuntime>();
   rt->origin = dir.empty() ? "system" : dir;
+  rt->cuda_library = cuda.handle;
   rt->simulated = dlsym(cuda.handle, "gearbox_nvidia_simulation") != nullptr;
   CudaApi& c = rt->cu;
   std::string missing;
@@ -113,11 +112,14 @@ Result<std::shared_ptr<NvidiaRuntime>> load_from(const std::string& dir) {
 
 }  // namespace
 
-Result<std::shared_ptr<NvidiaRuntime>> NvidiaRuntime::load() {
+Result<std::shared_ptr<NvidiaRuntime>> NvidiaRuntime::load(const std::string& directory) {
   // Not cached: once loaded, dlopen only hands back the same handles, and the version check
-  // is cheap; a driver installed later, or another GEARBOX_NVENC_RUNTIME_DIR, is seen at once.
-  const char* env = std::getenv("GEARBOX_NVENC_RUNTIME_DIR");
-  return load_from(env ? env : "");
+  // is cheap; a driver installed later is seen at once.
+  return load_from(directory);
+}
+
+NvidiaRuntimeLoader runtime_from(std::string directory) {
+  return [directory = std::move(directory)] { return NvidiaRuntime::load(directory); };
 }
 
 std::string NvidiaRuntime::cuda_error(CUresult result) const {

@@ -3,16 +3,17 @@
 // libnvidia-encode.so.1 (never linked, so a gearbox build runs on machines without NVIDIA
 // drivers). Every vendor call in gearbox goes through this table.
 //
-// Where the libraries come from: the system's library search path, unless
-// GEARBOX_NVENC_RUNTIME_DIR names a directory, in which case only that directory is used. The
-// simulated runtime (backends/nvenc/simulation/) is built into such a directory and is never on
-// the default search path, so it cannot shadow a real driver by accident; a loaded runtime that
-// exports `gearbox_nvidia_simulation` is reported as a simulation everywhere.
+// Where the libraries come from is the caller's to say (NvidiaRuntime::load): the system's
+// library search path, or one directory and only that one. The simulated runtime
+// (backends/nvenc/simulation/) is built into such a directory and is never on the default search
+// path, so it cannot shadow a real driver by accident; a loaded runtime that exports
+// `gearbox_nvidia_simulation` is reported as a simulation everywhere.
 #pragma once
 
 #include <ffnvcodec/dynlink_cuda.h>
 #include <ffnvcodec/nvEncodeAPI.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -60,10 +61,11 @@ typedef NVENCSTATUS NVENCAPI tNvEncodeAPICreateInstance(NV_ENCODE_API_FUNCTION_L
 
 class NvidiaRuntime {
  public:
-  // Loads both libraries, every symbol, and the NVENC
-  // function list, and checks that the driver supports the NVENC API version gearbox is built
-  // for. Fails with a typed, explained error (nvenc_status.h): no driver, driver too old.
-  static Result<std::shared_ptr<NvidiaRuntime>> load();
+  // Loads both libraries from `directory` (only there; empty: the system's library search
+  // path), every symbol, and the NVENC function list, and checks that the driver supports the
+  // NVENC API version gearbox is built for. Fails with a typed, explained error
+  // (nvenc_status.h): no driver, driver too old.
+  static Result<std::shared_ptr<NvidiaRuntime>> load(const std::string& directory);
 
   CudaApi cu{};
   NV_ENCODE_API_FUNCTION_LIST nvenc{};
@@ -71,12 +73,21 @@ class NvidiaRuntime {
   std::string origin;      // where the libraries came from (a directory, or "system")
   uint32_t nvenc_max_version = 0;  // driver's NVENC API, major << 4 | minor
   int cuda_driver_version = 0;     // e.g. 12040
+  // The loaded libcuda.so.1 (a dlopen handle, never closed), for what it exports beyond the
+  // driver API: the simulation's control and inspection functions (simulation/simulation.h).
+  void* cuda_library = nullptr;
 
   // "CUDA_ERROR_X (text)" for a CUDA driver result.
   std::string cuda_error(CUresult result) const;
   // Label used in every message: "NVIDIA driver" or "SIMULATED NVIDIA runtime".
   const char* label() const { return simulated ? "SIMULATED NVIDIA runtime (gearbox simulation)" : "NVIDIA driver"; }
 };
+
+// Where a backend gets its runtime: asked at every probe and device open, so that a driver
+// installed later is seen at once (once loaded, dlopen only hands back the same handles).
+using NvidiaRuntimeLoader = std::function<Result<std::shared_ptr<NvidiaRuntime>>()>;
+// NvidiaRuntime::load(directory), as a loader.
+NvidiaRuntimeLoader runtime_from(std::string directory);
 
 // Pushes a CUDA context on the calling thread for a scope (CUDA contexts are per thread, and
 // the engine calls the device from the push, scaler and encoder threads).

@@ -7,7 +7,7 @@
 // the area-weighted mean of the source samples it covers: weights 2/3 and 1/3 per axis, so
 // out = round((4 a + 2 b + 2 c + d) / 9) with `a` the sample the output sits on, `b` and `c`
 // its neighbours along each axis and `d` the diagonal one. libswscale derives the same weights
-// for SWS_AREA at this ratio. tests/unit/area_scale_test.cpp compares the two.
+// for SWS_AREA at this ratio. backends/x264/tests/area_scale_test.cpp compares the two.
 #pragma once
 
 #include <cstdint>

@@ -6,7 +6,7 @@
 // of rows at a time, and each band is scaled to the smaller sizes while it is still in cache.
 // Only exact 3:2 and 2:1 reductions are made so, because those are row-local (a band of
 // source rows makes a whole band of output rows) and so give the very pictures the scaler
-// makes from the whole frame; tests/unit/banded_ladder_test.cpp checks that bit for bit.
+// makes from the whole frame; backends/x264/tests/banded_ladder_test.cpp checks that bit for bit.
 #pragma once
 
 #include <vector>

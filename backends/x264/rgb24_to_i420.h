@@ -4,7 +4,7 @@
 // buffer, then compute Y and U/V from the buffer. In gearbox's profile that widening step was
 // the single largest cost outside x264. Here the widening happens in registers, and the
 // arithmetic is libyuv's exactly (its x86 path, the one gearbox used before), so the pictures
-// are identical bit for bit: tests/unit/rgb24_to_i420_test.cpp compares them.
+// are identical bit for bit: backends/x264/tests/rgb24_to_i420_test.cpp compares them.
 //   Y = (66 R + 129 G + 25 B + 0x1080) >> 8
 //   b, g, r = each 2x2 block averaged as avg(avg(top left, bottom left), avg(top right,
 //             bottom right)), avg(a, b) = (a + b + 1) >> 1

@@ -48,7 +48,7 @@ StreamConfig fault_config(const std::string& dir) {
 // Pushes up to `frames` frames, stopping at the first refused one (the pipeline failed), then
 // closes; returns close()'s status, or the push error when close() reports none.
 Status stream_until_failure(const StreamConfig& c, int frames, int* pushed = nullptr) {
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   if (!s) return s.error();
   TestPattern pattern(640, 360);
   Status first;
@@ -232,7 +232,7 @@ TEST(Faults, IoErrorOnAnMpegTsSegmentWrite) {
 // (Under LeakSanitizer this also checks that the failed open frees what it allocated.)
 TEST(Faults, AnOutputFolderThatRefusesFilesIsAClearError) {
   StreamConfig c = fault_config("/proc/1");
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   if (!s) GTEST_SKIP() << "/proc/1 refused at open: " << s.error().message;
   TestPattern pattern(640, 360);
   Status pushed = (*s)->push(pattern.render(0));
@@ -243,7 +243,7 @@ TEST(Faults, AnOutputFolderThatRefusesFilesIsAClearError) {
 
 TEST(Faults, OutputFolderRemovedWhileStreaming) {
   const std::string dir = testing::temp_dir("folder-removed");
-  auto s = Streamer::open(fault_config(dir));
+  auto s = Streamer::open(fault_config(dir), testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   TestPattern pattern(640, 360);
   Status failed;

@@ -56,7 +56,7 @@ int64_t timestamp_us(int i, double jump = kJump) {
 }
 
 void stream_with_gap(const StreamConfig& c, int after = kAfter, double jump = kJump) {
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   TestPattern pattern(320, 180);
   for (int i = 0; i < kBefore + after; ++i) {
@@ -332,7 +332,7 @@ TEST(Gaps, AFrameLateByLessThanTheBoundOnlyLastsLonger) {
   // no gap: the frame before the jump lasts 0.64 s and the timeline stays contiguous.
   const std::string dir = temp_dir("gap-small");
   StreamConfig c = gap_config(dir);
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   ASSERT_TRUE(s.ok());
   TestPattern pattern(320, 180);
   for (int i = 0; i < 50; ++i) {
@@ -353,7 +353,7 @@ TEST(Gaps, AJumpThatWouldStretchASegmentPastTheTargetDurationIsAGap) {
   // 0.84 s missing at the end of a segment: shorter than a segment, but the segment would last
   // 2.6 s, an EXTINF that rounds above TARGETDURATION 2. It is cut at the jump instead.
   const std::string dir = temp_dir("gap-stretch");
-  auto s = Streamer::open(gap_config(dir));
+  auto s = Streamer::open(gap_config(dir), testing::backends_under_test());
   ASSERT_TRUE(s.ok());
   TestPattern pattern(320, 180);
   for (int i = 0; i < 90; ++i) {

@@ -97,7 +97,7 @@ TEST(HlsMpegTs, EverySegmentPlaysAloneAndTheLadderAndAudioDecodeWhole) {
   StreamConfig c = ts_config(dir);
   c.renditions.push_back(RenditionSpec{160, 90, 100, Rational{25, 2}});  // half the input rate
   c.audio.source = "lavfi:sine=frequency=1000:beep_factor=4:sample_rate=48000";
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   TestPattern pattern(320, 180);
   for (int i = 0; i < 100; ++i) ASSERT_TRUE((*s)->push(pattern.render(i)).ok());  // 4 s
@@ -221,7 +221,7 @@ TEST(HlsMpegTs, LiveWindowDeletesTsSegmentsAndChunksReportLatency) {
   c.live.window_segments = 2;
   c.live.delete_delay_segments = 1;
   c.low_latency.chunk_frames = 5;  // TS bytes reach the .tmp every 5 frames
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   TestPattern pattern(320, 180);
   size_t most_files = 0;

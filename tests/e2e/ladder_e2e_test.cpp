@@ -67,7 +67,7 @@ class LadderE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = temp_dir("ladder");
-    auto s = Streamer::open(ladder_config(dir_));
+    auto s = Streamer::open(ladder_config(dir_), testing::backends_under_test());
     ASSERT_TRUE(s.ok()) << s.error().message;
     TestPattern pattern(kWidth, kHeight);
     for (int i = 0; i < kFrames; ++i) {

@@ -119,7 +119,7 @@ TEST(Live, SlidingWindowDelayedDeletionAndBoundedDisk) {
     }
     if (uris > kWindow) problem("HLS lists " + std::to_string(uris) + " segments");
   };
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   TestPattern pattern(320, 180);
   for (int i = 0; i < kSegments * kFramesPerSegment; ++i) {
@@ -183,7 +183,7 @@ TEST(LowLatency, SegmentsAreWrittenAsChunksAndTheMpdSaysSo) {
   c.on_segment = [&](const SegmentEvent& e) {
     if (e.rendition == "v0" && e.number == 2) dynamic_mpd = read_file(dir + "/manifest.mpd");
   };
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   TestPattern pattern(320, 180);
   const int frames = 4 * kFps;

@@ -222,7 +222,7 @@ TEST_P(Matrix, SegmentsAlignAndManifestsDeclareWhatTheMediaHolds) {
     c.live.window_segments = 4;
   }
   if (mc.mode == Mode::kLowLatency) c.low_latency.chunk_frames = 5;
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   TestPattern pattern(320, 180);
   // A little over 3 s, so the last segment is a partial one for every grid.
@@ -366,7 +366,7 @@ TEST(MatrixCallerTimestamps, BFramesWithASlowStartStillAlign) {
   c.backend_options["x264.tune"] = "none";
   c.primary_bitrate_kbps = 300;
   c.renditions.push_back(RenditionSpec{192, 108, 150, std::nullopt});
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   TestPattern pattern(320, 180);
   // The first 4 frames 120 ms apart (3 frame durations), then every 40 ms: 3.3 s in all.

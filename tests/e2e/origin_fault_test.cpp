@@ -147,7 +147,7 @@ TEST(OriginFaults, FiveHundredsAreRetriedAndNothingIsListedBeforeItArrived) {
   TestOrigin origin;
   origin.fail_next(3, OriginFault::kStatus500);
   auto logged = std::make_shared<Logged>();
-  auto s = Streamer::open(origin_config(origin.url(), logged));
+  auto s = Streamer::open(origin_config(origin.url(), logged), testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   const std::string staging = (*s)->outputs().directory;
   push_frames(**s, 0, 100);
@@ -163,7 +163,7 @@ TEST(OriginFaults, FiveHundredsAreRetriedAndNothingIsListedBeforeItArrived) {
 TEST(OriginFaults, AConnectionDroppedMidPutIsRetried) {
   TestOrigin origin;
   auto logged = std::make_shared<Logged>();
-  auto s = Streamer::open(origin_config(origin.url(), logged));
+  auto s = Streamer::open(origin_config(origin.url(), logged), testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   push_frames(**s, 0, 30);  // the init segment and the first manifests go through
   origin.fail_next(2, OriginFault::kDrop);
@@ -183,7 +183,7 @@ TEST(OriginFaults, AStalledPutTimesOutAndIsRetried) {
   auto logged = std::make_shared<Logged>();
   StreamConfig c = origin_config(origin.url(), logged);
   c.close_timeout_seconds = 30;
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   push_frames(**s, 0, 100);
   Status closed = (*s)->close();
@@ -204,7 +204,7 @@ TEST(OriginFaults, ASlowLiveOriginNeverSeesAManifestBeforeItsSegments) {
   c.live.delete_delay_segments = 1;
   c.close_timeout_seconds = 20;
   const std::set<std::string> before = staging_folders();
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   TestPattern pattern(160, 90);
   const auto start = Clock::now();
@@ -237,7 +237,7 @@ TEST(OriginFaults, ALiveStreamOutlivesADownOriginWithBoundedStaging) {
   c.live.enabled = true;
   c.live.window_segments = 2;
   c.live.delete_delay_segments = 1;
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   const std::string staging = (*s)->outputs().directory;
   push_frames(**s, 0, 50);
@@ -277,7 +277,7 @@ TEST(OriginFaults, CloseKeepsItsDeadlineWhenTheOriginNeverAnswersAndNamesWhatIsM
   auto logged = std::make_shared<Logged>();
   StreamConfig c = origin_config(origin.url(), logged);
   c.close_timeout_seconds = 4;
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   const std::string staging = (*s)->outputs().directory;
   push_frames(**s, 0, 50);
@@ -297,7 +297,7 @@ TEST(OriginFaults, AbortWithADownOriginRemovesStagingAtOnce) {
   TestOrigin origin;
   origin.go_down();
   auto logged = std::make_shared<Logged>();
-  auto s = Streamer::open(origin_config(origin.url(), logged));
+  auto s = Streamer::open(origin_config(origin.url(), logged), testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   const std::string staging = (*s)->outputs().directory;
   push_frames(**s, 0, 50);
@@ -311,7 +311,7 @@ TEST(OriginFaults, AbortWithADownOriginRemovesStagingAtOnce) {
 TEST(OriginFaults, AStreamThatNeverStartedLeavesNoStagingFolder) {
   TestOrigin origin;
   auto logged = std::make_shared<Logged>();
-  auto s = Streamer::open(origin_config(origin.url(), logged));
+  auto s = Streamer::open(origin_config(origin.url(), logged), testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   const std::string staging = (*s)->outputs().directory;
   ASSERT_TRUE(fs::exists(staging));

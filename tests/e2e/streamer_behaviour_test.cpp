@@ -40,7 +40,7 @@ StreamConfig small_config(const std::string& output, OutputFormat format = Outpu
 
 TEST(Streamer, MismatchedFramesAreErrorsAndTheStreamGoesOn) {
   std::string dir = temp_dir("mismatch");
-  auto s = Streamer::open(small_config(dir));
+  auto s = Streamer::open(small_config(dir), testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   TestPattern pattern(320, 180), other(160, 90);
   int accepted = 0;
@@ -75,7 +75,7 @@ TEST(Streamer, MismatchedFramesAreErrorsAndTheStreamGoesOn) {
 
 TEST(Streamer, OddFirstFrameIsAClearErrorAndALaterGoodFrameStarts) {
   std::string dir = temp_dir("odd");
-  auto s = Streamer::open(small_config(dir));
+  auto s = Streamer::open(small_config(dir), testing::backends_under_test());
   ASSERT_TRUE(s.ok());
   TestPattern odd(321, 180), good(320, 180);
   Status st = (*s)->push(odd.render(0));
@@ -110,7 +110,7 @@ TEST(Streamer, EveryInputPixelFormatConvertsCorrectly) {
     std::string dir = temp_dir(std::string("fmt-") + to_string(fc.format));
     StreamConfig c = small_config(dir, OutputFormat::kHls);
     c.primary_bitrate_kbps = 4000;  // near-lossless: the comparison measures conversion
-    auto s = Streamer::open(c);
+    auto s = Streamer::open(c, testing::backends_under_test());
     ASSERT_TRUE(s.ok());
     std::vector<std::vector<uint8_t>> refs;
     SwsContext* to_input = sws_getContext(w, h, AV_PIX_FMT_BGR24, w, h, fc.av, SWS_POINT, nullptr, nullptr, nullptr);
@@ -138,7 +138,7 @@ TEST(Streamer, EveryInputPixelFormatConvertsCorrectly) {
 
 TEST(Streamer, PlayableWhileBeingWrittenThenFinalisedAsVod) {
   std::string dir = temp_dir("live");
-  auto s = Streamer::open(small_config(dir));
+  auto s = Streamer::open(small_config(dir), testing::backends_under_test());
   ASSERT_TRUE(s.ok());
   TestPattern pattern(320, 180);
   for (int i = 0; i < 80; ++i) ASSERT_TRUE((*s)->push(pattern.render(i)).ok());  // 3.2 s
@@ -184,7 +184,7 @@ TEST(Streamer, PerRenditionFrameRatesAreReal) {
   c.input_frame_rate = {30, 1};
   c.renditions.push_back({160, 90, {}, Rational{15, 1}});
   c.renditions.push_back({160, 90, {}, Rational{24, 1}});
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   TestPattern pattern(320, 180);
   const int frames = 75;  // 2.5 s: segments of 30, 30 and 15 input frames
@@ -248,7 +248,7 @@ TEST(Streamer, SegmentEventsDescribeEveryFileWritten) {
     std::lock_guard<std::mutex> lock(mutex);
     events.push_back(e);
   };
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   ASSERT_TRUE(s.ok());
   TestPattern pattern(320, 180);
   for (int i = 0; i < 60; ++i) ASSERT_TRUE((*s)->push(pattern.render(i)).ok());  // 2.4 s at 25 fps
@@ -294,7 +294,7 @@ TEST(Streamer, ClearPreviousAssetsDeletesOnlyGearboxFiles) {
   for (const auto& f : user_files) testing::write_file(dir + "/" + f, "mine");
   StreamConfig c = small_config(dir);
   c.clear_previous_assets = true;
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   for (const auto& f : old_files) EXPECT_FALSE(fs::exists(dir + "/" + f)) << f;
   for (const auto& f : user_files) EXPECT_TRUE(fs::exists(dir + "/" + f)) << f;
@@ -308,7 +308,7 @@ TEST(Streamer, ClearPreviousAssetsDeletesOnlyGearboxFiles) {
 TEST(Streamer, OutputFormsAndSingleFormats) {
   TestPattern pattern(320, 180);
   auto run = [&](const StreamConfig& c) -> Status {
-    auto s = Streamer::open(c);
+    auto s = Streamer::open(c, testing::backends_under_test());
     if (!s) return s.status();
     for (int i = 0; i < 30; ++i) GEARBOX_RETURN_IF_ERROR((*s)->push(pattern.render(i)));
     return (*s)->close();
@@ -341,16 +341,16 @@ TEST(Streamer, OutputFormsAndSingleFormats) {
 TEST(Streamer, UnknownAndUnavailableBackendsAreExplained) {
   StreamConfig c = small_config(temp_dir("backend"));
   c.backend = "quantum";
-  auto unknown = Streamer::open(c);
+  auto unknown = Streamer::open(c, testing::backends_under_test());
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.error().message.find("not one of auto, nvenc, qsv, vaapi, x264"), std::string::npos)
       << unknown.error().message;
   c.backend = "qsv";
-  auto qsv = Streamer::open(c);
+  auto qsv = Streamer::open(c, testing::backends_under_test());
   ASSERT_FALSE(qsv.ok());
   EXPECT_EQ(qsv.error().code, ErrorCode::kUnavailable);
   c.backend = "auto";
-  auto automatic = Streamer::open(c);
+  auto automatic = Streamer::open(c, testing::backends_under_test());
   ASSERT_TRUE(automatic.ok());
   if (testing::backend_under_test() == "nvenc") {
     // Run with the simulated NVIDIA runtime: automatic selection takes nvenc, the first in order.
@@ -371,7 +371,7 @@ TEST(Streamer, InvalidX264SettingsNameTheField) {
   StreamConfig c = small_config(dir);
   c.backend = "x264";  // x264's own settings, whatever backend the suite runs on
   c.backend_options["x264.preset"] = "warp9";
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   ASSERT_TRUE(s.ok());
   TestPattern pattern(320, 180);
   Status st = (*s)->push(pattern.render(0));

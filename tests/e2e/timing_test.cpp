@@ -45,7 +45,7 @@ double seconds(const testing::DecodedStream& d, int64_t pts) {
 
 TEST(Timestamps, CallerTimestampsGiveAVariableFrameRateOutput) {
   const std::string dir = temp_dir("vfr");
-  auto s = Streamer::open(one_rendition(dir));
+  auto s = Streamer::open(one_rendition(dir), testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   TestPattern pattern(160, 90);
   // Irregular gaps in microseconds, starting from an arbitrary capture clock value.
@@ -75,7 +75,7 @@ TEST(Timestamps, CallerTimestampsGiveAVariableFrameRateOutput) {
 
 TEST(Timestamps, NonIncreasingOrMixedTimestampsAreRefusedAndTheStreamGoesOn) {
   const std::string dir = temp_dir("bad-ts");
-  auto s = Streamer::open(one_rendition(dir));
+  auto s = Streamer::open(one_rendition(dir), testing::backends_under_test());
   ASSERT_TRUE(s.ok());
   TestPattern pattern(160, 90);
   ASSERT_TRUE((*s)->push(pattern.render(0), 0).ok());
@@ -103,7 +103,7 @@ TEST(Timestamps, NonIncreasingOrMixedTimestampsAreRefusedAndTheStreamGoesOn) {
 // these in its seed corpus); the stream goes on.
 TEST(Timestamps, TimestampsPastTheClocksRangeAreRefused) {
   const std::string dir = temp_dir("huge-ts");
-  auto s = Streamer::open(one_rendition(dir));
+  auto s = Streamer::open(one_rendition(dir), testing::backends_under_test());
   ASSERT_TRUE(s.ok());
   TestPattern pattern(160, 90);
   ASSERT_TRUE((*s)->push(pattern.render(0), -9000000000000000000LL).ok());
@@ -132,7 +132,7 @@ StreamConfig slow_config(const std::string& dir, bool drop) {
 
 TEST(Pacing, DropOptionDropsInsteadOfBlockingAndKeepsSegmentsAligned) {
   const std::string dir = temp_dir("drop");
-  auto s = Streamer::open(slow_config(dir, true));
+  auto s = Streamer::open(slow_config(dir, true), testing::backends_under_test());
   ASSERT_TRUE(s.ok());
   TestPattern pattern(640, 360);
   const int total = 150;
@@ -159,7 +159,7 @@ TEST(Pacing, DropOptionDropsInsteadOfBlockingAndKeepsSegmentsAligned) {
 
 TEST(Pacing, WithoutTheDropOptionNothingIsLost) {
   const std::string dir = temp_dir("no-drop");
-  auto s = Streamer::open(slow_config(dir, false));
+  auto s = Streamer::open(slow_config(dir, false), testing::backends_under_test());
   ASSERT_TRUE(s.ok());
   TestPattern pattern(640, 360);
   for (int i = 0; i < 60; ++i) ASSERT_TRUE((*s)->push(pattern.render(i)).ok());
@@ -197,7 +197,7 @@ TEST(Close, ReturnsWithinItsTimeoutWhenACallbackHangsAndTheOutputPlays) {
     std::unique_lock<std::mutex> lock(mutex);  // a sink that hangs until the test lets go
     cv.wait(lock, [&] { return release; });
   };
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   ASSERT_TRUE(s.ok());
   TestPattern pattern(160, 90);
   // Segment 3 completes (and hangs its callback) when frame 90 arrives; a few more frames are
@@ -225,7 +225,7 @@ TEST(Close, AbortStopsAtOnceAndListsEveryCompleteSegment) {
   const std::string dir = temp_dir("abort");
   StreamConfig c = one_rendition(dir);
   c.renditions.push_back(RenditionSpec{160, 90, 150, std::nullopt});
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   ASSERT_TRUE(s.ok());
   TestPattern pattern(320, 180);
   for (int i = 0; i < 200; ++i) ASSERT_TRUE((*s)->push(pattern.render(i)).ok());

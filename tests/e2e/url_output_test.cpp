@@ -82,7 +82,7 @@ StreamConfig url_config(const std::string& url) {
 TEST(UrlOutput, EveryFileIsPutAndTheIngestedStreamPlays) {
   const std::string root = temp_dir("ingest");
   IngestServer server(root);
-  auto s = Streamer::open(url_config(server.url() + "show.mpd"));
+  auto s = Streamer::open(url_config(server.url() + "show.mpd"), testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   const std::string staging = (*s)->outputs().directory;
   TestPattern pattern(160, 90);
@@ -109,7 +109,7 @@ TEST(UrlOutput, LiveWindowDeletesOnTheServerToo) {
   c.live.enabled = true;
   c.live.window_segments = 2;
   c.live.delete_delay_segments = 1;
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   TestPattern pattern(160, 90);
   for (int i = 0; i < 200; ++i) ASSERT_TRUE((*s)->push(pattern.render(i)).ok());
@@ -129,7 +129,7 @@ TEST(UrlOutput, ARefusingServerIsAClearErrorNotAHang) {
   const std::string url = "http://127.0.0.1:1/live/";
   StreamConfig c = url_config(url);
   c.close_timeout_seconds = 3;  // a refused connection is retried until close()'s deadline
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, testing::backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   TestPattern pattern(160, 90);
   for (int i = 0; i < 30; ++i) ASSERT_TRUE((*s)->push(pattern.render(i)).ok());
@@ -139,7 +139,7 @@ TEST(UrlOutput, ARefusingServerIsAClearErrorNotAHang) {
 }
 
 TEST(UrlOutput, OtherSchemesAreRefusedAtOpen) {
-  auto s = Streamer::open(url_config("rtmp://example.com/live/"));
+  auto s = Streamer::open(url_config("rtmp://example.com/live/"), testing::backends_under_test());
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("use http:// or https://"), std::string::npos) << s.error().message;
 }

@@ -1,5 +1,5 @@
 // The shared probe (probe_backend, core/src/backend_probe.cpp) on a minimal test double whose
-// every step can fail, and the x264 backend through it.
+// every step can fail (the x264 backend through it: backends/x264/tests/x264_backend_test.cpp).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -9,7 +9,6 @@
 #include <thread>
 
 #include "gearbox/backend.h"
-#include "x264_backend.h"
 
 namespace gearbox {
 namespace {
@@ -176,34 +175,6 @@ TEST(BackendProbe, AHungStepIsGivenUpAfterTheTimeLimit) {
   EXPECT_EQ(info.reason, "probe did not finish within 1 s (a hung driver or encoder?)");
   EXPECT_LT(waited, std::chrono::milliseconds(2000));
   // The left-behind step holds its own copy of the script: it finishes on valid memory.
-}
-
-TEST(X264Probe, RunsTheSharedProbeThroughItsOwnDevice) {
-  BackendInfo info = make_x264_backend()->probe();
-  ASSERT_TRUE(info.available) << info.reason;
-  EXPECT_EQ(info.name, "x264");
-  EXPECT_EQ(info.reason.rfind("libx264 build ", 0), 0u) << info.reason;
-  EXPECT_NE(info.reason.find("encoded a 256x144 IDR from a BGR frame"), std::string::npos) << info.reason;
-  EXPECT_EQ(info.caps.codecs, std::vector<Codec>{Codec::kH264});
-  EXPECT_EQ(info.caps.rate_control, std::vector<RateControl>{RateControl::kAbrVbv});
-  EXPECT_EQ(info.caps.max_size.width, kMaxFrameSide);
-  EXPECT_EQ(info.caps.max_size.height, kMaxFrameSide);
-  EXPECT_EQ(info.caps.max_sessions, 0);
-}
-
-TEST(X264Device, ReportsTheSameCapabilitiesAsItsProbe) {
-  DeviceOptions options;
-  options.width = 320;
-  options.height = 180;
-  auto device = make_x264_backend()->open(options);
-  ASSERT_TRUE(device.ok()) << device.error().message;
-  const Capabilities caps = (*device)->capabilities();
-  EXPECT_EQ(caps.min_size.width, 2);
-  EXPECT_EQ(caps.max_size.width, kMaxFrameSide);
-  EXPECT_EQ(caps.size_alignment, 2);
-  EXPECT_EQ(caps.max_bframes, 16);
-  EXPECT_TRUE(caps.lookahead);
-  EXPECT_FALSE(caps.ten_bit);
 }
 
 }  // namespace

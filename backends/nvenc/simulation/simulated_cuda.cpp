@@ -17,11 +17,38 @@
 #include "simulation.h"
 
 namespace gearbox::nvidia_simulation {
+namespace {
+
+// What to simulate: from the environment when the library is loaded (CLI runs), replaced by
+// gearbox_nvidia_simulation_configure (tests, through the runtime that loaded the library).
+struct Settings {
+  std::mutex mutex;
+  std::string failures;
+  bool strict = false;
+};
+
+Settings& settings() {
+  static Settings* s = [] {
+    auto* fresh = new Settings();  // never destroyed: read by the exit check and other libraries' destructors
+    const char* failures = std::getenv("GEARBOX_SIM_NVIDIA_FAIL");
+    const char* strict = std::getenv("GEARBOX_SIM_NVIDIA_STRICT");
+    fresh->failures = failures ? failures : "";
+    fresh->strict = strict && std::strcmp(strict, "1") == 0;
+    return fresh;
+  }();
+  return *s;
+}
+
+}  // namespace
 
 bool failure_requested(const char* name, std::string* value) {
-  const char* env = std::getenv("GEARBOX_SIM_NVIDIA_FAIL");
-  if (!env) return false;
-  const std::string list = std::string(",") + env + ",";
+  std::string failures;
+  {
+    std::lock_guard<std::mutex> lock(settings().mutex);
+    failures = settings().failures;
+  }
+  if (failures.empty()) return false;
+  const std::string list = "," + failures + ",";
   const std::string key = std::string(",") + name;
   size_t at = list.find(key);
   while (at != std::string::npos) {
@@ -117,7 +144,7 @@ uint8_t* span_locked(unsigned long long address, size_t bytes) {
   return it->second.bytes.get() + offset;
 }
 
-// At process exit: reports violations, and under GEARBOX_SIM_NVIDIA_STRICT=1 fails the process.
+// At process exit: reports violations, and in strict mode fails the process.
 class Exit {
  public:
   ~Exit() {
@@ -125,8 +152,9 @@ class Exit {
     if (n == 0) return;
     std::fprintf(stderr, "gearbox NVIDIA simulation: %d violation(s) of the documented API in this process; last: %s\n",
                  n, state().last_violation.c_str());
-    const char* strict = std::getenv("GEARBOX_SIM_NVIDIA_STRICT");
-    if (strict && std::strcmp(strict, "1") == 0) std::_Exit(70);
+    auto& settings = gearbox::nvidia_simulation::settings();
+    std::lock_guard<std::mutex> lock(settings.mutex);
+    if (settings.strict) std::_Exit(70);
   }
 } exit_check;
 
@@ -146,6 +174,13 @@ void gearbox_sim_violation(const char* message) {
   }
   ++s.violations;
   std::fprintf(stderr, "gearbox NVIDIA simulation: violation: %s\n", message);
+}
+
+void gearbox_nvidia_simulation_configure(const char* failures, int strict) {
+  auto& settings = gearbox::nvidia_simulation::settings();
+  std::lock_guard<std::mutex> lock(settings.mutex);
+  settings.failures = failures ? failures : "";
+  settings.strict = strict != 0;
 }
 
 int gearbox_sim_violation_count(void) { return state().violations.load(); }

@@ -16,7 +16,9 @@
 //    the GOP and IDR period it was given (so a client that leaves NVENC's GOP on gets NVENC's
 //    IDRs), the bitrate and the VBV buffer.
 //
-// Environment:
+// Settings, read from the environment when the library is loaded (so that the CLI can run on
+// the simulation), then replaced by every gearbox_nvidia_simulation_configure() call (tests
+// call it through the runtime that loaded the library, never through the environment):
 //   GEARBOX_SIM_NVIDIA_FAIL   comma-separated failures to simulate: no_cuda_device, old_driver
 //                             (NVENC API 11.0), no_encode_engine (NV_ENC_ERR_UNSUPPORTED_DEVICE,
 //                             what GPUs without NVENC return), no_encode_device
@@ -26,7 +28,8 @@
 //   GEARBOX_SIM_NVIDIA_STRICT=1  exit with status 70 at process end if any violation happened
 //
 // This header is the private interface between the two stand-in libraries (the encode library
-// reads "device memory" through the CUDA library) and the tests' inspection functions.
+// reads "device memory" through the CUDA library) and the tests' control and inspection
+// functions (exported by libcuda.so.1).
 #pragma once
 
 #include <cstddef>
@@ -43,6 +46,9 @@ uint8_t* gearbox_sim_device_span(unsigned long long address, size_t bytes, const
 int gearbox_sim_is_context(void* context);
 // Records a violation: logs it and counts it.
 void gearbox_sim_violation(const char* message);
+// For tests: the failures to simulate (the GEARBOX_SIM_NVIDIA_FAIL syntax; "" or nullptr for
+// none) and strict mode (non-zero: as GEARBOX_SIM_NVIDIA_STRICT=1), both replaced.
+void gearbox_nvidia_simulation_configure(const char* failures, int strict);
 // For tests: violations so far, and the text of the last one.
 int gearbox_sim_violation_count(void);
 const char* gearbox_sim_last_violation(void);
@@ -50,7 +56,7 @@ const char* gearbox_sim_last_violation(void);
 
 namespace gearbox::nvidia_simulation {
 
-// The value of `name` in GEARBOX_SIM_NVIDIA_FAIL ("" when given without a value), or nullptr.
+// Whether failure `name` is to be simulated, and its value ("" when given without one).
 bool failure_requested(const char* name, std::string* value = nullptr);
 
 }  // namespace gearbox::nvidia_simulation

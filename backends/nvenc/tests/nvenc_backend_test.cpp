@@ -1,19 +1,22 @@
 // The NVENC backend through the SIMULATED NVIDIA runtime (backends/nvenc/simulation/): the
 // typed failures and their messages, the probe, automatic selection, capability checks, the
 // simulation's checks catching misuse, and the device's kernels against their CPU references.
+// The backend is given its runtime (make_nvenc_backend with a loader) and the simulation is
+// told what to fail through that runtime: nothing here goes through the environment.
 //
 // With GEARBOX_NVENC_TEST_REAL_DRIVER=1 the same binary uses the system's NVIDIA driver: the
 // tests that need the simulation's failure injection are skipped (with that reason), and
 // NvencDevice.KernelsMatchTheirCpuReferences compares the real GPU's kernels with the CPU.
-#include <dlfcn.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 
 #include "nv12_reference.h"
+#include "nvenc_backend.h"
 #include "nvenc_device.h"
 #include "nvenc_status.h"
+#include "nvidia_simulation.h"
 #include "gearbox/backend_registry.h"
 #include "gearbox/backend.h"
 #include "gearbox/streamer.h"
@@ -27,31 +30,47 @@ bool real_driver() {
   return v && std::string(v) == "1";
 }
 
-class UseSimulation : public ::testing::Environment {
- public:
-  void SetUp() override {
-    if (!real_driver()) setenv("GEARBOX_NVENC_RUNTIME_DIR", GEARBOX_NVIDIA_SIMULATION_DIR, 1);
-    unsetenv("GEARBOX_SIM_NVIDIA_FAIL");
+// The runtime every test here runs on: the simulation, or the system's driver.
+nvenc::NvidiaRuntimeLoader runtime_under_test() {
+  return nvenc::runtime_from(real_driver() ? "" : nvenc::testing::simulation_directory());
+}
+
+Result<std::shared_ptr<nvenc::NvidiaRuntime>> load_runtime() { return runtime_under_test()(); }
+
+// The registry's backends, with nvenc on the runtime under test.
+BackendList backends_under_test() {
+  BackendList list;
+  for (std::unique_ptr<Backend>& backend : all_backends()) {
+    if (backend->name() == "nvenc") backend = make_nvenc_backend(runtime_under_test());
+    list.push_back(std::move(backend));
   }
-};
-::testing::Environment* const kEnvironment = ::testing::AddGlobalTestEnvironment(new UseSimulation);
+  return list;
+}
 
 // Asks the simulation to fail in one way for a scope.
 class SimulatedFailure {
  public:
-  explicit SimulatedFailure(const char* what) { setenv("GEARBOX_SIM_NVIDIA_FAIL", what, 1); }
-  ~SimulatedFailure() { unsetenv("GEARBOX_SIM_NVIDIA_FAIL"); }
+  explicit SimulatedFailure(const char* what) {
+    auto runtime = load_runtime();
+    if (runtime) control_ = std::make_unique<nvenc::testing::SimulationControl>(**runtime);
+    if (!control_ || !control_->found()) {
+      ADD_FAILURE() << "cannot reach the simulation to make it fail with " << what;
+      return;
+    }
+    control_->configure(what, false);
+  }
+  ~SimulatedFailure() {
+    if (control_) control_->configure("", false);
+  }
+
+ private:
+  std::unique_ptr<nvenc::testing::SimulationControl> control_;
 };
 
 #define REQUIRE_SIMULATION() \
   if (real_driver()) GTEST_SKIP() << "needs the simulated NVIDIA runtime's failure injection"
 
-BackendInfo probe_nvenc() {
-  for (auto& backend : all_backends()) {
-    if (backend->name() == "nvenc") return backend->probe();
-  }
-  return {};
-}
+BackendInfo probe_nvenc() { return make_nvenc_backend(runtime_under_test())->probe(); }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
@@ -73,13 +92,10 @@ TEST(NvencProbe, TheSimulationIsAvailableAndSaysItIsOne) {
 }
 
 TEST(NvencProbe, NoDriverIsExplained) {
-  const char* before = std::getenv("GEARBOX_NVENC_RUNTIME_DIR");
-  const std::string saved = before ? before : "";
-  setenv("GEARBOX_NVENC_RUNTIME_DIR", "/nonexistent-gearbox-driver-dir", 1);
-  BackendInfo info = probe_nvenc();
-  if (saved.empty()) unsetenv("GEARBOX_NVENC_RUNTIME_DIR"); else setenv("GEARBOX_NVENC_RUNTIME_DIR", saved.c_str(), 1);
+  BackendInfo info = make_nvenc_backend(nvenc::runtime_from("/nonexistent-gearbox-driver-dir"))->probe();
   EXPECT_FALSE(info.available);
-  EXPECT_EQ(info.reason.rfind("no NVIDIA driver: dlopen libcuda.so.1 from GEARBOX_NVENC_RUNTIME_DIR=", 0), 0u) << info.reason;
+  EXPECT_EQ(info.reason.rfind("no NVIDIA driver: dlopen libcuda.so.1 from the directory /nonexistent-gearbox-driver-dir failed (", 0), 0u)
+      << info.reason;
 }
 
 struct FailureCase {
@@ -119,12 +135,13 @@ TEST(NvencProbe, EveryTypedFailureNamesTheStatusAndExplainsIt) {
 TEST(NvencSelection, AutoPassesOverNvencAndSaysWhy) {
   REQUIRE_SIMULATION();
   SimulatedFailure failure("no_encode_engine");
-  auto selection = select_backend("auto");
+  const BackendList backends = backends_under_test();
+  auto selection = select_backend("auto", backends);
   ASSERT_TRUE(selection.ok()) << selection.error().message;
   EXPECT_EQ(selection->backend->name(), "x264");
   ASSERT_FALSE(selection->passed_over.empty());
   EXPECT_EQ(selection->passed_over[0].rfind("nvenc: GPU without NVENC engines: ", 0), 0u) << selection->passed_over[0];
-  auto named = select_backend("nvenc");
+  auto named = select_backend("nvenc", backends);
   ASSERT_FALSE(named.ok());
   EXPECT_TRUE(contains(named.error().message, "backend \"nvenc\": GPU without NVENC engines")) << named.error().message;
 }
@@ -143,7 +160,7 @@ TEST(NvencStream, SessionLimitSaysHowManySessionsTheLadderNeeds) {
   StreamConfig c = nvenc_config("sessions");
   c.renditions.push_back({256, 144, 300, {}});
   c.renditions.push_back({160, 90, 100, {}});
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   TestPattern pattern(320, 180);
   Status st = (*s)->push(pattern.render(0));
@@ -161,7 +178,7 @@ TEST(NvencStream, ASizeOverTheGpuMaximumIsAClearError) {
   REQUIRE_SIMULATION();
   SimulatedFailure failure("max_size:640x360");
   StreamConfig c = nvenc_config("size");
-  auto s = Streamer::open(c);
+  auto s = Streamer::open(c, backends_under_test());
   ASSERT_TRUE(s.ok()) << s.error().message;
   TestPattern pattern(1280, 720);
   Status st = (*s)->push(pattern.render(0));
@@ -180,7 +197,7 @@ struct OpenedDevice {
 };
 OpenedDevice open_device_and_encoder() {
   OpenedDevice d;
-  auto runtime = nvenc::NvidiaRuntime::load();
+  auto runtime = load_runtime();
   if (!runtime) return {nullptr, nullptr, runtime.error().message};
   DeviceOptions options;
   options.width = 256;
@@ -274,7 +291,7 @@ TEST(NvencDevice, CapabilitiesAreThoseItsDriverReports) {
 TEST(NvencDevice, ASessionCapAtOpenSaysHowManySessionsTheStreamNeeds) {
   REQUIRE_SIMULATION();
   SimulatedFailure failure("session_limit:0");
-  auto runtime = nvenc::NvidiaRuntime::load();
+  auto runtime = load_runtime();
   ASSERT_TRUE(runtime.ok()) << runtime.error().message;
   DeviceOptions options;
   options.width = 256;
@@ -287,36 +304,23 @@ TEST(NvencDevice, ASessionCapAtOpenSaysHowManySessionsTheStreamNeeds) {
       << device.error().message;
 }
 
-// The simulation's inspection functions, from the already loaded simulated libcuda.so.1.
-struct SimulationProbe {
-  int (*count)() = nullptr;
-  const char* (*last)() = nullptr;
-  SimulationProbe() {
-    const std::string path = std::string(GEARBOX_NVIDIA_SIMULATION_DIR) + "/libcuda.so.1";
-    void* lib = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
-    if (!lib) return;
-    count = reinterpret_cast<int (*)()>(dlsym(lib, "gearbox_sim_violation_count"));
-    last = reinterpret_cast<const char* (*)()>(dlsym(lib, "gearbox_sim_last_violation"));
-  }
-};
-
 TEST(NvencSimulation, CatchesMisuseOfTheApi) {
   REQUIRE_SIMULATION();
-  auto runtime = nvenc::NvidiaRuntime::load();
+  auto runtime = load_runtime();
   ASSERT_TRUE(runtime.ok()) << runtime.error().message;
   ASSERT_TRUE((*runtime)->simulated);
   auto context = nvenc::CudaContext::open(*runtime);
   ASSERT_TRUE(context.ok()) << context.error().message;
   const nvenc::CudaApi& cu = (*runtime)->cu;
   const NV_ENCODE_API_FUNCTION_LIST& nv = (*runtime)->nvenc;
-  SimulationProbe sim;
-  ASSERT_TRUE(sim.count && sim.last);
-  const int before = sim.count();
+  const nvenc::testing::SimulationControl sim(**runtime);
+  ASSERT_TRUE(sim.found());
+  const int before = sim.violation_count();
 
   // CUDA: device memory with no current context on this thread.
   CUdeviceptr ptr = 0;
   EXPECT_EQ(static_cast<int>(cu.cuMemAlloc(&ptr, 4096)), 201);  // CUDA_ERROR_INVALID_CONTEXT
-  EXPECT_TRUE(contains(sim.last(), "no current CUDA context")) << sim.last();
+  EXPECT_TRUE(contains(sim.last_violation(), "no current CUDA context")) << sim.last_violation();
 
   nvenc::ScopedContext scope(cu, (*context)->context());
   size_t pitch = 0;
@@ -356,7 +360,7 @@ TEST(NvencSimulation, CatchesMisuseOfTheApi) {
   ASSERT_EQ(nv.nvEncMapInputResource(encoder, &map), NV_ENC_SUCCESS);
   EXPECT_EQ(nv.nvEncUnmapInputResource(encoder, map.mappedResource), NV_ENC_SUCCESS);
   EXPECT_EQ(nv.nvEncUnmapInputResource(encoder, map.mappedResource), NV_ENC_ERR_RESOURCE_NOT_MAPPED);
-  EXPECT_TRUE(contains(sim.last(), "not mapped")) << sim.last();
+  EXPECT_TRUE(contains(sim.last_violation(), "not mapped")) << sim.last_violation();
 
   // Encoding before the encoder is initialised.
   NV_ENC_PIC_PARAMS pic{};
@@ -367,7 +371,49 @@ TEST(NvencSimulation, CatchesMisuseOfTheApi) {
   EXPECT_EQ(nv.nvEncDestroyEncoder(encoder), NV_ENC_SUCCESS);
   EXPECT_EQ(cu.cuMemFree(ptr), CUDA_SUCCESS);
   EXPECT_NE(static_cast<int>(cu.cuMemFree(ptr)), 0) << "a double free is refused";
-  EXPECT_EQ(sim.count() - before, 6) << "each of the six misuses above is counted as a violation";
+  EXPECT_EQ(sim.violation_count() - before, 6) << "each of the six misuses above is counted as a violation";
+}
+
+// Breaks one of NVIDIA's rules (device memory with no current context), then exits with 0.
+[[noreturn]] void misuse_then_exit(const nvenc::NvidiaRuntime& runtime) {
+  CUdeviceptr ptr = 0;
+  runtime.cu.cuMemAlloc(&ptr, 4096);
+  std::exit(0);
+}
+
+// What the end-to-end tests on the simulation rely on: in strict mode, one violation anywhere
+// fails the process at exit, whatever the assertions said. Without strict mode it does not.
+TEST(NvencSimulation, StrictModeFailsTheProcessOnAViolation) {
+  REQUIRE_SIMULATION();
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  auto configured_then_misused = [](bool strict) {
+    auto runtime = load_runtime();
+    if (!runtime) std::_Exit(2);
+    nvenc::testing::SimulationControl(**runtime).configure("", strict);
+    misuse_then_exit(**runtime);
+  };
+  EXPECT_EXIT(configured_then_misused(true), ::testing::ExitedWithCode(70), "violation");
+  EXPECT_EXIT(configured_then_misused(false), ::testing::ExitedWithCode(0), "violation");
+}
+
+// The backend the end-to-end tests run on as "nvenc-simulation" (tests/CMakeLists.txt).
+TEST(NvencSimulation, TheTestBackendIsTheSimulationInStrictMode) {
+  REQUIRE_SIMULATION();
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  BackendInfo info = gearbox::testing::make_nvenc_simulation_backend()->probe();
+  ASSERT_TRUE(info.available) << info.reason;
+  EXPECT_TRUE(contains(info.reason, "SIMULATED NVIDIA runtime")) << info.reason;
+  auto probed_then_misused = [] {
+    if (!gearbox::testing::make_nvenc_simulation_backend()->probe().available) std::_Exit(2);
+    auto runtime = load_runtime();
+    if (!runtime) std::_Exit(3);
+    misuse_then_exit(**runtime);
+  };
+  EXPECT_EXIT(probed_then_misused(), ::testing::ExitedWithCode(70), "violation");
+  // In this process too, so a run of the whole binary would fail at exit: strict mode off again.
+  auto runtime = load_runtime();
+  ASSERT_TRUE(runtime.ok()) << runtime.error().message;
+  nvenc::testing::SimulationControl(**runtime).configure("", false);
 }
 
 // Reads a device NV12 surface back to the host, tightly packed.
@@ -393,7 +439,7 @@ int max_difference(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b)
 // On the simulation this checks the device's plumbing (staging, pitches, launch arguments); on
 // a real GPU (GEARBOX_NVENC_TEST_REAL_DRIVER=1) it checks the CUDA kernels themselves.
 TEST(NvencDevice, KernelsMatchTheirCpuReferences) {
-  auto runtime = nvenc::NvidiaRuntime::load();
+  auto runtime = load_runtime();
   if (!runtime) GTEST_SKIP() << "no NVIDIA runtime: " << runtime.error().message;
   const int w = 1280, h = 720;
   DeviceOptions options;
