@@ -26,13 +26,18 @@ AacEncoder::~AacEncoder() {
   av_packet_free(&packet_);
 }
 
-int AacEncoder::frame_size() const { return ctx_->frame_size; }
+int AacEncoder::frame_size() const {
+  return ctx_->frame_size;
+}
 
-Result<std::unique_ptr<AacEncoder>> AacEncoder::open(int sample_rate, int channels, int64_t bitrate_bps) {
+Result<std::unique_ptr<AacEncoder>> AacEncoder::open(int sample_rate,
+                                                     int channels,
+                                                     int64_t bitrate_bps) {
   std::unique_ptr<AacEncoder> e(new AacEncoder());
   e->channels_ = channels;
   const AVCodec* codec = avcodec_find_encoder_by_name("aac");
-  if (!codec) return make_error(ErrorCode::kUnavailable, "aac encoder: libavcodec has no native aac encoder");
+  if (!codec)
+    return make_error(ErrorCode::kUnavailable, "aac encoder: libavcodec has no native aac encoder");
   e->ctx_ = avcodec_alloc_context3(codec);
   if (!e->ctx_) return av_failure("avcodec_alloc_context3", AVERROR(ENOMEM));
   AVCodecContext* c = e->ctx_;
@@ -71,7 +76,8 @@ Status AacEncoder::write(const float* const* planes, int64_t count, const Packet
     for (int c = 0; c < channels_; ++c) {
       data[c] = planes ? const_cast<float*>(planes[c] + done) : silence_.data();
     }
-    if (av_audio_fifo_write(fifo_, data.data(), n) < n) return av_failure("av_audio_fifo_write", AVERROR(ENOMEM));
+    if (av_audio_fifo_write(fifo_, data.data(), n) < n)
+      return av_failure("av_audio_fifo_write", AVERROR(ENOMEM));
     done += n;
     position_ += n;
     while (av_audio_fifo_size(fifo_) >= frame) {

@@ -23,7 +23,9 @@ class AacEncoder {
  public:
   using PacketFn = std::function<Status(const EncodedPacket&)>;  // pts in samples
 
-  static Result<std::unique_ptr<AacEncoder>> open(int sample_rate, int channels, int64_t bitrate_bps);
+  static Result<std::unique_ptr<AacEncoder>> open(int sample_rate,
+                                                  int channels,
+                                                  int64_t bitrate_bps);
   ~AacEncoder();
   AacEncoder(const AacEncoder&) = delete;
   AacEncoder& operator=(const AacEncoder&) = delete;

@@ -18,8 +18,10 @@ std::string seconds_text(double s) {
 
 }  // namespace
 
-AudioPipeline::AudioPipeline(const AudioOptions& options, int64_t video_timescale,
-                             Rational segment_duration, LogFn log)
+AudioPipeline::AudioPipeline(const AudioOptions& options,
+                             int64_t video_timescale,
+                             Rational segment_duration,
+                             LogFn log)
     : options_(options),
       video_timescale_(video_timescale),
       segment_duration_(segment_duration),
@@ -28,12 +30,15 @@ AudioPipeline::AudioPipeline(const AudioOptions& options, int64_t video_timescal
 
 Result<std::unique_ptr<AudioPipeline>> AudioPipeline::open(const AudioOptions& options,
                                                            int64_t video_timescale,
-                                                           Rational segment_duration, LogFn log) {
-  std::unique_ptr<AudioPipeline> p(new AudioPipeline(options, video_timescale, segment_duration, std::move(log)));
+                                                           Rational segment_duration,
+                                                           LogFn log) {
+  std::unique_ptr<AudioPipeline> p(
+      new AudioPipeline(options, video_timescale, segment_duration, std::move(log)));
   auto source = AudioSource::open(options);
   if (!source) return source.error();
   p->source_ = std::move(source.value());
-  auto encoder = AacEncoder::open(options.sample_rate, options.channels, options.bitrate_kbps * 1000);
+  auto encoder =
+      AacEncoder::open(options.sample_rate, options.channels, options.bitrate_kbps * 1000);
   if (!encoder) return encoder.error();
   p->encoder_ = std::move(encoder.value());
   p->stats_.enabled = true;
@@ -101,7 +106,9 @@ AudioStats AudioPipeline::stats() const {
   return stats_;
 }
 
-int64_t AudioPipeline::samples_of(int64_t ticks) const { return mul_div_floor(ticks, rate_, video_timescale_); }
+int64_t AudioPipeline::samples_of(int64_t ticks) const {
+  return mul_div_floor(ticks, rate_, video_timescale_);
+}
 
 int64_t AudioPipeline::cut_of(int64_t ticks) const {
   // The nearest AAC frame: round(ticks / timescale * rate / 1024) frames.
@@ -111,8 +118,8 @@ int64_t AudioPipeline::cut_of(int64_t ticks) const {
 }
 
 void AudioPipeline::run() {
-  const int64_t lead = std::max<int64_t>(encoder_->frame_size(),
-                                         mul_div_floor(rate_, segment_duration_.num, segment_duration_.den));
+  const int64_t lead = std::max<int64_t>(
+      encoder_->frame_size(), mul_div_floor(rate_, segment_duration_.num, segment_duration_.den));
   int64_t pts_seen = -1;
   while (true) {
     int64_t video_ticks = 0;
@@ -165,7 +172,8 @@ Status AudioPipeline::produce(int64_t want, bool final, int64_t video_ticks) {
   const bool live = source_->wall_clock();
   // A live source is drained as it delivers (one chunk per turn, blocking); at the end it has
   // until one second after the video's end in wall time to deliver the rest.
-  const int64_t give_up_us = (live ? wall_minus_media() : 0) + static_cast<int64_t>((seconds(want) + 1.0) * 1e6);
+  const int64_t give_up_us =
+      (live ? wall_minus_media() : 0) + static_cast<int64_t>((seconds(want) + 1.0) * 1e6);
   while (!source_done_ && (encoder_->position() < want || (live && !final))) {
     if (live && final && av_gettime() > give_up_us) {
       source_stopped("delivered nothing for the video's last samples", false);
@@ -189,7 +197,8 @@ Status AudioPipeline::produce(int64_t want, bool final, int64_t video_ticks) {
   }
   const int64_t missing = want - encoder_->position();
   if (source_done_ && missing > 0) {
-    GEARBOX_RETURN_IF_ERROR(encoder_->write(nullptr, missing, [this](const EncodedPacket& p) { return keep(p); }));
+    GEARBOX_RETURN_IF_ERROR(
+        encoder_->write(nullptr, missing, [this](const EncodedPacket& p) { return keep(p); }));
     count_written(missing, 0, 0);
   }
   return {};
@@ -245,8 +254,9 @@ bool AudioPipeline::video_stalled(int64_t at) {
   }
   const bool stalled = at - samples_of(video) > std::llround(kMaxAheadSeconds * rate_);
   if (stalled && !stall_reported_) {
-    log_(LogLevel::kWarning, "audio: no frame for " + seconds_text(kMaxAheadSeconds) +
-                                 " while the source records; its samples are dropped until frames come");
+    log_(LogLevel::kWarning,
+         "audio: no frame for " + seconds_text(kMaxAheadSeconds) +
+             " while the source records; its samples are dropped until frames come");
   }
   stall_reported_ = stalled;
   return stalled;

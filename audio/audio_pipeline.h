@@ -55,8 +55,10 @@ class AudioPipeline {
 
   // Opens the source and the encoder; errors name the field (audio.source, ...). The video's
   // timestamps count `video_timescale` ticks a second.
-  static Result<std::unique_ptr<AudioPipeline>> open(const AudioOptions& options, int64_t video_timescale,
-                                                     Rational segment_duration, LogFn log);
+  static Result<std::unique_ptr<AudioPipeline>> open(const AudioOptions& options,
+                                                     int64_t video_timescale,
+                                                     Rational segment_duration,
+                                                     LogFn log);
   ~AudioPipeline();  // stops the thread without completing the track (as abort())
 
   const CodecConfig& codec_config() const { return encoder_->codec_config(); }
@@ -81,22 +83,25 @@ class AudioPipeline {
   AudioStats stats() const;
 
  private:
-  AudioPipeline(const AudioOptions& options, int64_t video_timescale, Rational segment_duration, LogFn log);
+  AudioPipeline(const AudioOptions& options,
+                int64_t video_timescale,
+                Rational segment_duration,
+                LogFn log);
   void run();
   // Reads (or fills silence) until `want` samples, sending what is ready before `video_ticks`
   // to the packager as it goes.
   Status produce(int64_t want, bool final, int64_t video_ticks);
-  Status place(const AudioChunk& chunk);       // writes a chunk at its place on the clock
+  Status place(const AudioChunk& chunk);  // writes a chunk at its place on the clock
   // Packets before `video` (samples: the last frame pushed, or the video's end when final) go
   // to the packager, those that start a segment marked.
   Status send_ready(int64_t video, bool final);
-  Status keep(const EncodedPacket& packet);    // an encoder packet, held until the video covers it
+  Status keep(const EncodedPacket& packet);  // an encoder packet, held until the video covers it
   void source_stopped(const std::string& why, bool failed);
   void count_written(int64_t silence, int64_t from_source, int64_t dropped);  // samples, for stats
-  void trim_stats_to(int64_t end);  // the stats of a track cut at `end` samples
+  void trim_stats_to(int64_t end);          // the stats of a track cut at `end` samples
   int64_t samples_of(int64_t ticks) const;  // video ticks -> samples (floor)
   int64_t cut_of(int64_t ticks) const;      // the AAC frame nearest a segment start
-  int64_t wall_minus_media();  // wall-clock sources: the wall time of media time 0 now
+  int64_t wall_minus_media();               // wall-clock sources: the wall time of media time 0 now
   bool video_stalled(int64_t at);  // the track is kMaxAheadSeconds past the video (logs once)
   double seconds(int64_t samples) const { return static_cast<double>(samples) / rate_; }
 
@@ -112,15 +117,15 @@ class AudioPipeline {
 
   std::mutex mutex_;  // guards the fields down to stats_
   std::condition_variable wake_;
-  int64_t video_pts_ = -1;     // the last frame pushed (ticks)
-  int64_t final_end_ = -1;     // the video's end (ticks), set by finish()
+  int64_t video_pts_ = -1;              // the last frame pushed (ticks)
+  int64_t final_end_ = -1;              // the video's end (ticks), set by finish()
   std::deque<int64_t> segment_starts_;  // ticks of IDRs pushed, for the audio thread
   struct SampleRange {
     int64_t from, to;  // [from, to) samples
   };
   std::vector<SampleRange> gaps_;  // what video_gap() announced, for the audio thread
   bool stop_ = false;
-  Status error_;               // the first packager error
+  Status error_;  // the first packager error
   // wall - media of the pushes (wall-clock sources). Its window is short: when frames come
   // slower than their rate, the minimum lags the newest push by window x the rate difference.
   ClockOffset push_clock_{500'000};
@@ -138,9 +143,9 @@ class AudioPipeline {
   bool origin_set_ = false;
   int64_t origin_us_ = 0;  // source time of media time 0 (source clock)
   int64_t wall_origin_us_ = 0;
-  std::deque<int64_t> cuts_;  // AAC frames (samples) that start the next segments
+  std::deque<int64_t> cuts_;       // AAC frames (samples) that start the next segments
   std::deque<SampleRange> skips_;  // AAC frames in gaps of the video, not sent, oldest first
-  int64_t trailing_silence_ = 0;  // samples of silence written since the last source sample
+  int64_t trailing_silence_ = 0;   // samples of silence written since the last source sample
   bool stall_reported_ = false;
 };
 

@@ -85,7 +85,8 @@ AudioSource::~AudioSource() {
 }
 
 Error AudioSource::failure(const std::string& what, int code) const {
-  return make_error(ErrorCode::kIo, "audio source " + description_ + ": " + what + ": " + av_text(code));
+  return make_error(ErrorCode::kIo,
+                    "audio source " + description_ + ": " + what + ": " + av_text(code));
 }
 
 int AudioSource::interrupt_callback(void* opaque) {
@@ -110,9 +111,11 @@ Status AudioSource::open_input(const AudioOptions& options) {
   const InputSpec spec = parse_input_spec(options.source);
   description_ = spec.description;
   device_ = is_capture_device(spec.format);
-  wall_clock_ = options.clock == AudioClock::kWall || (options.clock == AudioClock::kAuto && device_);
+  wall_clock_ =
+      options.clock == AudioClock::kWall || (options.clock == AudioClock::kAuto && device_);
   auto invalid = [&](const std::string& why) {
-    return make_error(ErrorCode::kInvalidArgument, "audio.source: \"" + options.source + "\" " + why);
+    return make_error(ErrorCode::kInvalidArgument,
+                      "audio.source: \"" + options.source + "\" " + why);
   };
   input_ = avformat_alloc_context();
   if (!input_) return make_error(ErrorCode::kInternal, "audio: out of memory");
@@ -121,9 +124,10 @@ Status AudioSource::open_input(const AudioOptions& options) {
   int rc = avformat_open_input(&input_, spec.url.c_str(), spec.format, nullptr);
   if (rc < 0) {
     const std::string& no_devices = load_capture_devices();
-    return invalid("cannot be opened" + (spec.format ? " as " + std::string(spec.format->name) : "") +
-                   ": " + av_text(rc) +
-                   (no_devices.empty() ? "" : " (capture devices unavailable: " + no_devices + ")"));
+    return invalid(
+        "cannot be opened" + (spec.format ? " as " + std::string(spec.format->name) : "") + ": " +
+        av_text(rc) +
+        (no_devices.empty() ? "" : " (capture devices unavailable: " + no_devices + ")"));
   }
   // A capture device already describes its stream; probing it would only wait for samples.
   if (!device_) rc = avformat_find_stream_info(input_, nullptr);
@@ -235,8 +239,8 @@ Status AudioSource::resample(AVFrame* frame, AudioChunk& chunk) {
     }
     av_channel_layout_uninit(&in_layout);
     if (frame->best_effort_timestamp != AV_NOPTS_VALUE) {
-      start_us = av_rescale_q(frame->best_effort_timestamp, input_->streams[stream_index_]->time_base,
-                              AV_TIME_BASE_Q);
+      start_us = av_rescale_q(frame->best_effort_timestamp,
+                              input_->streams[stream_index_]->time_base, AV_TIME_BASE_Q);
     }
     next_start_us_ = start_us + av_rescale(frame->nb_samples, AV_TIME_BASE, frame->sample_rate);
   } else if (!swr_) {

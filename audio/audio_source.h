@@ -65,7 +65,7 @@ class AudioSource {
   static int interrupt_callback(void* opaque);
 
   std::string description_;
-  bool device_ = false;      // a capture device: libavdevice stamps packets with the wall clock
+  bool device_ = false;  // a capture device: libavdevice stamps packets with the wall clock
   bool wall_clock_ = false;
   int out_rate_ = 48000;
   int out_channels_ = 2;
@@ -78,7 +78,7 @@ class AudioSource {
   bool input_ended_ = false;    // the demuxer returned EOF; the decoder is being drained
   bool decoder_ended_ = false;  // the decoder is drained; the resampler's tail is next
   bool finished_ = false;
-  int64_t next_start_us_ = 0;   // where the next chunk starts when a frame has no timestamp
+  int64_t next_start_us_ = 0;  // where the next chunk starts when a frame has no timestamp
   // Wall-clock sources other than devices: when their samples were recorded, from when decoded
   // frames arrive and how much of the source came before them.
   void stamp_on_arrival(AVFrame* frame);

@@ -13,9 +13,9 @@ extern "C" {
 #include "area_scale.h"
 #include "banded_ladder.h"
 #include "cpu_convert.h"
-#include "rgb24_to_i420.h"
 #include "gearbox/cpu_surface.h"
 #include "gearbox/test_pattern.h"
+#include "rgb24_to_i420.h"
 
 namespace {
 
@@ -44,7 +44,8 @@ void BM_ConvertBgr24ToI420_libyuv(benchmark::State& state) {
   gearbox::FrameView f = pattern.render(7);
   I420 out(w, h);
   for (auto _ : state) {
-    libyuv::RGB24ToI420(f.data[0], f.stride[0], out.y.data(), w, out.u.data(), w / 2, out.v.data(), w / 2, w, h);
+    libyuv::RGB24ToI420(f.data[0], f.stride[0], out.y.data(), w, out.u.data(), w / 2, out.v.data(),
+                        w / 2, w, h);
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(state.iterations());
@@ -58,8 +59,8 @@ void BM_ConvertBgr24ToI420_gearbox(benchmark::State& state) {
   I420 out(w, h);
   if (!gearbox::rgb24_to_i420_available()) state.SkipWithError("no AVX2 on this CPU");
   for (auto _ : state) {
-    gearbox::rgb24_to_i420(gearbox::Rgb24Order::kBgr, f.data[0], f.stride[0], out.y.data(), w, out.u.data(), w / 2,
-                           out.v.data(), w / 2, w, h);
+    gearbox::rgb24_to_i420(gearbox::Rgb24Order::kBgr, f.data[0], f.stride[0], out.y.data(), w,
+                           out.u.data(), w / 2, out.v.data(), w / 2, w, h);
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(state.iterations());
@@ -78,7 +79,8 @@ struct LadderUpload {
     }
   }
   gearbox::FrameView frame(int64_t n) const {
-    return gearbox::FrameView::packed(gearbox::PixelFormat::kBGR24, 1920, 1080, frames[n % 16].data());
+    return gearbox::FrameView::packed(gearbox::PixelFormat::kBGR24, 1920, 1080,
+                                      frames[n % 16].data());
   }
   std::vector<std::vector<uint8_t>> frames;
   gearbox::CpuSurface whole, mid, small;
@@ -99,7 +101,8 @@ void BM_LadderUpload1080p_two_passes(benchmark::State& state) {
 
 void BM_LadderUpload1080p_banded(benchmark::State& state) {
   LadderUpload u;
-  const gearbox::BandedPlan plan = gearbox::plan_banded_ladder(1920, 1080, {{-1, 1280, 720}, {0, 640, 360}});
+  const gearbox::BandedPlan plan =
+      gearbox::plan_banded_ladder(1920, 1080, {{-1, 1280, 720}, {0, 640, 360}});
   int64_t n = 0;
   for (auto _ : state) {
     (void)gearbox::convert_and_scale_banded(u.frame(n++), plan, u.whole, {&u.mid, &u.small});
@@ -113,7 +116,8 @@ void BM_ConvertBgr24ToI420_swscale(benchmark::State& state) {
   gearbox::TestPattern pattern(w, h);
   gearbox::FrameView f = pattern.render(7);
   I420 out(w, h);
-  SwsContext* sws = sws_getContext(w, h, AV_PIX_FMT_BGR24, w, h, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr, nullptr);
+  SwsContext* sws = sws_getContext(w, h, AV_PIX_FMT_BGR24, w, h, AV_PIX_FMT_YUV420P, SWS_BILINEAR,
+                                   nullptr, nullptr, nullptr);
   const uint8_t* src[1] = {f.data[0]};
   int src_stride[1] = {f.stride[0]};
   for (auto _ : state) {
@@ -130,22 +134,27 @@ void scale_libyuv(benchmark::State& state, libyuv::FilterMode mode) {
   const int sh = state.range(3) ? static_cast<int>(state.range(3)) : 1080;
   I420 in(sw, sh), out(dw, dh);
   for (auto _ : state) {
-    libyuv::I420Scale(in.y.data(), sw, in.u.data(), sw / 2, in.v.data(), sw / 2, sw, sh, out.y.data(), dw,
-                      out.u.data(), dw / 2, out.v.data(), dw / 2, dw, dh, mode);
+    libyuv::I420Scale(in.y.data(), sw, in.u.data(), sw / 2, in.v.data(), sw / 2, sw, sh,
+                      out.y.data(), dw, out.u.data(), dw / 2, out.v.data(), dw / 2, dw, dh, mode);
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(state.iterations());
 }
 
-void BM_ScaleI420_libyuv_box(benchmark::State& state) { scale_libyuv(state, libyuv::kFilterBox); }
-void BM_ScaleI420_libyuv_bilinear(benchmark::State& state) { scale_libyuv(state, libyuv::kFilterBilinear); }
+void BM_ScaleI420_libyuv_box(benchmark::State& state) {
+  scale_libyuv(state, libyuv::kFilterBox);
+}
+void BM_ScaleI420_libyuv_bilinear(benchmark::State& state) {
+  scale_libyuv(state, libyuv::kFilterBilinear);
+}
 
 void BM_ScaleI420_swscale_area(benchmark::State& state) {
   const int dw = static_cast<int>(state.range(0)), dh = static_cast<int>(state.range(1));
   const int sw = state.range(2) ? static_cast<int>(state.range(2)) : 1920;
   const int sh = state.range(3) ? static_cast<int>(state.range(3)) : 1080;
   I420 in(sw, sh), out(dw, dh);
-  SwsContext* sws = sws_getContext(sw, sh, AV_PIX_FMT_YUV420P, dw, dh, AV_PIX_FMT_YUV420P, SWS_AREA, nullptr, nullptr, nullptr);
+  SwsContext* sws = sws_getContext(sw, sh, AV_PIX_FMT_YUV420P, dw, dh, AV_PIX_FMT_YUV420P, SWS_AREA,
+                                   nullptr, nullptr, nullptr);
   for (auto _ : state) {
     sws_scale(sws, in.p(), in.s(), 0, sh, out.p(), out.s());
     benchmark::ClobberMemory();
@@ -168,12 +177,36 @@ void BM_ScaleI420_gearbox_area_3to2(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_ConvertBgr24ToI420_libyuv)->Args({1920, 1080})->Args({1280, 720})->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_ConvertBgr24ToI420_gearbox)->Args({1920, 1080})->Args({1280, 720})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ConvertBgr24ToI420_libyuv)
+    ->Args({1920, 1080})
+    ->Args({1280, 720})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ConvertBgr24ToI420_gearbox)
+    ->Args({1920, 1080})
+    ->Args({1280, 720})
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LadderUpload1080p_two_passes)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LadderUpload1080p_banded)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_ConvertBgr24ToI420_swscale)->Args({1920, 1080})->Args({1280, 720})->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_ScaleI420_libyuv_box)->Args({1280, 720, 0, 0})->Args({960, 540, 0, 0})->Args({640, 360, 0, 0})->Args({640, 360, 1280, 720})->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_ScaleI420_libyuv_bilinear)->Args({1280, 720, 0, 0})->Args({960, 540, 0, 0})->Args({640, 360, 0, 0})->Args({640, 360, 1280, 720})->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_ScaleI420_swscale_area)->Args({1280, 720, 0, 0})->Args({960, 540, 0, 0})->Args({640, 360, 0, 0})->Args({640, 360, 1280, 720})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ConvertBgr24ToI420_swscale)
+    ->Args({1920, 1080})
+    ->Args({1280, 720})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ScaleI420_libyuv_box)
+    ->Args({1280, 720, 0, 0})
+    ->Args({960, 540, 0, 0})
+    ->Args({640, 360, 0, 0})
+    ->Args({640, 360, 1280, 720})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ScaleI420_libyuv_bilinear)
+    ->Args({1280, 720, 0, 0})
+    ->Args({960, 540, 0, 0})
+    ->Args({640, 360, 0, 0})
+    ->Args({640, 360, 1280, 720})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ScaleI420_swscale_area)
+    ->Args({1280, 720, 0, 0})
+    ->Args({960, 540, 0, 0})
+    ->Args({640, 360, 0, 0})
+    ->Args({640, 360, 1280, 720})
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ScaleI420_gearbox_area_3to2)->Unit(benchmark::kMillisecond);

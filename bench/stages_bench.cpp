@@ -17,13 +17,13 @@ extern "C" {
 }
 
 #include "cpu_convert.h"
-#include "x264_encoder.h"
 #include "fmp4_segmenter.h"
-#include "gearbox/backend_registry.h"
 #include "gearbox/backend.h"
+#include "gearbox/backend_registry.h"
 #include "gearbox/cpu_surface.h"
 #include "gearbox/streamer.h"
 #include "gearbox/test_pattern.h"
+#include "x264_encoder.h"
 
 namespace gearbox {
 namespace {
@@ -38,7 +38,8 @@ std::vector<uint8_t> pattern_in(PixelFormat format, AVPixelFormat av, int w, int
   TestPattern pattern(w, h);
   FrameView bgr = pattern.render(42);
   std::vector<uint8_t> out(static_cast<size_t>(FrameView::packed_size(format, w, h)));
-  SwsContext* sws = sws_getContext(w, h, AV_PIX_FMT_BGR24, w, h, av, SWS_POINT, nullptr, nullptr, nullptr);
+  SwsContext* sws =
+      sws_getContext(w, h, AV_PIX_FMT_BGR24, w, h, av, SWS_POINT, nullptr, nullptr, nullptr);
   uint8_t* dst[1] = {out.data()};
   int dst_stride[1] = {min_stride(format, 0, w)};
   sws_scale(sws, bgr.data, bgr.stride, 0, h, dst, dst_stride);
@@ -65,7 +66,8 @@ void BM_ConvertToNV12_swscale(benchmark::State& state) {
             h = static_cast<int>(state.range(2));
   std::vector<uint8_t> input = pattern_in(kInputs[fi], kAvInputs[fi], w, h);
   std::vector<uint8_t> nv12(static_cast<size_t>(w) * h * 3 / 2);
-  SwsContext* sws = sws_getContext(w, h, kAvInputs[fi], w, h, AV_PIX_FMT_NV12, SWS_POINT, nullptr, nullptr, nullptr);
+  SwsContext* sws = sws_getContext(w, h, kAvInputs[fi], w, h, AV_PIX_FMT_NV12, SWS_POINT, nullptr,
+                                   nullptr, nullptr);
   const uint8_t* src[1] = {input.data()};
   int src_stride[1] = {min_stride(kInputs[fi], 0, w)};
   uint8_t* dst[2] = {nv12.data(), nv12.data() + static_cast<size_t>(w) * h};
@@ -132,7 +134,8 @@ void BM_EncodeX264(benchmark::State& state) {
     ++n;
   }
   (void)(*encoder)->drain(sink);
-  state.SetLabel(std::string(preset) + ", " + std::to_string(sink.bytes * 8 / std::max<int64_t>(n, 1) * 30 / 1000) + " kb/s");
+  state.SetLabel(std::string(preset) + ", " +
+                 std::to_string(sink.bytes * 8 / std::max<int64_t>(n, 1) * 30 / 1000) + " kb/s");
   state.SetItemsProcessed(state.iterations());
 }
 
@@ -170,11 +173,14 @@ void BM_Package(benchmark::State& state) {
   track.timescale = 90000;
   track.frame_ticks = 3000;
   track.codec = (*encoder)->codec_config();
-  std::string dir = (std::filesystem::temp_directory_path() / ("gearbox-bench-package-" + std::to_string(::getpid()))).string();
+  std::string dir = (std::filesystem::temp_directory_path() /
+                     ("gearbox-bench-package-" + std::to_string(::getpid())))
+                        .string();
   std::filesystem::create_directories(dir);
   int64_t packets = 0, bytes = 0;
   for (auto _ : state) {
-    auto segmenter = packager::Fmp4Segmenter::open(track, dir, [](const packager::SegmentRecord&) { return Status(); });
+    auto segmenter = packager::Fmp4Segmenter::open(
+        track, dir, [](const packager::SegmentRecord&) { return Status(); });
     for (size_t i = 0; i < capture.meta.size(); ++i) {
       EncodedPacket p = capture.meta[i];
       p.data = capture.data[i].data();
@@ -195,7 +201,9 @@ void BM_Package(benchmark::State& state) {
 void BM_Ladder(benchmark::State& state, const std::string& backend) {
   TestPattern pattern(1920, 1080);
   std::vector<FrameView> unused;
-  std::string dir = (std::filesystem::temp_directory_path() / ("gearbox-bench-ladder-" + std::to_string(::getpid()))).string();
+  std::string dir = (std::filesystem::temp_directory_path() /
+                     ("gearbox-bench-ladder-" + std::to_string(::getpid())))
+                        .string();
   int64_t frames = 0;
   for (auto _ : state) {
     StreamConfig c;
@@ -237,10 +245,25 @@ using gearbox::BM_EncodeX264;
 using gearbox::BM_Package;
 using gearbox::BM_Scale;
 
-BENCHMARK(BM_ConvertToI420)->ArgsProduct({{0, 1, 2, 3}, {1920}, {1080}})->ArgsProduct({{0, 1, 2, 3}, {1280}, {720}})->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_ConvertToNV12_swscale)->ArgsProduct({{0, 1, 2, 3}, {1920}, {1080}})->ArgsProduct({{0, 1, 2, 3}, {1280}, {720}})->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Scale)->Args({1920, 1080, 1280, 720})->Args({1920, 1080, 960, 540})->Args({1920, 1080, 640, 360})->Args({1280, 720, 640, 360})->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_EncodeX264)->ArgsProduct({{0, 1, 2, 3, 4, 5}, {1920}, {1080}})->Args({2, 1280, 720})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ConvertToI420)
+    ->ArgsProduct({{0, 1, 2, 3}, {1920}, {1080}})
+    ->ArgsProduct({{0, 1, 2, 3}, {1280}, {720}})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ConvertToNV12_swscale)
+    ->ArgsProduct({{0, 1, 2, 3}, {1920}, {1080}})
+    ->ArgsProduct({{0, 1, 2, 3}, {1280}, {720}})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Scale)
+    ->Args({1920, 1080, 1280, 720})
+    ->Args({1920, 1080, 960, 540})
+    ->Args({1920, 1080, 640, 360})
+    ->Args({1280, 720, 640, 360})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EncodeX264)
+    ->ArgsProduct({{0, 1, 2, 3, 4, 5}, {1920}, {1080}})
+    ->Args({2, 1280, 720})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_Package)->Unit(benchmark::kMillisecond);
 
 int main(int argc, char** argv) {

@@ -13,7 +13,8 @@ namespace gearbox::packager {
 namespace {
 
 Error io_error(const char* call, const std::string& path) {
-  return make_error(ErrorCode::kIo, std::string(call) + " \"" + path + "\": " + std::strerror(errno));
+  return make_error(ErrorCode::kIo,
+                    std::string(call) + " \"" + path + "\": " + std::strerror(errno));
 }
 
 }  // namespace

@@ -15,7 +15,9 @@ std::string frame_rate_attr(Rational r) {
 }
 
 // Segments [first, n) as S elements, runs of equal, contiguous durations folded into @r.
-void render_timeline(std::ostringstream& out, const std::vector<SegmentRecord>& segs, size_t first,
+void render_timeline(std::ostringstream& out,
+                     const std::vector<SegmentRecord>& segs,
+                     size_t first,
                      size_t n) {
   out << "          <SegmentTimeline>\n";
   size_t i = first;
@@ -42,7 +44,10 @@ double low_latency_target_seconds(const ManifestModel& m) {
 
 }  // namespace
 
-void render_segment_template(std::ostringstream& out, const ManifestModel& m, size_t t, const ListedPeriod& p) {
+void render_segment_template(std::ostringstream& out,
+                             const ManifestModel& m,
+                             size_t t,
+                             const ListedPeriod& p) {
   const TrackDescription& tr = m.tracks[t];
   out << "        <SegmentTemplate timescale=\"" << tr.timescale << "\" initialization=\""
       << init_segment_name("$RepresentationID$") << "\" media=\""
@@ -59,7 +64,8 @@ void render_segment_template(std::ostringstream& out, const ManifestModel& m, si
                                               : m.presentation_offsets[t];
   if (offset != 0) out << " presentationTimeOffset=\"" << offset << "\"";
   if (!m.final && m.chunk_seconds > 0) {
-    out << " availabilityTimeOffset=\"" << std::max(0.0, m.segment_duration.to_double() - m.chunk_seconds)
+    out << " availabilityTimeOffset=\""
+        << std::max(0.0, m.segment_duration.to_double() - m.chunk_seconds)
         << "\" availabilityTimeComplete=\"false\"";
   }
   out << ">\n";
@@ -93,7 +99,8 @@ std::string render_mpd(const ManifestModel& m) {
   }
   const bool live = m.window > 0;
   // maxSegmentDuration: what was measured once complete; while writing, the grid's bound.
-  double max_segment = m.final ? m.max_published_segment_seconds() : m.max_possible_segment_seconds();
+  double max_segment =
+      m.final ? m.max_published_segment_seconds() : m.max_possible_segment_seconds();
 
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out << "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" "
@@ -108,7 +115,9 @@ std::string render_mpd(const ManifestModel& m) {
     out << " type=\"dynamic\" availabilityStartTime=\"" << iso8601_utc(m.availability_start_ms)
         << "\" publishTime=\"" << iso8601_utc(m.now_ms) << "\" minimumUpdatePeriod=\""
         << xs_duration(grid) << "\" suggestedPresentationDelay=\"" << xs_duration(delay) << "\"";
-    if (live) out << " timeShiftBufferDepth=\"" << xs_duration(grid * static_cast<double>(m.window)) << "\"";
+    if (live)
+      out << " timeShiftBufferDepth=\"" << xs_duration(grid * static_cast<double>(m.window))
+          << "\"";
   }
   // Rounded up: a maximum printed to the nearest millisecond can be shorter than the segments
   // it bounds (2.0053 s AAC segments under PT2.005S).
@@ -138,7 +147,8 @@ std::string render_mpd(const ManifestModel& m) {
         collapsed += static_cast<double>(m.segments[0][i].duration) / m.tracks[0].timescale;
       }
     }
-    const std::string start = p.number == 0 && period_start == 0 ? "PT0S" : xs_duration(period_start);
+    const std::string start =
+        p.number == 0 && period_start == 0 ? "PT0S" : xs_duration(period_start);
     out << "  <Period id=\"" << p.number << "\" start=\"" << start << "\">\n";
     out << "    <AdaptationSet id=\"0\" contentType=\"video\" mimeType=\"video/mp4\" "
            "segmentAlignment=\"true\" startWithSAP=\"1\" maxWidth=\""

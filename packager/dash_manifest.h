@@ -15,7 +15,9 @@ std::string render_mpd(const ManifestModel& model);
 // A track's SegmentTemplate: the listed segments (a live window's, or all) as a SegmentTimeline,
 // startNumber, presentationTimeOffset and, for low-latency chunks, availabilityTimeOffset.
 // The segments of one period (ManifestModel::listed_periods).
-void render_segment_template(std::ostringstream& out, const ManifestModel& model, size_t track,
+void render_segment_template(std::ostringstream& out,
+                             const ManifestModel& model,
+                             size_t track,
                              const ListedPeriod& period);
 
 }  // namespace gearbox::packager

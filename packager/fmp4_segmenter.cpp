@@ -13,7 +13,8 @@ extern "C" {
 
 namespace gearbox::packager {
 
-Fmp4Segmenter::Fmp4Segmenter(const TrackDescription& track, std::string directory,
+Fmp4Segmenter::Fmp4Segmenter(const TrackDescription& track,
+                             std::string directory,
                              SegmentCallback cb)
     : track_(track), directory_(std::move(directory)), on_segment_(std::move(cb)) {}
 
@@ -25,7 +26,8 @@ Fmp4Segmenter::~Fmp4Segmenter() {
 Result<std::unique_ptr<Fmp4Segmenter>> Fmp4Segmenter::open(const TrackDescription& track,
                                                            const std::string& directory,
                                                            SegmentCallback on_segment,
-                                                           int chunk_frames, FlushCallback on_flush) {
+                                                           int chunk_frames,
+                                                           FlushCallback on_flush) {
   std::unique_ptr<Fmp4Segmenter> s(new Fmp4Segmenter(track, directory, std::move(on_segment)));
   s->chunk_frames_ = chunk_frames;
   s->on_flush_ = std::move(on_flush);
@@ -46,7 +48,8 @@ Status Fmp4Segmenter::open_muxer() {
   // rebase them so the first frame's is 0, making B-frames' negative, which libavformat places
   // by the most negative offset it has met so far: a different shift per rendition.)
   AVDictionary* options = nullptr;
-  av_dict_set(&options, "movflags", "+frag_custom+empty_moov+default_base_moof+skip_trailer+frag_discont", 0);
+  av_dict_set(&options, "movflags",
+              "+frag_custom+empty_moov+default_base_moof+skip_trailer+frag_discont", 0);
   av_dict_set(&options, "brand", "cmfc", 0);
   av_dict_set(&options, "use_editlist", "0", 0);
   av_dict_set(&options, "avoid_negative_ts", "make_non_negative", 0);
@@ -74,7 +77,8 @@ Status Fmp4Segmenter::open_muxer() {
 
 Status Fmp4Segmenter::flush_fragment() {
   if (!output_.is_open()) {
-    GEARBOX_RETURN_IF_ERROR(output_.open(directory_ + "/" + media_segment_name(track_.id, next_number_)));
+    GEARBOX_RETURN_IF_ERROR(
+        output_.open(directory_ + "/" + media_segment_name(track_.id, next_number_)));
   }
   // frag_custom: a null packet makes the muxer write the fragment it holds.
   const int rc = av_write_frame(mux_, nullptr);
@@ -96,7 +100,8 @@ Status Fmp4Segmenter::cut_segment(int64_t end, int64_t next_start) {
   if (segment_frames_ > 0 && (chunk_frames_ == 0 || segment_frames_ % chunk_frames_ != 0)) {
     GEARBOX_RETURN_IF_ERROR(flush_fragment());
   }
-  if (!output_.is_open()) return make_error(ErrorCode::kInternal, track_.id + ": segment without frames");
+  if (!output_.is_open())
+    return make_error(ErrorCode::kInternal, track_.id + ": segment without frames");
   auto bytes = output_.commit(media_segment_name(track_.id, next_number_));
   if (!bytes) return bytes.error();
   record.bytes = *bytes;
@@ -126,8 +131,9 @@ Status Fmp4Segmenter::write(const EncodedPacket& packet) {
   const int64_t earliest = started_ ? held_.dts + 1 : 0;
   if (dts < earliest) dts = earliest;
   if (dts > pts) {
-    return make_error(ErrorCode::kInternal, track_.id + ": a packet's decode time " + std::to_string(dts) +
-                                                " passes its presentation time " + std::to_string(pts));
+    return make_error(ErrorCode::kInternal,
+                      track_.id + ": a packet's decode time " + std::to_string(dts) +
+                          " passes its presentation time " + std::to_string(pts));
   }
   if (started_) {
     // The held packet's duration is now known: up to this packet's decode time. The muxer

@@ -1,6 +1,6 @@
-// One rendition's (or the audio's) CMAF track: libavformat's mp4 muxer in fragmented mode writes the init
-// segment once and one fragment per segment; this class cuts a fragment exactly before each
-// IDR the engine forced, and writes each fragment to its own segment file.
+// One rendition's (or the audio's) CMAF track: libavformat's mp4 muxer in fragmented mode writes
+// the init segment once and one fragment per segment; this class cuts a fragment exactly before
+// each IDR the engine forced, and writes each fragment to its own segment file.
 #pragma once
 
 #include <functional>

@@ -11,11 +11,15 @@ namespace {
 
 // RFC 8216 section 7: MPEG-TS playlists use nothing past version 3 (decimal EXTINF), so the
 // oldest players take them; fMP4 playlists need EXT-X-MAP (version 6) and say 7, RFC 8216's own.
-int protocol_version(const ManifestModel& m) { return m.container == SegmentContainer::kCmaf ? 7 : 3; }
+int protocol_version(const ManifestModel& m) {
+  return m.container == SegmentContainer::kCmaf ? 7 : 3;
+}
 
 }  // namespace
 
-std::string media_playlist_name(const std::string& track_id) { return track_id + ".m3u8"; }
+std::string media_playlist_name(const std::string& track_id) {
+  return track_id + ".m3u8";
+}
 
 std::string render_hls_media_playlist(const ManifestModel& m, size_t track) {
   const TrackDescription& tr = m.tracks[track];
@@ -30,9 +34,11 @@ std::string render_hls_media_playlist(const ManifestModel& m, size_t track) {
   // A live window slides, so it is neither EVENT (append only) nor VOD (never changes); once
   // the live stream ends the window stays as it is and gets EXT-X-ENDLIST.
   if (m.window == 0) out << "#EXT-X-PLAYLIST-TYPE:" << (m.final ? "VOD" : "EVENT") << "\n";
-  if (const int64_t d = m.discontinuity_sequence(track); d > 0) out << "#EXT-X-DISCONTINUITY-SEQUENCE:" << d << "\n";
+  if (const int64_t d = m.discontinuity_sequence(track); d > 0)
+    out << "#EXT-X-DISCONTINUITY-SEQUENCE:" << d << "\n";
   out << "#EXT-X-INDEPENDENT-SEGMENTS\n";
-  if (m.container == SegmentContainer::kCmaf) out << "#EXT-X-MAP:URI=\"" << init_segment_name(tr.id) << "\"\n";
+  if (m.container == SegmentContainer::kCmaf)
+    out << "#EXT-X-MAP:URI=\"" << init_segment_name(tr.id) << "\"\n";
   char extinf[64];
   for (size_t i = first; i < n; ++i) {
     // After a gap in the timestamps the media resumes later than the playlist's running time:

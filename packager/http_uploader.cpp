@@ -20,7 +20,8 @@ namespace {
 const char* content_type(const std::string& name) {
   auto ends = [&](const char* s) {
     const std::string suffix(s);
-    return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return name.size() >= suffix.size() &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
   if (ends(".mpd")) return "application/dash+xml";
   if (ends(".m3u8")) return "application/vnd.apple.mpegurl";
@@ -30,7 +31,9 @@ const char* content_type(const std::string& name) {
 }
 
 // Answers worth another try: the origin is overloaded or restarting, or asks for it.
-bool transient_status(int status) { return status >= 500 || status == 408 || status == 429; }
+bool transient_status(int status) {
+  return status >= 500 || status == 408 || status == 429;
+}
 
 template <typename Duration>
 std::pair<time_t, time_t> seconds_and_micros(Duration d) {
@@ -40,19 +43,24 @@ std::pair<time_t, time_t> seconds_and_micros(Duration d) {
 
 }  // namespace
 
-Result<std::unique_ptr<HttpUploader>> HttpUploader::start(const std::string& base_url, std::string staging, Log warn,
+Result<std::unique_ptr<HttpUploader>> HttpUploader::start(const std::string& base_url,
+                                                          std::string staging,
+                                                          Log warn,
                                                           UploadPolicy policy) {
   const size_t scheme_end = base_url.find("://");
-  const size_t path_start = scheme_end == std::string::npos ? std::string::npos : base_url.find('/', scheme_end + 3);
+  const size_t path_start =
+      scheme_end == std::string::npos ? std::string::npos : base_url.find('/', scheme_end + 3);
   if (path_start == std::string::npos || base_url.back() != '/') {
-    return make_error(ErrorCode::kInvalidArgument, "output: \"" + base_url + "\" is not an http(s)://host/path/ URL");
+    return make_error(ErrorCode::kInvalidArgument,
+                      "output: \"" + base_url + "\" is not an http(s)://host/path/ URL");
   }
   std::unique_ptr<HttpUploader> u(new HttpUploader());
   u->staging_ = std::move(staging);  // owned from here: removed on every way out, this one too
   u->client_ = std::make_unique<Client>(base_url.substr(0, path_start));
   if (!u->client_->http.is_valid()) {
     (void)u->stop();  // nothing was queued: only the staging folder to remove
-    return make_error(ErrorCode::kInvalidArgument, "output: \"" + base_url + "\" names no reachable scheme/host");
+    return make_error(ErrorCode::kInvalidArgument,
+                      "output: \"" + base_url + "\" names no reachable scheme/host");
   }
   const auto [cs, cus] = seconds_and_micros(policy.connect_timeout);
   const auto [is, ius] = seconds_and_micros(policy.io_timeout);
@@ -67,7 +75,9 @@ Result<std::unique_ptr<HttpUploader>> HttpUploader::start(const std::string& bas
   return u;
 }
 
-HttpUploader::~HttpUploader() { (void)stop(); }  // drain() or stop() already said what was lost
+HttpUploader::~HttpUploader() {
+  (void)stop();
+}  // drain() or stop() already said what was lost
 
 Status HttpUploader::stop() {
   Status undelivered;
@@ -125,7 +135,8 @@ void HttpUploader::put_manifest(const std::string& name, const std::vector<std::
   std::lock_guard<std::mutex> lock(mutex_);
   if (stop_) return;
   if (!in || body.str().empty()) {
-    const std::string message = "output: cannot read the staged manifest " + staged_path(name) + "; it is not sent";
+    const std::string message =
+        "output: cannot read the staged manifest " + staged_path(name) + "; it is not sent";
     if (first_error_) first_error_ = make_error(ErrorCode::kIo, message);
     if (warn_) warn_(message);
     return;
@@ -150,7 +161,8 @@ void HttpUploader::put_manifest(const std::string& name, const std::vector<std::
   // Replacing the oldest too would starve an origin that is always a segment behind.
   std::vector<std::deque<Item>::iterator> waiting;
   for (auto it = queue_.begin(); it != queue_.end(); ++it) {
-    if (it->kind == Kind::kManifest && it->name == name && it->sequence != sending_) waiting.push_back(it);
+    if (it->kind == Kind::kManifest && it->name == name && it->sequence != sending_)
+      waiting.push_back(it);
   }
   if (waiting.size() >= 2) queue_.erase(waiting.back());
   queue_.push_back(std::move(item));
@@ -160,8 +172,9 @@ void HttpUploader::put_manifest(const std::string& name, const std::vector<std::
 void HttpUploader::remove(const std::string& name) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (stop_) return;
-  auto queued = std::find_if(queue_.begin(), queue_.end(),
-                             [&](const Item& q) { return q.kind == Kind::kSegment && q.name == name; });
+  auto queued = std::find_if(queue_.begin(), queue_.end(), [&](const Item& q) {
+    return q.kind == Kind::kSegment && q.name == name;
+  });
   if (queued != queue_.end()) {
     if (queued->sequence == sending_) {
       remove_after_send_.insert(name);
@@ -203,8 +216,9 @@ void HttpUploader::forget_segment_locked(const std::string& name) {
 void HttpUploader::queue_delete_locked(const std::string& name) {
   if (pending_deletes_ >= policy_.max_pending_deletes) {
     // An origin down for long: its old segments stay there rather than memory growing.
-    auto oldest = std::find_if(queue_.begin(), queue_.end(),
-                               [&](const Item& q) { return q.kind == Kind::kDelete && q.sequence != sending_; });
+    auto oldest = std::find_if(queue_.begin(), queue_.end(), [&](const Item& q) {
+      return q.kind == Kind::kDelete && q.sequence != sending_;
+    });
     if (oldest != queue_.end()) {
       on_origin_.erase(oldest->name);  // given up on: no longer tracked
       acknowledged_.erase(oldest->name);
@@ -232,7 +246,8 @@ Status HttpUploader::drain(Clock::time_point deadline) {
   std::unique_lock<std::mutex> lock(mutex_);
   changed_.wait_until(lock, deadline, [&] { return stop_ || queue_.empty(); });
   if (!queue_.empty()) return undelivered_locked("by the close deadline");
-  if (stopped_) return make_error(ErrorCode::kIo, "output: the upload to " + base_url_ + " was stopped");
+  if (stopped_)
+    return make_error(ErrorCode::kIo, "output: the upload to " + base_url_ + " was stopped");
   return first_error_;
 }
 
@@ -249,8 +264,8 @@ Status HttpUploader::undelivered_locked(const std::string& why) const {
   std::string list;
   for (size_t i = 0; i < names.size() && i < 8; ++i) list += (i ? ", " : "") + names[i];
   if (names.size() > 8) list += " and " + std::to_string(names.size() - 8) + " more";
-  std::string message = "output: " + std::to_string(names.size()) + " files not delivered to " + base_url_ + " (" +
-                        why + "): " + list;
+  std::string message = "output: " + std::to_string(names.size()) + " files not delivered to " +
+                        base_url_ + " (" + why + "): " + list;
   if (!last_failure_.empty()) message += "; last failure: " + last_failure_;
   if (!first_error_) message += "; " + first_error_.message();
   return make_error(ErrorCode::kIo, message);
@@ -286,7 +301,8 @@ std::deque<HttpUploader::Item>::iterator HttpUploader::next_sendable_locked() {
       // It may list a file the origin will never have: withheld.
       Item item = std::move(*it);
       it = queue_.erase(it);
-      refused_locked(item, describe(item) + ": withheld, it depends on " + refused_need + ", which the origin refused");
+      refused_locked(item, describe(item) + ": withheld, it depends on " + refused_need +
+                               ", which the origin refused");
       continue;
     }
     if (ready && it->kind == Kind::kManifest) {
@@ -325,7 +341,8 @@ void HttpUploader::run() {
     Attempt attempt = send(item);
     lock.lock();
     sending_ = 0;
-    auto it = std::find_if(queue_.begin(), queue_.end(), [&](const Item& q) { return q.sequence == item.sequence; });
+    auto it = std::find_if(queue_.begin(), queue_.end(),
+                           [&](const Item& q) { return q.sequence == item.sequence; });
     if (stop_) break;
     if (it == queue_.end()) continue;  // not expected: nothing removes the item being sent
     const bool unwanted = item.kind == Kind::kSegment && remove_after_send_.count(item.name);
@@ -340,7 +357,8 @@ void HttpUploader::run() {
         forget_segment_locked(item.name);
       } else {
         const int k = std::min(it->attempts++, 20);
-        const auto backoff = std::min<std::chrono::milliseconds>(policy_.max_backoff, policy_.first_backoff * (1LL << k));
+        const auto backoff = std::min<std::chrono::milliseconds>(
+            policy_.max_backoff, policy_.first_backoff * (1LL << k));
         changed_.wait_for(lock, backoff, [&] { return stop_; });
       }
     } else {
@@ -367,9 +385,10 @@ HttpUploader::Attempt HttpUploader::send(const Item& item) {
       return a;
     }
   }
-  httplib::Result r = item.kind == Kind::kDelete     ? client_->http.Delete(path)
-                      : item.kind == Kind::kManifest ? client_->http.Put(path, item.body, content_type(item.name))
-                                                     : client_->http.Put(path, segment, content_type(item.name));
+  httplib::Result r = item.kind == Kind::kDelete ? client_->http.Delete(path)
+                      : item.kind == Kind::kManifest
+                          ? client_->http.Put(path, item.body, content_type(item.name))
+                          : client_->http.Put(path, segment, content_type(item.name));
   if (!r) {
     a.transient = true;  // no answer: refused, reset, timed out
     a.failure = httplib::to_string(r.error());
@@ -389,8 +408,9 @@ void HttpUploader::acknowledged_locked(const Item& item) {
     down_ = false;
     const double seconds = std::chrono::duration<double>(Clock::now() - down_since_).count();
     if (warn_) {
-      warn_("output: the origin " + base_url_ + " answers again after " + std::to_string(static_cast<int>(seconds)) +
-            " s; " + std::to_string(queue_.size()) + " files pending");
+      warn_("output: the origin " + base_url_ + " answers again after " +
+            std::to_string(static_cast<int>(seconds)) + " s; " + std::to_string(queue_.size()) +
+            " files pending");
     }
   }
   switch (item.kind) {
@@ -409,7 +429,8 @@ void HttpUploader::acknowledged_locked(const Item& item) {
       // Never an older version after a newer one: the origin would go back in time.
       queue_.erase(std::remove_if(queue_.begin(), queue_.end(),
                                   [&](const Item& q) {
-                                    return q.kind == Kind::kManifest && q.name == item.name && q.sequence < item.sequence;
+                                    return q.kind == Kind::kManifest && q.name == item.name &&
+                                           q.sequence < item.sequence;
                                   }),
                    queue_.end());
       break;
@@ -435,8 +456,9 @@ void HttpUploader::origin_failed_locked(const Item& item, const std::string& fai
   if (!warn_) return;
   const int down_for = static_cast<int>(std::chrono::duration<double>(now - down_since_).count());
   warn_("output: the origin is not answering (" + last_failure_ + ")" +
-        (first ? std::string() : " for " + std::to_string(down_for) + " s") + "; " + std::to_string(queue_.size()) +
-        " files pending (" + std::to_string(unsent_.size()) + " segments), retrying");
+        (first ? std::string() : " for " + std::to_string(down_for) + " s") + "; " +
+        std::to_string(queue_.size()) + " files pending (" + std::to_string(unsent_.size()) +
+        " segments), retrying");
 }
 
 void HttpUploader::refused_locked(const Item& item, const std::string& message) {

@@ -24,13 +24,13 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
-#include <map>
 
 #include "gearbox/error.h"
 
@@ -38,10 +38,11 @@ namespace gearbox::packager {
 
 struct UploadPolicy {
   std::chrono::milliseconds connect_timeout{2000};  // per attempt
-  std::chrono::milliseconds io_timeout{5000};       // per attempt: a stalled origin is given up on after this
-  std::chrono::milliseconds first_backoff{100};     // doubled after every failed attempt of a file...
-  std::chrono::milliseconds max_backoff{3000};      // ...up to this
-  std::chrono::milliseconds warn_every{10000};      // while the origin is down
+  std::chrono::milliseconds io_timeout{
+      5000};  // per attempt: a stalled origin is given up on after this
+  std::chrono::milliseconds first_backoff{100};  // doubled after every failed attempt of a file...
+  std::chrono::milliseconds max_backoff{3000};   // ...up to this
+  std::chrono::milliseconds warn_every{10000};   // while the origin is down
   size_t max_pending_deletes = 1000;  // more are forgotten (the oldest first): memory stays bounded
 };
 
@@ -51,7 +52,9 @@ class HttpUploader {
   using Clock = std::chrono::steady_clock;
   // base_url: "http://host:port/path/" (ends with '/'); staging: the local folder files are in,
   // owned by the uploader from now on: stop() (and the destructor) removes it.
-  static Result<std::unique_ptr<HttpUploader>> start(const std::string& base_url, std::string staging, Log warn,
+  static Result<std::unique_ptr<HttpUploader>> start(const std::string& base_url,
+                                                     std::string staging,
+                                                     Log warn,
                                                      UploadPolicy policy = {});
   ~HttpUploader();  // stop()
 
@@ -80,8 +83,8 @@ class HttpUploader {
   struct Item {
     Kind kind = Kind::kSegment;
     std::string name;
-    std::string body;               // manifests: the content when queued
-    uint64_t sequence = 0;          // order of queueing
+    std::string body;       // manifests: the content when queued
+    uint64_t sequence = 0;  // order of queueing
     // Files to be acknowledged first, each at least in the version queued as that sequence
     // number (a manifest is replaced by newer versions; a segment has one).
     std::map<std::string, uint64_t> needs;
@@ -118,21 +121,23 @@ class HttpUploader {
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;
-  std::deque<Item> queue_;             // in the order queued (sequence)
+  std::deque<Item> queue_;  // in the order queued (sequence)
   uint64_t next_sequence_ = 1;
-  uint64_t sending_ = 0;               // the sequence of the item being sent (0: none); nothing else removes it
-  std::set<std::string> unsent_;       // segments queued, not yet acknowledged
-  std::set<std::string> on_origin_;    // segments acknowledged and not deleted
-  std::map<std::string, uint64_t> acknowledged_;  // name -> sequence of its newest version acknowledged
-  std::set<std::string> refused_;      // files the origin refused for good (manifests: the newest version)
+  uint64_t sending_ = 0;  // the sequence of the item being sent (0: none); nothing else removes it
+  std::set<std::string> unsent_;     // segments queued, not yet acknowledged
+  std::set<std::string> on_origin_;  // segments acknowledged and not deleted
+  std::map<std::string, uint64_t>
+      acknowledged_;  // name -> sequence of its newest version acknowledged
+  std::set<std::string>
+      refused_;  // files the origin refused for good (manifests: the newest version)
   std::set<std::string> remove_after_send_;  // left the window while being sent
   size_t pending_deletes_ = 0;
   int64_t deletes_forgotten_ = 0;
-  Clock::time_point down_since_{};     // the origin's first failure of the current outage
+  Clock::time_point down_since_{};  // the origin's first failure of the current outage
   Clock::time_point last_warning_{};
   bool down_ = false;
   bool stop_ = false;
-  bool stopped_ = false;               // stop() has finished
+  bool stopped_ = false;  // stop() has finished
   bool worker_done_ = false;
   int64_t uploaded_ = 0;
   int64_t failed_ = 0;

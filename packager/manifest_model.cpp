@@ -58,7 +58,8 @@ int64_t ManifestModel::peak_bitrate_bps(size_t track, int target_duration_s) con
   const size_t n = std::min(published, segments[track].size());
   const bool has_history = track < history.size() && history[track].ticks > 0;
   int64_t peak = has_history ? history[track].peak_bps : 0;
-  for (size_t i = 0; i < n; ++i) peak = std::max(peak, peak_of_runs_from(track, i, target_duration_s));
+  for (size_t i = 0; i < n; ++i)
+    peak = std::max(peak, peak_of_runs_from(track, i, target_duration_s));
   // A presentation shorter than half a target duration has only one run: all of it.
   if (peak == 0 && (n > 0 || has_history)) peak = average_bitrate_bps(track);
   if (!final) peak = std::max(peak, tracks[track].max_bitrate_bps);

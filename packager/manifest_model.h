@@ -16,10 +16,10 @@ namespace gearbox::packager {
 struct TrackHistory {
   int64_t bytes = 0;
   int64_t ticks = 0;
-  int64_t peak_bps = 0;   // peak of the runs that started in dropped segments
-  int64_t longest = 0;    // longest dropped segment, ticks
-  int64_t count = 0;      // segments dropped
-  int64_t discontinuities = 0;  // dropped segments that started after a gap
+  int64_t peak_bps = 0;                   // peak of the runs that started in dropped segments
+  int64_t longest = 0;                    // longest dropped segment, ticks
+  int64_t count = 0;                      // segments dropped
+  int64_t discontinuities = 0;            // dropped segments that started after a gap
   int64_t last_discontinuity_start = -1;  // ticks of the newest of them (-1: none)
   int64_t last_discontinuity_number = 0;  // and its segment number
 };
@@ -38,11 +38,11 @@ struct ManifestModel {
   std::vector<int64_t> presentation_offsets;  // per track: media time shown at period start
   std::vector<TrackHistory> history;          // per track (may be empty: nothing dropped)
   size_t published = 0;
-  size_t window = 0;  // live: the manifests list only the newest `window` published segments
+  size_t window = 0;         // live: the manifests list only the newest `window` published segments
   double chunk_seconds = 0;  // low-latency DASH: duration of a CMAF chunk; 0 when off
   SegmentContainer container = SegmentContainer::kCmaf;  // of the segments HLS lists
-  bool final = false;           // false: DASH dynamic / HLS EVENT; true: static / VOD
-  Rational segment_duration;    // the grid
+  bool final = false;                 // false: DASH dynamic / HLS EVENT; true: static / VOD
+  Rational segment_duration;          // the grid
   int64_t availability_start_ms = 0;  // Unix ms of the first frame
   int64_t now_ms = 0;                 // Unix ms of this rendering
 

@@ -28,7 +28,8 @@ Status add_track_stream(AVFormatContext* mux, const TrackDescription& track) {
     par->frame_size = static_cast<int>(track.frame_ticks);
     av_channel_layout_default(&par->ch_layout, track.channels);
   } else {
-    st->avg_frame_rate = AVRational{static_cast<int>(track.frame_rate.num), static_cast<int>(track.frame_rate.den)};
+    st->avg_frame_rate =
+        AVRational{static_cast<int>(track.frame_rate.num), static_cast<int>(track.frame_rate.den)};
     par->codec_type = AVMEDIA_TYPE_VIDEO;
     par->codec_id = AV_CODEC_ID_H264;
     par->width = track.width;

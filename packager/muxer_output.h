@@ -55,8 +55,8 @@ class MuxerFileOutput {
   static int on_bytes(void* opaque, uint8_t* data, int size);
   AVIOContext* io_ = nullptr;
   std::optional<AtomicFileWriter> file_;
-  Status status_;   // the first write failure inside on_bytes since open()
-  Status failure_;  // the first failure of any file: permanent
+  Status status_;         // the first write failure inside on_bytes since open()
+  Status failure_;        // the first failure of any file: permanent
   Status fail(Status s);  // records `s` as the failure and drops the open file; returns it
 };
 

@@ -28,14 +28,16 @@ bool is_gearbox_asset(std::string name, const OutputPaths& paths) {
     if (!manifest.empty() && fs::path(manifest).filename() == name) return true;
   }
   auto ends = [&](const std::string& suffix) {
-    return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return name.size() > suffix.size() &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
   if (ends(".m3u8")) return is_track_id(name.substr(0, name.size() - 5));
   if (ends("-init.mp4")) return is_track_id(name.substr(0, name.size() - 9));
   if (ends(".m4s") || ends(".ts")) {
     std::string stem = name.substr(0, name.rfind('.'));
     size_t dash = stem.find('-');
-    return dash != std::string::npos && is_track_id(stem.substr(0, dash)) && all_digits(stem.substr(dash + 1));
+    return dash != std::string::npos && is_track_id(stem.substr(0, dash)) &&
+           all_digits(stem.substr(dash + 1));
   }
   return false;
 }
@@ -46,15 +48,17 @@ Result<int> clear_previous_assets(const OutputPaths& paths) {
   int removed = 0;
   std::error_code ec;
   for (const fs::directory_entry& entry : fs::directory_iterator(paths.directory, ec)) {
-    if (!entry.is_regular_file() || !is_gearbox_asset(entry.path().filename().string(), paths)) continue;
+    if (!entry.is_regular_file() || !is_gearbox_asset(entry.path().filename().string(), paths))
+      continue;
     if (!fs::remove(entry.path(), ec) || ec) {
-      return make_error(ErrorCode::kIo, "clear_previous_assets: cannot delete \"" + entry.path().string() +
-                                            "\": " + ec.message());
+      return make_error(ErrorCode::kIo, "clear_previous_assets: cannot delete \"" +
+                                            entry.path().string() + "\": " + ec.message());
     }
     ++removed;
   }
   if (ec) {
-    return make_error(ErrorCode::kIo, "clear_previous_assets: cannot list \"" + paths.directory + "\": " + ec.message());
+    return make_error(ErrorCode::kIo, "clear_previous_assets: cannot list \"" + paths.directory +
+                                          "\": " + ec.message());
   }
   return removed;
 }
@@ -81,13 +85,15 @@ Result<OutputPaths> resolve_output(const std::string& output, OutputFormat forma
     if (output.rfind("http://", 0) != 0 && output.rfind("https://", 0) != 0) {
       return invalid("is a URL of a scheme gearbox cannot upload to; use http:// or https://");
     }
-    if (output.find('/', scheme + 3) == std::string::npos) return invalid("has no path; add one, e.g. /live/");
+    if (output.find('/', scheme + 3) == std::string::npos)
+      return invalid("has no path; add one, e.g. /live/");
     // The URL's folder receives the files; they are written to a local staging folder first.
     const size_t slash = output.rfind('/');
     upload_url = output.substr(0, slash + 1);
     std::string folder = (fs::temp_directory_path() / "gearbox-upload-XXXXXX").string();
     if (!::mkdtemp(folder.data())) {
-      return make_error(ErrorCode::kIo, "output: cannot create a staging folder in " + fs::temp_directory_path().string());
+      return make_error(ErrorCode::kIo, "output: cannot create a staging folder in " +
+                                            fs::temp_directory_path().string());
     }
     staging = folder;
     path = fs::path(staging) / output.substr(slash + 1);

@@ -20,9 +20,8 @@ Result<OutputPaths> resolve_output(const std::string& output, OutputFormat forma
 void remove_staging(const OutputPaths& paths);
 
 // Deletes the files an earlier stream wrote into paths.directory: names gearbox writes
-// (vN-K.m4s or vN-K.ts, vN-init.mp4, vN.m3u8, the audio's aN-K.m4s / aN-K.ts, aN-init.mp4, aN.m3u8, the
-// manifests named in `paths`, and their .tmp files).
-// Returns how many were deleted.
+// (vN-K.m4s or vN-K.ts, vN-init.mp4, vN.m3u8, the audio's aN-K.m4s / aN-K.ts, aN-init.mp4, aN.m3u8,
+// the manifests named in `paths`, and their .tmp files). Returns how many were deleted.
 Result<int> clear_previous_assets(const OutputPaths& paths);
 
 }  // namespace gearbox::packager

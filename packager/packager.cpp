@@ -42,7 +42,8 @@ Result<std::unique_ptr<Packager>> Packager::open(const OutputPaths& paths,
   for (TrackDescription& t : tracks) {
     // Rounded up in each timescale (the audio's 48 kHz may not hold it exactly): never less
     // than the video's decode delay.
-    t.presentation_delay = mul_div_ceil(t.timescale, options.presentation_delay.num, options.presentation_delay.den);
+    t.presentation_delay =
+        mul_div_ceil(t.timescale, options.presentation_delay.num, options.presentation_delay.den);
   }
   p->model_.tracks = tracks;
   p->model_.segments.resize(tracks.size());
@@ -53,7 +54,8 @@ Result<std::unique_ptr<Packager>> Packager::open(const OutputPaths& paths,
     p->model_.chunk_seconds = options.chunk_frames * rate.den / static_cast<double>(rate.num);
   }
   if (!paths.upload_url.empty()) {
-    auto uploader = HttpUploader::start(paths.upload_url, paths.directory, options.warn, options.upload);
+    auto uploader =
+        HttpUploader::start(paths.upload_url, paths.directory, options.warn, options.upload);
     if (!uploader) return uploader.error();
     p->uploader_ = std::move(uploader.value());
   }
@@ -66,21 +68,28 @@ Result<std::unique_ptr<Packager>> Packager::open(const OutputPaths& paths,
     // The audio's chunks last as long as the video's: as many AAC frames as fit.
     int chunk_frames = options.chunk_frames;
     if (chunk_frames > 0 && tracks[i].is_audio()) {
-      const double aac_frame_seconds = static_cast<double>(tracks[i].frame_ticks) / tracks[i].timescale;
-      chunk_frames = std::max(1, static_cast<int>(std::lround(p->model_.chunk_seconds / aac_frame_seconds)));
+      const double aac_frame_seconds =
+          static_cast<double>(tracks[i].frame_ticks) / tracks[i].timescale;
+      chunk_frames =
+          std::max(1, static_cast<int>(std::lround(p->model_.chunk_seconds / aac_frame_seconds)));
     }
-    auto on_segment = [self, i](const SegmentRecord& record) { return self->on_segment(i, record); };
+    auto on_segment = [self, i](const SegmentRecord& record) {
+      return self->on_segment(i, record);
+    };
     if (options.container == SegmentContainer::kMpegTs) {
-      auto segmenter = TsSegmenter::open(tracks[i], paths.directory, on_segment, chunk_frames, std::move(on_flush));
+      auto segmenter = TsSegmenter::open(tracks[i], paths.directory, on_segment, chunk_frames,
+                                         std::move(on_flush));
       if (!segmenter) return segmenter.error();
       p->segmenters_.push_back(std::move(segmenter.value()));
     } else {
-      auto segmenter = Fmp4Segmenter::open(tracks[i], paths.directory, on_segment, chunk_frames, std::move(on_flush));
+      auto segmenter = Fmp4Segmenter::open(tracks[i], paths.directory, on_segment, chunk_frames,
+                                           std::move(on_flush));
       if (!segmenter) return segmenter.error();
       p->segmenters_.push_back(std::move(segmenter.value()));
       p->stage_segment(init_segment_name(tracks[i].id));
     }
-    p->segmenters_.back()->set_gap_lookup([self, i](int64_t pts) { return self->gap_before(i, pts); });
+    p->segmenters_.back()->set_gap_lookup(
+        [self, i](int64_t pts) { return self->gap_before(i, pts); });
   }
   return p;
 }
@@ -99,7 +108,8 @@ int64_t Packager::to_track_ticks(size_t track, int64_t ticks) const {
   const int64_t from = model_.tracks[0].timescale;
   if (t.timescale == from) return ticks;
   // The nearest frame start: round(ticks / from * to / frame) frames.
-  const __int128 halves = static_cast<__int128>(2 * ticks) * t.timescale / (static_cast<__int128>(from) * t.frame_ticks);
+  const __int128 halves = static_cast<__int128>(2 * ticks) * t.timescale /
+                          (static_cast<__int128>(from) * t.frame_ticks);
   return static_cast<int64_t>((halves + 1) / 2) * t.frame_ticks;
 }
 
@@ -116,7 +126,8 @@ Status Packager::on_segment(size_t track, const SegmentRecord& record) {
   Status s;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    const std::string name = media_segment_name(model_.tracks[track].id, record.number, model_.container);
+    const std::string name =
+        media_segment_name(model_.tracks[track].id, record.number, model_.container);
     if (model_.final) {
       // Finished by finish_now() while this track's writer was still running (a thread left
       // behind by a close timeout): the final manifests are out and stay as they are, so the
@@ -146,7 +157,8 @@ Status Packager::finish(int64_t end, std::chrono::steady_clock::time_point uploa
   // in every track: the others' last segments are dropped rather than written, so their space
   // (and the failed track's, already released) is there for the final manifests.
   auto any_failed = [&] {
-    return std::any_of(segmenters_.begin(), segmenters_.end(), [](const auto& s) { return s->failed(); });
+    return std::any_of(segmenters_.begin(), segmenters_.end(),
+                       [](const auto& s) { return s->failed(); });
   };
   for (size_t t = 0; t < segmenters_.size(); ++t) {
     if (any_failed()) {
@@ -155,7 +167,8 @@ Status Packager::finish(int64_t end, std::chrono::steady_clock::time_point uploa
     }
     // `end` counts ticks of the first (video) track; the audio track counts samples.
     const int64_t from = model_.tracks[0].timescale, to = model_.tracks[t].timescale;
-    const int64_t track_end = static_cast<int64_t>((static_cast<__int128>(end) * to * 2 + from) / (2 * from));
+    const int64_t track_end =
+        static_cast<int64_t>((static_cast<__int128>(end) * to * 2 + from) / (2 * from));
     Status s = segmenters_[t]->finish(track_end);
     if (!s && first_error) first_error = s;
   }
@@ -184,7 +197,8 @@ Status Packager::finish_now() {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   while (!lock.try_lock()) {
     if (std::chrono::steady_clock::now() >= deadline) {
-      return make_error(ErrorCode::kTimeout, "the manifests could not be finalised: a manifest write is blocked");
+      return make_error(ErrorCode::kTimeout,
+                        "the manifests could not be finalised: a manifest write is blocked");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
@@ -208,7 +222,8 @@ Status Packager::finish_locked() {
   // manifests list, and a full disk gets their space back for the manifests.
   for (size_t t = 0; t < model_.segments.size(); ++t) {
     for (size_t i = ready; i < model_.segments[t].size(); ++i) {
-      const std::string name = media_segment_name(model_.tracks[t].id, model_.segments[t][i].number, model_.container);
+      const std::string name =
+          media_segment_name(model_.tracks[t].id, model_.segments[t][i].number, model_.container);
       std::remove((paths_.directory + "/" + name).c_str());
       if (uploader_) uploader_->remove(name);
     }
@@ -255,15 +270,16 @@ Status Packager::publish_locked() {
   // point at files that are already complete.
   if (!paths_.hls_master.empty()) {
     for (size_t t = 0; t < model_.tracks.size(); ++t) {
-      GEARBOX_RETURN_IF_ERROR(write_file_atomically(
-          paths_.directory + "/" + media_playlist_name(model_.tracks[t].id),
-          render_hls_media_playlist(model_, t)));
+      GEARBOX_RETURN_IF_ERROR(
+          write_file_atomically(paths_.directory + "/" + media_playlist_name(model_.tracks[t].id),
+                                render_hls_media_playlist(model_, t)));
       stage_manifest(media_playlist_name(model_.tracks[t].id));
     }
     GEARBOX_RETURN_IF_ERROR(
         write_file_atomically(paths_.hls_master, render_hls_master_playlist(model_)));
     std::vector<std::string> media_playlists;
-    for (const TrackDescription& t : model_.tracks) media_playlists.push_back(media_playlist_name(t.id));
+    for (const TrackDescription& t : model_.tracks)
+      media_playlists.push_back(media_playlist_name(t.id));
     stage_manifest(std::filesystem::path(paths_.hls_master).filename().string(), media_playlists);
   }
   if (!paths_.dash_manifest.empty()) {

@@ -1,7 +1,8 @@
 // The packager: one segmenter per rendition and one for the audio, writing CMAF segments (or
 // MPEG-TS segments for HLS only), and the manifest writers (DASH and/or HLS over the same
-// segments) refreshed whenever every track has finished one more segment. Manifests are replaced atomically, so a player polling them always
-// reads a complete file that names only segments already on disk.
+// segments) refreshed whenever every track has finished one more segment. Manifests are replaced
+// atomically, so a player polling them always reads a complete file that names only segments
+// already on disk.
 #pragma once
 
 #include <chrono>
@@ -12,11 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "segmenter.h"
-#include "http_uploader.h"
 #include "gearbox/config.h"
 #include "gearbox/output_paths.h"
+#include "http_uploader.h"
 #include "manifest_model.h"
+#include "segmenter.h"
 
 namespace gearbox::packager {
 
@@ -47,7 +48,8 @@ class Packager {
   // pts; called on the track's writing thread.
   using FlushListener = std::function<void(size_t track, const std::vector<int64_t>& pts)>;
 
-  static Result<std::unique_ptr<Packager>> open(const OutputPaths& paths, const PackagerOptions& options,
+  static Result<std::unique_ptr<Packager>> open(const OutputPaths& paths,
+                                                const PackagerOptions& options,
                                                 std::vector<TrackDescription> tracks,
                                                 SegmentListener listener = {},
                                                 FlushListener flush_listener = {});
@@ -65,8 +67,9 @@ class Packager {
   // the audio track, whose last AAC frame is cut short there), and writes the final
   // (static / VOD) manifests. URL output: then waits until the origin has everything or
   // `upload_deadline`, and stops the upload (the staging folder is removed).
-  Status finish(int64_t end, std::chrono::steady_clock::time_point upload_deadline =
-                                 std::chrono::steady_clock::time_point::max());
+  Status finish(int64_t end,
+                std::chrono::steady_clock::time_point upload_deadline =
+                    std::chrono::steady_clock::time_point::max());
   // Forced termination: the segments complete in every track are listed in final manifests;
   // whatever is still inside a segmenter is abandoned. Safe while writers are blocked
   // elsewhere; it never calls into a segmenter.

@@ -26,7 +26,7 @@ struct TrackDescription {
   int sample_rate = 0;  // audio only; also its timescale
   int channels = 0;     // audio only
   int64_t timescale = 90000;
-  int64_t frame_ticks = 3600;  // one video frame, or one audio frame (1024 samples for AAC)
+  int64_t frame_ticks = 3600;      // one video frame, or one audio frame (1024 samples for AAC)
   int64_t target_bitrate_bps = 0;  // the encoder's target
   int64_t max_bitrate_bps = 0;     // its VBV cap: the bandwidth announced until one is measured
   // Added to every pts and dts of the track's CMAF segments: the stream's largest B-frame
@@ -55,9 +55,11 @@ struct SegmentRecord {
 
 // File names shared by the DASH and HLS manifests (both list the same CMAF segment files).
 std::string init_segment_name(const std::string& track_id);  // CMAF only
-std::string media_segment_name(const std::string& track_id, const std::string& number,
+std::string media_segment_name(const std::string& track_id,
+                               const std::string& number,
                                SegmentContainer container = SegmentContainer::kCmaf);
-inline std::string media_segment_name(const std::string& track_id, int64_t number,
+inline std::string media_segment_name(const std::string& track_id,
+                                      int64_t number,
                                       SegmentContainer container = SegmentContainer::kCmaf) {
   return media_segment_name(track_id, std::to_string(number), container);
 }

@@ -7,7 +7,9 @@ extern "C" {
 
 namespace gearbox::packager {
 
-TsSegmenter::TsSegmenter(const TrackDescription& track, std::string directory, SegmentCallback on_segment)
+TsSegmenter::TsSegmenter(const TrackDescription& track,
+                         std::string directory,
+                         SegmentCallback on_segment)
     : track_(track), directory_(std::move(directory)), on_segment_(std::move(on_segment)) {}
 
 TsSegmenter::~TsSegmenter() {
@@ -17,7 +19,8 @@ TsSegmenter::~TsSegmenter() {
 
 Result<std::unique_ptr<TsSegmenter>> TsSegmenter::open(const TrackDescription& track,
                                                        const std::string& directory,
-                                                       SegmentCallback on_segment, int chunk_frames,
+                                                       SegmentCallback on_segment,
+                                                       int chunk_frames,
                                                        FlushCallback on_flush) {
   std::unique_ptr<TsSegmenter> s(new TsSegmenter(track, directory, std::move(on_segment)));
   s->chunk_frames_ = chunk_frames;
@@ -48,8 +51,8 @@ Status TsSegmenter::open_muxer() {
 }
 
 Status TsSegmenter::start_segment(int64_t start) {
-  GEARBOX_RETURN_IF_ERROR(
-      output_.open(directory_ + "/" + media_segment_name(track_.id, next_number_, SegmentContainer::kMpegTs)));
+  GEARBOX_RETURN_IF_ERROR(output_.open(
+      directory_ + "/" + media_segment_name(track_.id, next_number_, SegmentContainer::kMpegTs)));
   // The next packet is preceded by PAT and PMT, so the segment can be decoded on its own.
   const int rc = av_opt_set(mux_->priv_data, "mpegts_flags", "+resend_headers", 0);
   if (rc < 0) return av_failure("av_opt_set(mpegts_flags, resend_headers)", rc);
@@ -61,7 +64,8 @@ Status TsSegmenter::start_segment(int64_t start) {
 Status TsSegmenter::flush_pending() {
   // A null packet makes the muxer write the PES data it still gathers (AVFMT_ALLOW_FLUSH).
   const int rc = av_write_frame(mux_, nullptr);
-  GEARBOX_RETURN_IF_ERROR(output_.flush(media_segment_name(track_.id, next_number_, SegmentContainer::kMpegTs)));
+  GEARBOX_RETURN_IF_ERROR(
+      output_.flush(media_segment_name(track_.id, next_number_, SegmentContainer::kMpegTs)));
   if (rc < 0) return output_.muxer_failure("flushing the mpegts muxer of " + track_.id, rc);
   if (on_flush_ && !unflushed_pts_.empty()) on_flush_(unflushed_pts_);
   unflushed_pts_.clear();
@@ -76,7 +80,8 @@ Status TsSegmenter::end_segment(int64_t next_start) {
   record.duration = next_start - segment_start_;
   record.frames = segment_frames_;
   record.discontinuity = after_gap_;
-  auto bytes = output_.commit(media_segment_name(track_.id, next_number_, SegmentContainer::kMpegTs));
+  auto bytes =
+      output_.commit(media_segment_name(track_.id, next_number_, SegmentContainer::kMpegTs));
   if (!bytes) return bytes.error();
   record.bytes = *bytes;
   ++next_number_;
@@ -86,7 +91,8 @@ Status TsSegmenter::end_segment(int64_t next_start) {
 Status TsSegmenter::write(const EncodedPacket& packet) {
   if (finished_) return make_error(ErrorCode::kClosed, "segmenter " + track_.id + " is finished");
   if (!started_) {
-    if (!packet.keyframe) return make_error(ErrorCode::kInternal, track_.id + ": first packet is not an IDR");
+    if (!packet.keyframe)
+      return make_error(ErrorCode::kInternal, track_.id + ": first packet is not an IDR");
     started_ = true;
     GEARBOX_RETURN_IF_ERROR(start_segment(packet.pts));
   } else if (packet.keyframe) {

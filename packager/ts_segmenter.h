@@ -28,7 +28,8 @@ class TsSegmenter : public Segmenter {
   // temporary file (PATH.tmp) as soon as they are muxed, as the CMAF writer does with chunks.
   static Result<std::unique_ptr<TsSegmenter>> open(const TrackDescription& track,
                                                    const std::string& directory,
-                                                   SegmentCallback on_segment, int chunk_frames = 0,
+                                                   SegmentCallback on_segment,
+                                                   int chunk_frames = 0,
                                                    FlushCallback on_flush = {});
   ~TsSegmenter() override;
 

@@ -11,7 +11,8 @@ std::mutex g_mutex;  // guards g_fault; writers only take it while a fault is ar
 std::optional<WriteFault> g_fault;
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace

@@ -18,6 +18,8 @@ packages=(
   libxml2-utils libsaxonhe-java default-jre-headless
   # the fuzzers (tools/fuzz.sh): clang's libFuzzer and sanitizer runtimes
   clang libclang-rt-14-dev
+  # the style check (tools/check_format.sh, ctest style.clang_format)
+  clang-format
   # the browser tests: Debian's Chromium, driven by playwright-core (which never downloads one)
   chromium fonts-liberation
 )

@@ -20,10 +20,12 @@ using nvenc::NvidiaRuntime;
 ProbeSteps probe_steps(const nvenc::NvidiaRuntimeLoader& load_runtime) {
   ProbeSteps steps;
   steps.backend = nvenc::kBackendName;
-  // The first CUDA use in a process JIT-compiles the PTX for the GPU: a few seconds on a real driver.
+  // The first CUDA use in a process JIT-compiles the PTX for the GPU: a few seconds on a real
+  // driver.
   steps.time_limit = std::chrono::seconds(20);
   // The loader is copied: a probe past its time limit may outlive the backend.
-  steps.open_device = [load_runtime](const DeviceOptions& options) -> Result<std::unique_ptr<Device>> {
+  steps.open_device =
+      [load_runtime](const DeviceOptions& options) -> Result<std::unique_ptr<Device>> {
     auto runtime = load_runtime();
     if (!runtime) return runtime.error();
     auto device = NvencDevice::open(options, *runtime);
@@ -34,17 +36,19 @@ ProbeSteps probe_steps(const nvenc::NvidiaRuntimeLoader& load_runtime) {
     const auto& device = static_cast<const NvencDevice&>(probed);  // made by open_device above
     const NvidiaRuntime& rt = device.context().runtime();
     return std::string(rt.label()) + (rt.simulated ? " from " + rt.origin : "") + ": GPU \"" +
-           device.context().gpu_name() + "\", NVENC API " + nvenc::api_version_text(rt.nvenc_max_version) +
-           " (gearbox built for " + std::to_string(NVENCAPI_MAJOR_VERSION) + "." +
-           std::to_string(NVENCAPI_MINOR_VERSION) + "): encoded a " + std::to_string(kProbeWidth) + "x" +
-           std::to_string(kProbeHeight) + " H.264 IDR from a BGR frame converted on the device";
+           device.context().gpu_name() + "\", NVENC API " +
+           nvenc::api_version_text(rt.nvenc_max_version) + " (gearbox built for " +
+           std::to_string(NVENCAPI_MAJOR_VERSION) + "." + std::to_string(NVENCAPI_MINOR_VERSION) +
+           "): encoded a " + std::to_string(kProbeWidth) + "x" + std::to_string(kProbeHeight) +
+           " H.264 IDR from a BGR frame converted on the device";
   };
   return steps;
 }
 
 class NvencBackend final : public Backend {
  public:
-  explicit NvencBackend(nvenc::NvidiaRuntimeLoader load_runtime) : load_runtime_(std::move(load_runtime)) {}
+  explicit NvencBackend(nvenc::NvidiaRuntimeLoader load_runtime)
+      : load_runtime_(std::move(load_runtime)) {}
 
   std::string name() const override { return nvenc::kBackendName; }
   std::vector<OptionSpec> options() const override { return nvenc::option_specs(); }

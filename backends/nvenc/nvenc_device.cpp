@@ -18,9 +18,9 @@ namespace k = nvenc_kernels;
 constexpr int kCudaErrorInsufficientDriver = 35;
 constexpr int kCudaErrorNoDevice = 100;
 
-#define GEARBOX_CUDA(call, ...)                                       \
-  do {                                                                \
-    CUresult gearbox_cu_ = context_->cu().call(__VA_ARGS__);          \
+#define GEARBOX_CUDA(call, ...)                                                         \
+  do {                                                                                  \
+    CUresult gearbox_cu_ = context_->cu().call(__VA_ARGS__);                            \
     if (gearbox_cu_ != CUDA_SUCCESS) return context_->cuda_failure(#call, gearbox_cu_); \
   } while (0)
 
@@ -31,21 +31,26 @@ Result<std::shared_ptr<CudaContext>> CudaContext::open(std::shared_ptr<NvidiaRun
   const char* who = c->runtime_->label();
   CUresult r = cu.cuInit(0);
   if (r == kCudaErrorNoDevice) {
-    return failure(Failure::kNoCudaDevice, std::string("cuInit returned ") + c->runtime_->cuda_error(r) +
-                                               ": the " + who + " is installed but sees no CUDA GPU");
+    return failure(Failure::kNoCudaDevice, std::string("cuInit returned ") +
+                                               c->runtime_->cuda_error(r) + ": the " + who +
+                                               " is installed but sees no CUDA GPU");
   }
   if (r == kCudaErrorInsufficientDriver) {
-    return failure(Failure::kDriverTooOld, std::string("cuInit returned ") + c->runtime_->cuda_error(r) +
-                                               ": the kernel driver is older than " + who + "'s user-space library");
+    return failure(Failure::kDriverTooOld,
+                   std::string("cuInit returned ") + c->runtime_->cuda_error(r) +
+                       ": the kernel driver is older than " + who + "'s user-space library");
   }
-  if (r != CUDA_SUCCESS) return failure(Failure::kNoCudaDevice, "cuInit returned " + c->runtime_->cuda_error(r));
+  if (r != CUDA_SUCCESS)
+    return failure(Failure::kNoCudaDevice, "cuInit returned " + c->runtime_->cuda_error(r));
   int count = 0;
   r = cu.cuDeviceGetCount(&count);
   if (r != CUDA_SUCCESS || count < 1) {
-    return failure(Failure::kNoCudaDevice, std::string("cuDeviceGetCount found no CUDA GPU (") +
-                                               (r == CUDA_SUCCESS ? "0 devices" : c->runtime_->cuda_error(r)) + ")");
+    return failure(Failure::kNoCudaDevice,
+                   std::string("cuDeviceGetCount found no CUDA GPU (") +
+                       (r == CUDA_SUCCESS ? "0 devices" : c->runtime_->cuda_error(r)) + ")");
   }
-  if ((r = cu.cuDeviceGet(&c->device_, 0)) != CUDA_SUCCESS) return c->cuda_failure("cuDeviceGet", r);
+  if ((r = cu.cuDeviceGet(&c->device_, 0)) != CUDA_SUCCESS)
+    return c->cuda_failure("cuDeviceGet", r);
   char name[256] = {0};
   if (cu.cuDeviceGetName(name, sizeof name - 1, c->device_) == CUDA_SUCCESS) c->gpu_name_ = name;
   // The primary context: the one every CUDA user of this GPU in the process shares.
@@ -62,7 +67,8 @@ CudaContext::~CudaContext() {
 
 Error CudaContext::cuda_failure(const std::string& call, CUresult result) const {
   const Failure kind = classify_cuda(static_cast<int>(result));
-  std::string m = call + " returned " + runtime_->cuda_error(result) + " (" + runtime_->label() + ")";
+  std::string m =
+      call + " returned " + runtime_->cuda_error(result) + " (" + runtime_->label() + ")";
   if (kind == Failure::kDeviceLost) {
     m += "; CUDA documents this error as leaving the context unusable: the GPU faulted, hung or "
          "was reset, and nothing more can run on it in this process";
@@ -70,9 +76,15 @@ Error CudaContext::cuda_failure(const std::string& call, CUresult result) const 
   return failure(kind, m);
 }
 
-NvencSurface::NvencSurface(std::shared_ptr<CudaContext> context, int width, int height, CUdeviceptr ptr,
+NvencSurface::NvencSurface(std::shared_ptr<CudaContext> context,
+                           int width,
+                           int height,
+                           CUdeviceptr ptr,
                            size_t pitch)
-    : Surface(width, height, SurfaceFormat::kNV12), context_(std::move(context)), ptr_(ptr), pitch_(pitch) {}
+    : Surface(width, height, SurfaceFormat::kNV12),
+      context_(std::move(context)),
+      ptr_(ptr),
+      pitch_(pitch) {}
 
 NvencSurface::~NvencSurface() {
   ScopedContext scope(context_->cu(), context_->context());
@@ -82,9 +94,10 @@ NvencSurface::~NvencSurface() {
 Result<std::unique_ptr<NvencDevice>> NvencDevice::open(const DeviceOptions& options,
                                                        std::shared_ptr<NvidiaRuntime> runtime) {
   if (k::kNv12KernelsPtx[0] == '\0') {
-    return failure(Failure::kNoKernels,
-                   "this gearbox was built without a PTX compiler (clang with the NVPTX target), so it "
-                   "carries no CUDA kernels for colour conversion and scaling; rebuild with clang installed");
+    return failure(
+        Failure::kNoKernels,
+        "this gearbox was built without a PTX compiler (clang with the NVPTX target), so it "
+        "carries no CUDA kernels for colour conversion and scaling; rebuild with clang installed");
   }
   std::unique_ptr<NvencDevice> d(new NvencDevice(options));
   d->sessions_->needed = options.encoder_sessions;
@@ -97,7 +110,8 @@ Status NvencDevice::init(std::shared_ptr<NvidiaRuntime> runtime) {
   if (!opened) return opened.error();
   context_ = std::move(opened.value());
   ScopedContext scope(context_->cu(), context_->context());
-  if (scope.result() != CUDA_SUCCESS) return context_->cuda_failure("cuCtxPushCurrent", scope.result());
+  if (scope.result() != CUDA_SUCCESS)
+    return context_->cuda_failure("cuCtxPushCurrent", scope.result());
   GEARBOX_RETURN_IF_ERROR(load_kernels());
   GEARBOX_CUDA(cuStreamCreate, &upload_stream_, CU_STREAM_NON_BLOCKING);
   GEARBOX_CUDA(cuStreamCreate, &scale_stream_, CU_STREAM_NON_BLOCKING);
@@ -106,7 +120,8 @@ Status NvencDevice::init(std::shared_ptr<NvidiaRuntime> runtime) {
   const PixelFormat f = options_.input_format;
   for (int p = 0; p < plane_count(f); ++p) {
     plane_offset_[p] = staging_bytes_;
-    staging_bytes_ += static_cast<size_t>(min_stride(f, p, options_.width)) * plane_rows(f, p, options_.height);
+    staging_bytes_ +=
+        static_cast<size_t>(min_stride(f, p, options_.width)) * plane_rows(f, p, options_.height);
   }
   void* pinned = nullptr;
   GEARBOX_CUDA(cuMemAllocHost, &pinned, staging_bytes_);
@@ -153,23 +168,29 @@ NvencDevice::Pool* NvencDevice::pool_for(int w, int h) {
     CUdeviceptr ptr = 0;
     size_t pitch = 0;
     // NV12: height luma rows plus height/2 chroma rows of the same pitch.
-    if (ctx->cu().cuMemAllocPitch(&ptr, &pitch, static_cast<size_t>(w), static_cast<size_t>(h) * 3 / 2, 4) !=
-        CUDA_SUCCESS) {
+    if (ctx->cu().cuMemAllocPitch(&ptr, &pitch, static_cast<size_t>(w),
+                                  static_cast<size_t>(h) * 3 / 2, 4) != CUDA_SUCCESS) {
       return nullptr;
     }
     return std::make_unique<NvencSurface>(ctx, w, h, ptr, pitch);
   };
-  pools_.push_back({w, h, std::make_unique<Pool>(static_cast<size_t>(options_.pool_size), factory)});
+  pools_.push_back(
+      {w, h, std::make_unique<Pool>(static_cast<size_t>(options_.pool_size), factory)});
   return pools_.back().pool.get();
 }
 
-Status NvencDevice::launch(CUfunction function, const char* name, int work_width, int work_height, void* args,
+Status NvencDevice::launch(CUfunction function,
+                           const char* name,
+                           int work_width,
+                           int work_height,
+                           void* args,
                            CUstream stream) {
   const k::LaunchShape s = k::launch_shape({work_width, work_height});
   void* params[] = {args};
-  CUresult r = context_->cu().cuLaunchKernel(function, s.grid_x, s.grid_y, 1, s.block_x, s.block_y, 1, 0, stream,
-                                             params, nullptr);
-  if (r != CUDA_SUCCESS) return context_->cuda_failure(std::string("cuLaunchKernel(") + name + ")", r);
+  CUresult r = context_->cu().cuLaunchKernel(function, s.grid_x, s.grid_y, 1, s.block_x, s.block_y,
+                                             1, 0, stream, params, nullptr);
+  if (r != CUDA_SUCCESS)
+    return context_->cuda_failure(std::string("cuLaunchKernel(") + name + ")", r);
   return {};
 }
 
@@ -220,7 +241,8 @@ Status NvencDevice::stage_and_convert(const FrameView& f, const NvencSurface& ou
     a.uv_pitch = static_cast<int32_t>(out.pitch());
     a.chroma_width = w / 2;
     a.chroma_height = h / 2;
-    return launch(i420_to_nv12_, k::kI420ToNv12, a.chroma_width, a.chroma_height, &a, upload_stream_);
+    return launch(i420_to_nv12_, k::kI420ToNv12, a.chroma_width, a.chroma_height, &a,
+                  upload_stream_);
   }
   k::PackedToNv12Args a{};
   a.src = input_;
@@ -231,21 +253,33 @@ Status NvencDevice::stage_and_convert(const FrameView& f, const NvencSurface& ou
   a.width = w;
   a.height = h;
   switch (f.format) {
-    case PixelFormat::kBGR24: a.bytes_per_pixel = 3, a.b_offset = 0, a.g_offset = 1, a.r_offset = 2; break;
-    case PixelFormat::kRGB24: a.bytes_per_pixel = 3, a.r_offset = 0, a.g_offset = 1, a.b_offset = 2; break;
-    case PixelFormat::kBGRA: a.bytes_per_pixel = 4, a.b_offset = 0, a.g_offset = 1, a.r_offset = 2; break;
-    case PixelFormat::kRGBA: a.bytes_per_pixel = 4, a.r_offset = 0, a.g_offset = 1, a.b_offset = 2; break;
+    case PixelFormat::kBGR24:
+      a.bytes_per_pixel = 3, a.b_offset = 0, a.g_offset = 1, a.r_offset = 2;
+      break;
+    case PixelFormat::kRGB24:
+      a.bytes_per_pixel = 3, a.r_offset = 0, a.g_offset = 1, a.b_offset = 2;
+      break;
+    case PixelFormat::kBGRA:
+      a.bytes_per_pixel = 4, a.b_offset = 0, a.g_offset = 1, a.r_offset = 2;
+      break;
+    case PixelFormat::kRGBA:
+      a.bytes_per_pixel = 4, a.r_offset = 0, a.g_offset = 1, a.b_offset = 2;
+      break;
     default: a.bytes_per_pixel = 1, a.r_offset = a.g_offset = a.b_offset = 0; break;  // GRAY8
   }
   return launch(packed_to_nv12_, k::kPackedToNv12, w / 2, h / 2, &a, upload_stream_);
 }
 
 Result<SurfaceRef> NvencDevice::upload(const FrameView& frame) {
-  if (frame.format != options_.input_format || frame.width != options_.width || frame.height != options_.height) {
-    return make_error(ErrorCode::kInternal, "nvenc device: upload of a frame unlike the device's options");
+  if (frame.format != options_.input_format || frame.width != options_.width ||
+      frame.height != options_.height) {
+    return make_error(ErrorCode::kInternal,
+                      "nvenc device: upload of a frame unlike the device's options");
   }
   std::shared_ptr<NvencSurface> surface = pool_for(frame.width, frame.height)->acquire();
-  if (!surface) return failure(Failure::kVendor, "no free device surface for upload within 60 s, or cuMemAllocPitch failed");
+  if (!surface)
+    return failure(Failure::kVendor,
+                   "no free device surface for upload within 60 s, or cuMemAllocPitch failed");
   std::lock_guard<std::mutex> lock(upload_mutex_);
   ScopedContext scope(context_->cu(), context_->context());
   GEARBOX_RETURN_IF_ERROR(stage_and_convert(frame, *surface));
@@ -257,10 +291,13 @@ Result<SurfaceRef> NvencDevice::upload(const FrameView& frame) {
 Result<SurfaceRef> NvencDevice::scale(const Surface& source, int width, int height) {
   const auto* in = dynamic_cast<const NvencSurface*>(&source);
   if (!in || in->owner() != context_.get()) {
-    return make_error(ErrorCode::kInternal, "nvenc device: scale() of a surface from another device");
+    return make_error(ErrorCode::kInternal,
+                      "nvenc device: scale() of a surface from another device");
   }
   std::shared_ptr<NvencSurface> out = pool_for(width, height)->acquire();
-  if (!out) return failure(Failure::kVendor, "no free device surface for scale within 60 s, or cuMemAllocPitch failed");
+  if (!out)
+    return failure(Failure::kVendor,
+                   "no free device surface for scale within 60 s, or cuMemAllocPitch failed");
   ScopedContext scope(context_->cu(), context_->context());
   for (int plane = 0; plane < 2; ++plane) {
     k::ScaleAreaArgs a{};
@@ -275,7 +312,8 @@ Result<SurfaceRef> NvencDevice::scale(const Surface& source, int width, int heig
     a.src_height = in->height() / subsample;
     a.dst_width = width / subsample;
     a.dst_height = height / subsample;
-    GEARBOX_RETURN_IF_ERROR(launch(scale_area_, k::kScaleArea, a.dst_width, a.dst_height, &a, scale_stream_));
+    GEARBOX_RETURN_IF_ERROR(
+        launch(scale_area_, k::kScaleArea, a.dst_width, a.dst_height, &a, scale_stream_));
   }
   GEARBOX_CUDA(cuStreamSynchronize, scale_stream_);
   return SurfaceRef(std::move(out));

@@ -45,7 +45,11 @@ class CudaContext {
 // NV12 in one pitched allocation: luma rows, then height/2 interleaved chroma rows.
 class NvencSurface final : public Surface {
  public:
-  NvencSurface(std::shared_ptr<CudaContext> context, int width, int height, CUdeviceptr ptr, size_t pitch);
+  NvencSurface(std::shared_ptr<CudaContext> context,
+               int width,
+               int height,
+               CUdeviceptr ptr,
+               size_t pitch);
   ~NvencSurface() override;
   CUdeviceptr luma() const { return ptr_; }
   CUdeviceptr chroma() const { return ptr_ + pitch_ * static_cast<size_t>(height()); }
@@ -84,7 +88,12 @@ class NvencDevice final : public Device {
   Status init(std::shared_ptr<NvidiaRuntime> runtime);
   Status load_kernels();
   Pool* pool_for(int width, int height);
-  Status launch(CUfunction function, const char* name, int work_width, int work_height, void* args, CUstream stream);
+  Status launch(CUfunction function,
+                const char* name,
+                int work_width,
+                int work_height,
+                void* args,
+                CUstream stream);
   Status stage_and_convert(const FrameView& frame, const NvencSurface& out);
 
   struct SizedPool {
@@ -96,11 +105,11 @@ class NvencDevice final : public Device {
   CUmodule module_ = nullptr;
   CUfunction packed_to_nv12_ = nullptr, i420_to_nv12_ = nullptr, scale_area_ = nullptr;
   CUstream upload_stream_ = nullptr, scale_stream_ = nullptr;
-  uint8_t* staging_ = nullptr;     // pinned host memory: one tightly packed input frame
+  uint8_t* staging_ = nullptr;  // pinned host memory: one tightly packed input frame
   size_t staging_bytes_ = 0;
   size_t plane_offset_[3] = {0, 0, 0};
-  CUdeviceptr input_ = 0;          // the input frame in device memory, before conversion
-  std::mutex upload_mutex_;        // one staging buffer
+  CUdeviceptr input_ = 0;    // the input frame in device memory, before conversion
+  std::mutex upload_mutex_;  // one staging buffer
   std::mutex pools_mutex_;
   std::vector<SizedPool> pools_;
   std::shared_ptr<SessionCount> sessions_ = std::make_shared<SessionCount>();

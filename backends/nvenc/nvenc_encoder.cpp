@@ -10,7 +10,9 @@
 namespace gearbox::nvenc {
 namespace {
 
-bool same_guid(const GUID& a, const GUID& b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+bool same_guid(const GUID& a, const GUID& b) {
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
 
 // An open NVENC session; closes it (and counts it closed) on destruction.
 class Session {
@@ -38,14 +40,18 @@ class Session {
     void* handle = nullptr;
     NVENCSTATUS s = api().nvEncOpenEncodeSessionEx(&p, &handle);
     if (s != NV_ENC_SUCCESS) {
-      if (handle) api().nvEncDestroyEncoder(handle);  // NVENC asks for this even after a failed open
+      if (handle)
+        api().nvEncDestroyEncoder(handle);  // NVENC asks for this even after a failed open
       const Failure kind = classify_open_session(s);
-      std::string detail = std::string("on ") + context_->runtime().label() + ", GPU \"" + context_->gpu_name() + "\"";
+      std::string detail = std::string("on ") + context_->runtime().label() + ", GPU \"" +
+                           context_->gpu_name() + "\"";
       if (kind == Failure::kSessionLimit && count_) {
-        detail += "; this ladder needs " + std::to_string(count_->needed) + " sessions (one per rendition), " +
-                  std::to_string(count_->open.load()) +
-                  " were open in gearbox when this one was refused (sessions of other processes count too); "
-                  "use fewer renditions, or a GPU without the cap (Quadro/RTX professional, data-centre GPUs with NVENC)";
+        detail += "; this ladder needs " + std::to_string(count_->needed) +
+                  " sessions (one per rendition), " + std::to_string(count_->open.load()) +
+                  " were open in gearbox when this one was refused (sessions of other processes "
+                  "count too); "
+                  "use fewer renditions, or a GPU without the cap (Quadro/RTX professional, "
+                  "data-centre GPUs with NVENC)";
       }
       return failure(kind, "nvEncOpenEncodeSessionEx", s, detail);
     }
@@ -65,7 +71,8 @@ class Session {
     p.version = NV_ENC_CAPS_PARAM_VER;
     p.capsToQuery = which;
     int value = 0;
-    if (api().nvEncGetEncodeCaps(handle_, NV_ENC_CODEC_H264_GUID, &p, &value) != NV_ENC_SUCCESS) return 0;
+    if (api().nvEncGetEncodeCaps(handle_, NV_ENC_CODEC_H264_GUID, &p, &value) != NV_ENC_SUCCESS)
+      return 0;
     return value;
   }
 
@@ -79,7 +86,8 @@ class Session {
     for (const GUID& g : guids) {
       if (same_guid(g, NV_ENC_CODEC_H264_GUID)) return {};
     }
-    return failure(Failure::kUnsupported, "this GPU's NVENC offers no H.264 encoder (nvEncGetEncodeGUIDs)");
+    return failure(Failure::kUnsupported,
+                   "this GPU's NVENC offers no H.264 encoder (nvEncGetEncodeGUIDs)");
   }
 
   Capabilities capabilities() const {
@@ -105,9 +113,11 @@ class Session {
 };
 
 GUID preset_guid(const std::string& preset) {
-  const GUID presets[] = {NV_ENC_PRESET_P1_GUID, NV_ENC_PRESET_P2_GUID, NV_ENC_PRESET_P3_GUID, NV_ENC_PRESET_P4_GUID,
-                          NV_ENC_PRESET_P5_GUID, NV_ENC_PRESET_P6_GUID, NV_ENC_PRESET_P7_GUID};
-  const int index = preset.size() == 2 && preset[1] >= '1' && preset[1] <= '7' ? preset[1] - '1' : 3;
+  const GUID presets[] = {NV_ENC_PRESET_P1_GUID, NV_ENC_PRESET_P2_GUID, NV_ENC_PRESET_P3_GUID,
+                          NV_ENC_PRESET_P4_GUID, NV_ENC_PRESET_P5_GUID, NV_ENC_PRESET_P6_GUID,
+                          NV_ENC_PRESET_P7_GUID};
+  const int index =
+      preset.size() == 2 && preset[1] >= '1' && preset[1] <= '7' ? preset[1] - '1' : 3;
   return presets[index];
 }
 
@@ -117,8 +127,12 @@ NV_ENC_TUNING_INFO tuning_info(const std::string& tuning) {
   return NV_ENC_TUNING_INFO_LOW_LATENCY;
 }
 
-std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
-std::string size_text(Size s) { return size_text(s.width, s.height); }
+std::string size_text(int w, int h) {
+  return std::to_string(w) + "x" + std::to_string(h);
+}
+std::string size_text(Size s) {
+  return size_text(s.width, s.height);
+}
 
 RateControl rate_control_of(const std::string& option) {
   return option == "vbr" ? RateControl::kVbr : RateControl::kCbr;
@@ -127,16 +141,18 @@ RateControl rate_control_of(const std::string& option) {
 // The request against the capabilities, before NVENC is asked to initialise.
 Status check_against(const Capabilities& caps, const EncoderConfig& c) {
   const std::string rate_control = NvencSettings::from(c.backend_options).rate_control;
-  if (c.width > caps.max_size.width || c.height > caps.max_size.height || c.width < caps.min_size.width ||
-      c.height < caps.min_size.height) {
+  if (c.width > caps.max_size.width || c.height > caps.max_size.height ||
+      c.width < caps.min_size.width || c.height < caps.min_size.height) {
     return failure(Failure::kUnsupported,
                    size_text(c.width, c.height) + " is outside this GPU's H.264 encoder sizes " +
                        size_text(caps.min_size) + ".." + size_text(caps.max_size) +
                        " (NV_ENC_CAPS_WIDTH/HEIGHT_MIN/MAX)");
   }
   if (!caps.offers(rate_control_of(rate_control))) {
-    return failure(Failure::kUnsupported, "nvenc.rate_control \"" + rate_control +
-                                              "\" is not among this GPU's modes (NV_ENC_CAPS_SUPPORTED_RATECONTROL_MODES)");
+    return failure(
+        Failure::kUnsupported,
+        "nvenc.rate_control \"" + rate_control +
+            "\" is not among this GPU's modes (NV_ENC_CAPS_SUPPORTED_RATECONTROL_MODES)");
   }
   return {};
 }
@@ -144,7 +160,9 @@ Status check_against(const Capabilities& caps, const EncoderConfig& c) {
 class NvencEncoder final : public Encoder {
  public:
   NvencEncoder(std::unique_ptr<Session> session, const EncoderConfig& config)
-      : session_(std::move(session)), config_(config), settings_(NvencSettings::from(config.backend_options)) {}
+      : session_(std::move(session)),
+        config_(config),
+        settings_(NvencSettings::from(config.backend_options)) {}
 
   ~NvencEncoder() override {
     const auto& api = session_->api();
@@ -164,8 +182,10 @@ class NvencEncoder final : public Encoder {
     NV_ENC_PRESET_CONFIG pc{};
     pc.version = NV_ENC_PRESET_CONFIG_VER;
     pc.presetCfg.version = NV_ENC_CONFIG_VER;
-    NVENCSTATUS s = api.nvEncGetEncodePresetConfigEx(h, NV_ENC_CODEC_H264_GUID, preset, tuning, &pc);
-    if (s != NV_ENC_SUCCESS) return session_->error(Failure::kUnsupported, "nvEncGetEncodePresetConfigEx", s);
+    NVENCSTATUS s =
+        api.nvEncGetEncodePresetConfigEx(h, NV_ENC_CODEC_H264_GUID, preset, tuning, &pc);
+    if (s != NV_ENC_SUCCESS)
+      return session_->error(Failure::kUnsupported, "nvEncGetEncodePresetConfigEx", s);
     config_nvenc_ = pc.presetCfg;
     NV_ENC_CONFIG& cfg = config_nvenc_;
     cfg.version = NV_ENC_CONFIG_VER;
@@ -175,7 +195,9 @@ class NvencEncoder final : public Encoder {
     cfg.frameIntervalP = 1;
     NV_ENC_RC_PARAMS& rc = cfg.rcParams;
     const double bps = static_cast<double>(config_.bitrate_kbps) * 1000.0;
-    rc.rateControlMode = rate_control_of(settings_.rate_control) == RateControl::kVbr ? NV_ENC_PARAMS_RC_VBR : NV_ENC_PARAMS_RC_CBR;
+    rc.rateControlMode = rate_control_of(settings_.rate_control) == RateControl::kVbr
+                             ? NV_ENC_PARAMS_RC_VBR
+                             : NV_ENC_PARAMS_RC_CBR;
     rc.averageBitRate = static_cast<uint32_t>(bps);
     rc.maxBitRate = rc.rateControlMode == NV_ENC_PARAMS_RC_CBR
                         ? rc.averageBitRate
@@ -202,7 +224,8 @@ class NvencEncoder final : public Encoder {
     init.presetGUID = preset;
     init.tuningInfo = tuning;
     init.encodeWidth = init.darWidth = init.maxEncodeWidth = static_cast<uint32_t>(config_.width);
-    init.encodeHeight = init.darHeight = init.maxEncodeHeight = static_cast<uint32_t>(config_.height);
+    init.encodeHeight = init.darHeight = init.maxEncodeHeight =
+        static_cast<uint32_t>(config_.height);
     init.frameRateNum = static_cast<uint32_t>(config_.frame_rate.num);
     init.frameRateDen = static_cast<uint32_t>(config_.frame_rate.den);
     init.enablePTD = 1;  // NVENC picks P pictures; FORCEIDR needs it
@@ -210,13 +233,15 @@ class NvencEncoder final : public Encoder {
     s = api.nvEncInitializeEncoder(h, &init);
     if (s != NV_ENC_SUCCESS) {
       const bool unsupported = s == NV_ENC_ERR_INVALID_PARAM || s == NV_ENC_ERR_UNSUPPORTED_PARAM;
-      return session_->error(unsupported ? Failure::kUnsupported : Failure::kVendor, "nvEncInitializeEncoder", s);
+      return session_->error(unsupported ? Failure::kUnsupported : Failure::kVendor,
+                             "nvEncInitializeEncoder", s);
     }
 
     NV_ENC_CREATE_BITSTREAM_BUFFER bb{};
     bb.version = NV_ENC_CREATE_BITSTREAM_BUFFER_VER;
     s = api.nvEncCreateBitstreamBuffer(h, &bb);
-    if (s != NV_ENC_SUCCESS) return session_->error(Failure::kVendor, "nvEncCreateBitstreamBuffer", s);
+    if (s != NV_ENC_SUCCESS)
+      return session_->error(Failure::kVendor, "nvEncCreateBitstreamBuffer", s);
     bitstream_ = bb.bitstreamBuffer;
 
     uint8_t headers[512];
@@ -239,7 +264,8 @@ class NvencEncoder final : public Encoder {
       return make_error(ErrorCode::kInternal, "nvenc: encode() of a surface from another device");
     }
     if (s->width() != config_.width || s->height() != config_.height) {
-      return make_error(ErrorCode::kInternal, "nvenc: surface " + size_text(s->width(), s->height()) +
+      return make_error(ErrorCode::kInternal, "nvenc: surface " +
+                                                  size_text(s->width(), s->height()) +
                                                   " given to an encoder opened for " +
                                                   size_text(config_.width, config_.height));
     }
@@ -255,7 +281,8 @@ class NvencEncoder final : public Encoder {
     if (st != NV_ENC_SUCCESS) return session_->error(Failure::kVendor, "nvEncMapInputResource", st);
     Status result = encode_mapped(*s, map.mappedResource, map.mappedBufferFmt, pts, force_idr);
     st = api.nvEncUnmapInputResource(h, map.mappedResource);
-    if (result && st != NV_ENC_SUCCESS) result = session_->error(Failure::kVendor, "nvEncUnmapInputResource", st);
+    if (result && st != NV_ENC_SUCCESS)
+      result = session_->error(Failure::kVendor, "nvEncUnmapInputResource", st);
     if (!result) return result;
     ++stats_.frames_in;
     ++stats_.packets_out;
@@ -276,7 +303,8 @@ class NvencEncoder final : public Encoder {
     eos.version = NV_ENC_PIC_PARAMS_VER;
     eos.encodePicFlags = NV_ENC_PIC_FLAG_EOS;
     NVENCSTATUS st = session_->api().nvEncEncodePicture(session_->handle(), &eos);
-    if (st != NV_ENC_SUCCESS) return session_->error(Failure::kVendor, "nvEncEncodePicture(EOS)", st);
+    if (st != NV_ENC_SUCCESS)
+      return session_->error(Failure::kVendor, "nvEncEncodePicture(EOS)", st);
     return {};
   }
 
@@ -303,7 +331,10 @@ class NvencEncoder final : public Encoder {
     return r.registeredResource;
   }
 
-  Status encode_mapped(const NvencSurface& s, NV_ENC_INPUT_PTR input, NV_ENC_BUFFER_FORMAT format, int64_t pts,
+  Status encode_mapped(const NvencSurface& s,
+                       NV_ENC_INPUT_PTR input,
+                       NV_ENC_BUFFER_FORMAT format,
+                       int64_t pts,
                        bool force_idr) {
     const auto& api = session_->api();
     void* h = session_->handle();
@@ -334,7 +365,8 @@ class NvencEncoder final : public Encoder {
     st = api.nvEncUnlockBitstream(h, bitstream_);
     if (st != NV_ENC_SUCCESS) return session_->error(Failure::kVendor, "nvEncUnlockBitstream", st);
     if (force_idr && !packet_idr_) {
-      return failure(Failure::kVendor, "NVENC returned a non-IDR picture for NV_ENC_PIC_FLAG_FORCEIDR");
+      return failure(Failure::kVendor,
+                     "NVENC returned a non-IDR picture for NV_ENC_PIC_FLAG_FORCEIDR");
     }
     return {};
   }
@@ -364,7 +396,8 @@ Result<std::unique_ptr<Encoder>> open_nvenc_encoder(std::shared_ptr<CudaContext>
   return std::unique_ptr<Encoder>(std::move(encoder));
 }
 
-Result<Capabilities> query_capabilities(std::shared_ptr<CudaContext> context, std::shared_ptr<SessionCount> sessions) {
+Result<Capabilities> query_capabilities(std::shared_ptr<CudaContext> context,
+                                        std::shared_ptr<SessionCount> sessions) {
   ScopedContext scope(context->cu(), context->context());
   Session session(context, std::move(sessions));
   GEARBOX_RETURN_IF_ERROR(session.open());

@@ -17,6 +17,7 @@ Result<std::unique_ptr<Encoder>> open_nvenc_encoder(std::shared_ptr<CudaContext>
 
 // H.264 capabilities, from a session opened only for the query (counted in `sessions`, so that
 // a refused one says how many the ladder needs).
-Result<Capabilities> query_capabilities(std::shared_ptr<CudaContext> context, std::shared_ptr<SessionCount> sessions);
+Result<Capabilities> query_capabilities(std::shared_ptr<CudaContext> context,
+                                        std::shared_ptr<SessionCount> sessions);
 
 }  // namespace gearbox::nvenc

@@ -20,10 +20,10 @@ enum class Failure {
   kNoCudaDevice,    // the driver loads but reports no usable CUDA GPU
   kNoEncodeEngine,  // a GPU without NVENC engines (A100, H100, H200, some mining boards)
   kSessionLimit,    // the driver's cap on concurrent encode sessions (GeForce / consumer GPUs)
-  kDeviceLost,      // the GPU or its context is gone (reset, Xid error, unplugged): nothing on it works
-  kUnsupported,     // a size, codec or rate-control mode this GPU's NVENC does not offer
-  kNoKernels,       // this gearbox build carries no CUDA kernels (no PTX compiler at build time)
-  kVendor,          // any other failed vendor call
+  kDeviceLost,  // the GPU or its context is gone (reset, Xid error, unplugged): nothing on it works
+  kUnsupported,  // a size, codec or rate-control mode this GPU's NVENC does not offer
+  kNoKernels,    // this gearbox build carries no CUDA kernels (no PTX compiler at build time)
+  kVendor,       // any other failed vendor call
 };
 
 // The short title each failure starts with, e.g. "GPU without NVENC engines".
@@ -43,7 +43,10 @@ std::string api_version_text(uint32_t version);
 Error failure(Failure failure, const std::string& message);
 // "<title>: <call> returned <NAME> (<code>: <documented text>)[; <detail>]
 // <explanation of what this failure means here>".
-Error failure(Failure failure, const std::string& call, NVENCSTATUS status, const std::string& detail);
+Error failure(Failure failure,
+              const std::string& call,
+              NVENCSTATUS status,
+              const std::string& detail);
 
 // What a failed nvEncOpenEncodeSessionEx means: no engine, the session cap, a lost GPU, an old
 // driver, or a vendor error.

@@ -35,8 +35,9 @@ Result<std::shared_ptr<NvidiaRuntime>> load_from(const std::string& dir) {
   const std::string where = dir.empty() ? "the system library path" : "the directory " + dir;
   Library cuda = open_library(dir, "libcuda.so.1");
   if (!cuda.handle) {
-    return failure(Failure::kNoDriver, "dlopen libcuda.so.1 from " + where + " failed (" + cuda.error +
-                                           "): no NVIDIA driver is installed, or it is not on the library path");
+    return failure(Failure::kNoDriver,
+                   "dlopen libcuda.so.1 from " + where + " failed (" + cuda.error +
+                       "): no NVIDIA driver is installed, or it is not on the library path");
   }
   Library enc = open_library(dir, "libnvidia-encode.so.1");
   if (!enc.handle) {
@@ -85,7 +86,8 @@ Result<std::shared_ptr<NvidiaRuntime>> load_from(const std::string& dir) {
   bind(enc.handle, "NvEncodeAPICreateInstance", create_instance, missing);
   if (!missing.empty()) {
     return failure(Failure::kDriverTooOld, std::string(rt->label()) + " in " + rt->origin +
-                                               " lacks " + missing + ": the driver is too old for gearbox");
+                                               " lacks " + missing +
+                                               ": the driver is too old for gearbox");
   }
   // The handles are never dlclosed: drivers do not support being unloaded.
 
@@ -97,12 +99,13 @@ Result<std::shared_ptr<NvidiaRuntime>> load_from(const std::string& dir) {
   }
   const uint32_t built = (NVENCAPI_MAJOR_VERSION << 4) | NVENCAPI_MINOR_VERSION;
   if (rt->nvenc_max_version < built) {
-    return failure(Failure::kDriverTooOld,
-                   std::string(rt->label()) + " supports NVENC API " + api_version_text(rt->nvenc_max_version) +
-                       " but gearbox is built for " + api_version_text(built) +
-                       " (nv-codec-headers " + std::to_string(NVENCAPI_MAJOR_VERSION) + "." +
-                       std::to_string(NVENCAPI_MINOR_VERSION) +
-                       "): update the NVIDIA driver (NVENC API 11.1 needs 470.57 or newer on Linux)");
+    return failure(
+        Failure::kDriverTooOld,
+        std::string(rt->label()) + " supports NVENC API " +
+            api_version_text(rt->nvenc_max_version) + " but gearbox is built for " +
+            api_version_text(built) + " (nv-codec-headers " +
+            std::to_string(NVENCAPI_MAJOR_VERSION) + "." + std::to_string(NVENCAPI_MINOR_VERSION) +
+            "): update the NVIDIA driver (NVENC API 11.1 needs 470.57 or newer on Linux)");
   }
   rt->nvenc.version = NV_ENCODE_API_FUNCTION_LIST_VER;
   s = create_instance(&rt->nvenc);

@@ -69,8 +69,8 @@ class NvidiaRuntime {
 
   CudaApi cu{};
   NV_ENCODE_API_FUNCTION_LIST nvenc{};
-  bool simulated = false;  // the libraries are gearbox's simulation, not NVIDIA's driver
-  std::string origin;      // where the libraries came from (a directory, or "system")
+  bool simulated = false;          // the libraries are gearbox's simulation, not NVIDIA's driver
+  std::string origin;              // where the libraries came from (a directory, or "system")
   uint32_t nvenc_max_version = 0;  // driver's NVENC API, major << 4 | minor
   int cuda_driver_version = 0;     // e.g. 12040
   // The loaded libcuda.so.1 (a dlopen handle, never closed), for what it exports beyond the
@@ -80,7 +80,9 @@ class NvidiaRuntime {
   // "CUDA_ERROR_X (text)" for a CUDA driver result.
   std::string cuda_error(CUresult result) const;
   // Label used in every message: "NVIDIA driver" or "SIMULATED NVIDIA runtime".
-  const char* label() const { return simulated ? "SIMULATED NVIDIA runtime (gearbox simulation)" : "NVIDIA driver"; }
+  const char* label() const {
+    return simulated ? "SIMULATED NVIDIA runtime (gearbox simulation)" : "NVIDIA driver";
+  }
 };
 
 // Where a backend gets its runtime: asked at every probe and device open, so that a driver

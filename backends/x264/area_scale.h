@@ -19,11 +19,19 @@ bool is_exact_3to2(int in_width, int in_height, int out_width, int out_height);
 
 // Scales one 8-bit plane by 3:2 (`out_width` x `out_height` samples, both even, made from
 // 3/2 as many). SSSE3 when the CPU has it, otherwise the same arithmetic sample by sample.
-void area_scale_3to2(const uint8_t* src, int src_stride, uint8_t* dst, int dst_stride, int out_width,
+void area_scale_3to2(const uint8_t* src,
+                     int src_stride,
+                     uint8_t* dst,
+                     int dst_stride,
+                     int out_width,
                      int out_height);
 
 // The sample-by-sample version, always: what the SSSE3 path must reproduce exactly.
-void area_scale_3to2_reference(const uint8_t* src, int src_stride, uint8_t* dst, int dst_stride,
-                               int out_width, int out_height);
+void area_scale_3to2_reference(const uint8_t* src,
+                               int src_stride,
+                               uint8_t* dst,
+                               int dst_stride,
+                               int out_width,
+                               int out_height);
 
 }  // namespace gearbox

@@ -10,11 +10,16 @@
 namespace gearbox {
 namespace {
 
-int chroma(int n) { return (n + 1) / 2; }
+int chroma(int n) {
+  return (n + 1) / 2;
+}
 
 bool halves(int in_w, int in_h, int out_w, int out_h) {
-  auto exact = [](int i_w, int i_h, int o_w, int o_h) { return o_w > 0 && o_h > 0 && i_w == 2 * o_w && i_h == 2 * o_h; };
-  return exact(in_w, in_h, out_w, out_h) && exact(chroma(in_w), chroma(in_h), chroma(out_w), chroma(out_h));
+  auto exact = [](int i_w, int i_h, int o_w, int o_h) {
+    return o_w > 0 && o_h > 0 && i_w == 2 * o_w && i_h == 2 * o_h;
+  };
+  return exact(in_w, in_h, out_w, out_h) &&
+         exact(chroma(in_w), chroma(in_h), chroma(out_w), chroma(out_h));
 }
 
 bool reduces_3to2(int in_w, int in_h, int out_w, int out_h) {
@@ -59,12 +64,19 @@ FrameView band_of(const FrameView& frame, int first, int rows) {
 }
 
 uint8_t* row_of(CpuSurface& s, int plane, int luma_row) {
-  return s.plane(plane) + static_cast<ptrdiff_t>(plane == 0 ? luma_row : luma_row / 2) * s.stride(plane);
+  return s.plane(plane) +
+         static_cast<ptrdiff_t>(plane == 0 ? luma_row : luma_row / 2) * s.stride(plane);
 }
 
 // Scales luma rows [in_first, in_first + in_rows) of `in` into the band of `out` they make.
-void scale_band(const BandedStep& step, CpuSurface& in, int in_width, int in_first, int in_rows, CpuSurface& out,
-                int out_first, int out_rows) {
+void scale_band(const BandedStep& step,
+                CpuSurface& in,
+                int in_width,
+                int in_first,
+                int in_rows,
+                CpuSurface& out,
+                int out_first,
+                int out_rows) {
   for (int p = 0; p < 3; ++p) {
     const int out_w = p == 0 ? step.width : chroma(step.width);
     const int rows = p == 0 ? out_rows : out_rows / 2;
@@ -74,8 +86,9 @@ void scale_band(const BandedStep& step, CpuSurface& in, int in_width, int in_fir
       area_scale_3to2(src, in.stride(p), dst, out.stride(p), out_w, rows);
     } else {
       // The call I420Scaler makes for an exact halving, on a band: libyuv's 2x2 box is row-local.
-      libyuv::ScalePlane(src, in.stride(p), p == 0 ? in_width : chroma(in_width), p == 0 ? in_rows : in_rows / 2,
-                         dst, out.stride(p), out_w, rows, libyuv::kFilterBox);
+      libyuv::ScalePlane(src, in.stride(p), p == 0 ? in_width : chroma(in_width),
+                         p == 0 ? in_rows : in_rows / 2, dst, out.stride(p), out_w, rows,
+                         libyuv::kFilterBox);
     }
   }
 }
@@ -109,25 +122,30 @@ BandedPlan plan_banded_ladder(int width, int height, const std::vector<ScaleRequ
   return plan;
 }
 
-Status convert_and_scale_banded(const FrameView& frame, const BandedPlan& plan, CpuSurface& converted,
+Status convert_and_scale_banded(const FrameView& frame,
+                                const BandedPlan& plan,
+                                CpuSurface& converted,
                                 const std::vector<CpuSurface*>& steps) {
-  if (plan.band_rows == 0 || frame.height % plan.band_rows != 0 || steps.size() != plan.steps.size()) {
+  if (plan.band_rows == 0 || frame.height % plan.band_rows != 0 ||
+      steps.size() != plan.steps.size()) {
     return make_error(ErrorCode::kInternal, "banded conversion: the plan does not fit a " +
-                                                std::to_string(frame.width) + "x" + std::to_string(frame.height) +
-                                                " frame");
+                                                std::to_string(frame.width) + "x" +
+                                                std::to_string(frame.height) + " frame");
   }
   for (int band = 0; band * plan.band_rows < frame.height; ++band) {
     const int first = band * plan.band_rows;
-    uint8_t* planes[3] = {row_of(converted, 0, first), row_of(converted, 1, first), row_of(converted, 2, first)};
+    uint8_t* planes[3] = {row_of(converted, 0, first), row_of(converted, 1, first),
+                          row_of(converted, 2, first)};
     const int strides[3] = {converted.stride(0), converted.stride(1), converted.stride(2)};
-    GEARBOX_RETURN_IF_ERROR(convert_to_i420(band_of(frame, first, plan.band_rows), planes, strides));
+    GEARBOX_RETURN_IF_ERROR(
+        convert_to_i420(band_of(frame, first, plan.band_rows), planes, strides));
     for (size_t k = 0; k < plan.steps.size(); ++k) {
       const BandedStep& s = plan.steps[k];
       const BandedStep* input = s.from < 0 ? nullptr : &plan.steps[static_cast<size_t>(s.from)];
       const int in_rows = input ? input->band_rows : plan.band_rows;
       CpuSurface& in = input ? *steps[static_cast<size_t>(s.from)] : converted;
-      scale_band(s, in, input ? input->width : frame.width, band * in_rows, in_rows, *steps[k], band * s.band_rows,
-                 s.band_rows);
+      scale_band(s, in, input ? input->width : frame.width, band * in_rows, in_rows, *steps[k],
+                 band * s.band_rows, s.band_rows);
     }
   }
   return {};

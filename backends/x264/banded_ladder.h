@@ -43,7 +43,9 @@ BandedPlan plan_banded_ladder(int width, int height, const std::vector<ScaleRequ
 
 // Converts `frame` into `converted` and makes every step of `plan` into `steps[k]` (surfaces
 // of the steps' sizes).
-Status convert_and_scale_banded(const FrameView& frame, const BandedPlan& plan, CpuSurface& converted,
+Status convert_and_scale_banded(const FrameView& frame,
+                                const BandedPlan& plan,
+                                CpuSurface& converted,
                                 const std::vector<CpuSurface*>& steps);
 
 }  // namespace gearbox

@@ -33,8 +33,8 @@ Status convert_to_i420(const FrameView& f, uint8_t* const planes[3], const int s
   // 24-bit RGB: gearbox's one-pass converter where the CPU has AVX2, libyuv's arithmetic
   // exactly (rgb24_to_i420.h); libyuv itself otherwise.
   if ((f.format == PixelFormat::kBGR24 || f.format == PixelFormat::kRGB24) &&
-      rgb24_to_i420(f.format == PixelFormat::kBGR24 ? Rgb24Order::kBgr : Rgb24Order::kRgb, f.data[0], f.stride[0],
-                    y, ys, u, us, v, vs, w, h)) {
+      rgb24_to_i420(f.format == PixelFormat::kBGR24 ? Rgb24Order::kBgr : Rgb24Order::kRgb,
+                    f.data[0], f.stride[0], y, ys, u, us, v, vs, w, h)) {
     return {};
   }
   switch (f.format) {
@@ -58,19 +58,20 @@ Status convert_to_i420(const FrameView& f, uint8_t* const planes[3], const int s
         uint8_t* __restrict dst = y + static_cast<ptrdiff_t>(row) * ys;
         // 16 + round(v * 219 / 255) in fixed point (exact for every byte), so it vectorises.
         for (int x = 0; x < w; ++x) {
-          dst[x] = static_cast<uint8_t>(16 + ((static_cast<uint32_t>(src[x]) * 56284u + 32768u) >> 16));
+          dst[x] =
+              static_cast<uint8_t>(16 + ((static_cast<uint32_t>(src[x]) * 56284u + 32768u) >> 16));
         }
       }
       libyuv::SetPlane(u, us, (w + 1) / 2, (h + 1) / 2, 128);
       libyuv::SetPlane(v, vs, (w + 1) / 2, (h + 1) / 2, 128);
       break;
     case PixelFormat::kNV12:
-      rc = libyuv::NV12ToI420(f.data[0], f.stride[0], f.data[1], f.stride[1], y, ys, u, us, v,
-                              vs, w, h);
+      rc = libyuv::NV12ToI420(f.data[0], f.stride[0], f.data[1], f.stride[1], y, ys, u, us, v, vs,
+                              w, h);
       break;
     case PixelFormat::kI420:
-      rc = libyuv::I420Copy(f.data[0], f.stride[0], f.data[1], f.stride[1], f.data[2],
-                            f.stride[2], y, ys, u, us, v, vs, w, h);
+      rc = libyuv::I420Copy(f.data[0], f.stride[0], f.data[1], f.stride[1], f.data[2], f.stride[2],
+                            y, ys, u, us, v, vs, w, h);
       break;
   }
   if (rc != 0) {
@@ -92,7 +93,8 @@ Status I420Scaler::scale(const CpuSurface& in, CpuSurface& out) {
                                out.plane(1), out.stride(1), out.plane(2), out.stride(2),
                                out.width(), out.height(), libyuv::kFilterBox);
     if (rc != 0) {
-      return make_error(ErrorCode::kBackendFailure, "libyuv::I420Scale failed (" + std::to_string(rc) + ")");
+      return make_error(ErrorCode::kBackendFailure,
+                        "libyuv::I420Scale failed (" + std::to_string(rc) + ")");
     }
     return {};
   }
@@ -104,15 +106,16 @@ Status I420Scaler::scale(const CpuSurface& in, CpuSurface& out) {
   if (is_exact_3to2(in.width(), in.height(), out.width(), out.height()) &&
       is_exact_3to2(in_cw, in_ch, out_cw, out_ch)) {
     for (int i = 0; i < 3; ++i) {
-      area_scale_3to2(in.plane(i), in.stride(i), out.plane(i), out.stride(i), i == 0 ? out.width() : out_cw,
-                      i == 0 ? out.height() : out_ch);
+      area_scale_3to2(in.plane(i), in.stride(i), out.plane(i), out.stride(i),
+                      i == 0 ? out.width() : out_cw, i == 0 ? out.height() : out_ch);
     }
     return {};
   }
   std::lock_guard<std::mutex> lock(mutex_);
   SwsContext* context = nullptr;
   for (const Entry& e : contexts_) {
-    if (e.in_w == in.width() && e.in_h == in.height() && e.out_w == out.width() && e.out_h == out.height()) {
+    if (e.in_w == in.width() && e.in_h == in.height() && e.out_w == out.width() &&
+        e.out_h == out.height()) {
       context = e.context;
     }
   }

@@ -23,7 +23,16 @@ bool rgb24_to_i420_available();
 
 // Converts an even width x even height frame. Returns false (writing nothing) when the path
 // is unavailable or a size is odd; the caller then converts another way.
-bool rgb24_to_i420(Rgb24Order order, const uint8_t* src, int src_stride, uint8_t* y, int y_stride, uint8_t* u,
-                   int u_stride, uint8_t* v, int v_stride, int width, int height);
+bool rgb24_to_i420(Rgb24Order order,
+                   const uint8_t* src,
+                   int src_stride,
+                   uint8_t* y,
+                   int y_stride,
+                   uint8_t* u,
+                   int u_stride,
+                   uint8_t* v,
+                   int v_stride,
+                   int width,
+                   int height);
 
 }  // namespace gearbox

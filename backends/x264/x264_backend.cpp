@@ -49,7 +49,8 @@ class X264Device final : public Device {
   Result<SurfaceRef> upload(const FrameView& frame) override {
     std::shared_ptr<CpuSurface> surface = acquire(*source_pool_);
     if (!surface) return stalled("upload");
-    if (banded_.band_rows == 0 || frame.width != options_.width || frame.height != options_.height) {
+    if (banded_.band_rows == 0 || frame.width != options_.width ||
+        frame.height != options_.height) {
       GEARBOX_RETURN_IF_ERROR(convert_to_i420(frame, *surface));
       return SurfaceRef(std::move(surface));
     }
@@ -59,14 +60,16 @@ class X264Device final : public Device {
     for (const BandedStep& step : banded_.steps) {
       std::shared_ptr<CpuSurface> made = acquire(*pool_for(step.width, step.height));
       if (!made) return stalled("scale");
-      const Surface* input = step.from < 0 ? uploaded->surface.get() : outputs[static_cast<size_t>(step.from)];
+      const Surface* input =
+          step.from < 0 ? uploaded->surface.get() : outputs[static_cast<size_t>(step.from)];
       outputs.push_back(made.get());
       uploaded->premade.push_back({input, std::move(made)});
     }
     GEARBOX_RETURN_IF_ERROR(convert_and_scale_banded(frame, banded_, *uploaded->surface, outputs));
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      uploads_.erase(std::remove_if(uploads_.begin(), uploads_.end(), [](const auto& u) { return u.expired(); }),
+      uploads_.erase(std::remove_if(uploads_.begin(), uploads_.end(),
+                                    [](const auto& u) { return u.expired(); }),
                      uploads_.end());
       uploads_.push_back(uploaded);
     }
@@ -111,7 +114,8 @@ class X264Device final : public Device {
       std::shared_ptr<Uploaded> u = weak.lock();
       if (!u) continue;
       for (auto it = u->premade.begin(); it != u->premade.end(); ++it) {
-        if (it->input == &source && it->picture->width() == width && it->picture->height() == height) {
+        if (it->input == &source && it->picture->width() == width &&
+            it->picture->height() == height) {
           SurfaceRef picture = std::move(it->picture);
           u->premade.erase(it);
           return picture;
@@ -130,7 +134,8 @@ class X264Device final : public Device {
     for (const std::weak_ptr<Uploaded>& weak : uploads_) {
       if (std::shared_ptr<Uploaded> u = weak.lock()) {
         auto& list = u->premade;
-        list.erase(std::remove_if(list.begin(), list.end(), [&](const Premade& p) { return p.input == surface.get(); }),
+        list.erase(std::remove_if(list.begin(), list.end(),
+                                  [&](const Premade& p) { return p.input == surface.get(); }),
                    list.end());
       }
     }
@@ -138,9 +143,8 @@ class X264Device final : public Device {
   }
 
   static Error stalled(const char* where) {
-    return make_error(ErrorCode::kInternal,
-                      std::string("x264 device: no free surface for ") + where +
-                          " within 60 s; the pipeline is stalled");
+    return make_error(ErrorCode::kInternal, std::string("x264 device: no free surface for ") +
+                                                where + " within 60 s; the pipeline is stalled");
   }
 
   struct SizedPool {
@@ -181,8 +185,9 @@ class X264Backend final : public Backend {
       return std::unique_ptr<Device>(new X264Device(options));
     };
     steps.describe = [](const Device&) {
-      return "libx264 build " + std::to_string(X264_BUILD) + ": encoded a " + std::to_string(kProbeWidth) + "x" +
-             std::to_string(kProbeHeight) + " IDR from a BGR frame";
+      return "libx264 build " + std::to_string(X264_BUILD) + ": encoded a " +
+             std::to_string(kProbeWidth) + "x" + std::to_string(kProbeHeight) +
+             " IDR from a BGR frame";
     };
     return probe_backend(std::move(steps));
   }
@@ -194,6 +199,8 @@ class X264Backend final : public Backend {
 
 }  // namespace
 
-std::unique_ptr<Backend> make_x264_backend() { return std::make_unique<X264Backend>(); }
+std::unique_ptr<Backend> make_x264_backend() {
+  return std::make_unique<X264Backend>();
+}
 
 }  // namespace gearbox

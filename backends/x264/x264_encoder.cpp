@@ -27,7 +27,8 @@ class X264Encoder final : public Encoder {
     // so a packet's pts - dts never exceeds that many frame durations of constant-rate input.
     x264_param_t p;
     x264_encoder_parameters(handle_, &p);
-    const int64_t frames = p.i_bframe == 0 ? 0 : (p.i_bframe_pyramid != X264_B_PYRAMID_NONE ? 2 : 1);
+    const int64_t frames =
+        p.i_bframe == 0 ? 0 : (p.i_bframe_pyramid != X264_B_PYRAMID_NONE ? 2 : 1);
     decode_delay_ticks_ =
         frames * mul_div_ceil(config_.timescale, config_.frame_rate.den, config_.frame_rate.num);
   }
@@ -99,7 +100,8 @@ class X264Encoder final : public Encoder {
 Result<std::unique_ptr<Encoder>> open_x264_encoder(const EncoderConfig& c) {
   const X264Settings o = X264Settings::from(c.backend_options);
   x264_param_t p;
-  if (x264_param_default_preset(&p, o.preset.c_str(), o.tune.empty() ? nullptr : o.tune.c_str()) < 0) {
+  if (x264_param_default_preset(&p, o.preset.c_str(), o.tune.empty() ? nullptr : o.tune.c_str()) <
+      0) {
     return make_error(ErrorCode::kInvalidArgument,
                       "x264.preset/x264.tune: \"" + o.preset + "\"/\"" + o.tune +
                           "\" is not an x264 preset/tune (presets: ultrafast superfast veryfast "
@@ -146,9 +148,10 @@ Result<std::unique_ptr<Encoder>> open_x264_encoder(const EncoderConfig& c) {
   p.vui.b_fullrange = 0;
 
   if (x264_param_apply_profile(&p, o.profile.c_str()) < 0) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "x264.profile: \"" + o.profile +
-                          "\" is not an x264 profile usable for 8-bit 4:2:0 (baseline, main, high)");
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        "x264.profile: \"" + o.profile +
+            "\" is not an x264 profile usable for 8-bit 4:2:0 (baseline, main, high)");
   }
   x264_t* handle = x264_encoder_open(&p);
   if (!handle) {

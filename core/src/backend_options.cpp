@@ -28,22 +28,26 @@ std::string option_flag(const std::string& backend, const OptionSpec& spec) {
   return "--" + backend + "-" + name;
 }
 
-Status check_option_value(const std::string& backend, const OptionSpec& spec, const std::string& value) {
+Status check_option_value(const std::string& backend,
+                          const OptionSpec& spec,
+                          const std::string& value) {
   const std::string key = backend + "." + spec.name;
   switch (spec.type) {
-    case OptionType::kText:
-      return {};
+    case OptionType::kText: return {};
     case OptionType::kChoice: {
-      if (std::find(spec.choices.begin(), spec.choices.end(), value) != spec.choices.end()) return {};
+      if (std::find(spec.choices.begin(), spec.choices.end(), value) != spec.choices.end())
+        return {};
       std::string list;
       for (const std::string& c : spec.choices) list += (list.empty() ? "" : ", ") + c;
-      return make_error(ErrorCode::kInvalidArgument, key + ": \"" + value + "\" is not one of " + list);
+      return make_error(ErrorCode::kInvalidArgument,
+                        key + ": \"" + value + "\" is not one of " + list);
     }
     case OptionType::kInteger: {
       int64_t v = 0;
       if (!parse_integer(value, v) || v < spec.min || v > spec.max) {
-        return make_error(ErrorCode::kInvalidArgument, key + ": \"" + value + "\" is not a whole number within " +
-                                                           std::to_string(spec.min) + ".." + std::to_string(spec.max));
+        return make_error(ErrorCode::kInvalidArgument,
+                          key + ": \"" + value + "\" is not a whole number within " +
+                              std::to_string(spec.min) + ".." + std::to_string(spec.max));
       }
       return {};
     }
@@ -51,7 +55,9 @@ Status check_option_value(const std::string& backend, const OptionSpec& spec, co
   return {};
 }
 
-BackendOptions::BackendOptions(std::string backend, std::vector<OptionSpec> specs, const OptionValues& values)
+BackendOptions::BackendOptions(std::string backend,
+                               std::vector<OptionSpec> specs,
+                               const OptionValues& values)
     : backend_(std::move(backend)), specs_(std::move(specs)) {
   for (const OptionSpec& s : specs_) {
     auto given = values.find(backend_ + "." + s.name);

@@ -48,7 +48,8 @@ BackendInfo run_steps(const ProbeSteps& steps) {
   }
   std::vector<uint8_t> grey(static_cast<size_t>(options.width) * options.height * 3, 128);
   {
-    auto surface = (*device)->upload(FrameView::packed(PixelFormat::kBGR24, options.width, options.height, grey.data()));
+    auto surface = (*device)->upload(
+        FrameView::packed(PixelFormat::kBGR24, options.width, options.height, grey.data()));
     if (!surface) {
       info.reason = surface.error().message;
       return info;
@@ -62,7 +63,8 @@ BackendInfo run_steps(const ProbeSteps& steps) {
     }
     if (sink.keyframes != 1 || sink.packets != 1) {
       info.reason = steps.backend + " made " + std::to_string(sink.packets) + " packets with " +
-                    std::to_string(sink.keyframes) + " keyframes from one picture encoded as a forced IDR; "
+                    std::to_string(sink.keyframes) +
+                    " keyframes from one picture encoded as a forced IDR; "
                     "exactly one keyframe packet was expected";
       return info;
     }
@@ -75,7 +77,8 @@ BackendInfo run_steps(const ProbeSteps& steps) {
 
 }  // namespace
 
-BackendInfo probe_with_time_limit(const std::string& name, std::chrono::seconds limit,
+BackendInfo probe_with_time_limit(const std::string& name,
+                                  std::chrono::seconds limit,
                                   std::function<BackendInfo()> probe) {
   auto result = std::make_shared<std::promise<BackendInfo>>();
   std::future<BackendInfo> future = result->get_future();
@@ -83,7 +86,8 @@ BackendInfo probe_with_time_limit(const std::string& name, std::chrono::seconds 
   if (future.wait_for(limit) != std::future_status::ready) {
     BackendInfo info;
     info.name = name;
-    info.reason = "probe did not finish within " + std::to_string(limit.count()) + " s (a hung driver or encoder?)";
+    info.reason = "probe did not finish within " + std::to_string(limit.count()) +
+                  " s (a hung driver or encoder?)";
     return info;
   }
   return future.get();
@@ -92,7 +96,8 @@ BackendInfo probe_with_time_limit(const std::string& name, std::chrono::seconds 
 BackendInfo probe_backend(ProbeSteps steps) {
   const std::string name = steps.backend;
   const std::chrono::seconds limit = steps.time_limit;
-  return probe_with_time_limit(name, limit, [steps = std::move(steps)] { return run_steps(steps); });
+  return probe_with_time_limit(name, limit,
+                               [steps = std::move(steps)] { return run_steps(steps); });
 }
 
 }  // namespace gearbox

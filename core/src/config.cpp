@@ -14,7 +14,9 @@ Error invalid(const std::string& field, const std::string& what) {
   return make_error(ErrorCode::kInvalidArgument, field + ": " + what);
 }
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string quoted(std::string_view s) {
+  return "\"" + std::string(s) + "\"";
+}
 
 // A double as the user would write it ("1e+300", "0.1", "nan"), not std::to_string's "0.100000".
 std::string number_text(double v) {
@@ -60,7 +62,8 @@ std::optional<Rational> parse_ratio_or_decimal(std::string_view text) {
   auto d = parse_decimal(text.substr(slash + 1));
   if (!n || !d || d->num == 0) return std::nullopt;
   int64_t num = 0, den = 0;  // a ratio past int64 ("99999999999/0.0000000001") is no rate
-  if (__builtin_mul_overflow(n->num, d->den, &num) || __builtin_mul_overflow(n->den, d->num, &den)) {
+  if (__builtin_mul_overflow(n->num, d->den, &num) ||
+      __builtin_mul_overflow(n->den, d->num, &den)) {
     return std::nullopt;
   }
   return Rational::make(num, den);
@@ -68,20 +71,21 @@ std::optional<Rational> parse_ratio_or_decimal(std::string_view text) {
 
 Status check_even_size(const std::string& field, int w, int h) {
   if (w <= 0 || h <= 0) {
-    return invalid(field, "size " + std::to_string(w) + "x" + std::to_string(h) +
-                              " must be positive");
+    return invalid(field,
+                   "size " + std::to_string(w) + "x" + std::to_string(h) + " must be positive");
   }
   if (w % 2 || h % 2) {
-    return invalid(field, std::string(w % 2 ? "width " + std::to_string(w)
-                                            : "height " + std::to_string(h)) +
-                              " is odd; 4:2:0 encoding needs even sizes");
+    return invalid(
+        field, std::string(w % 2 ? "width " + std::to_string(w) : "height " + std::to_string(h)) +
+                   " is odd; 4:2:0 encoding needs even sizes");
   }
   return {};
 }
 
 // The sample rates AAC-LC signals with an index (ISO/IEC 14496-3 Table 1.18).
 bool is_aac_sample_rate(int rate) {
-  for (int r : {96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000}) {
+  for (int r :
+       {96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000}) {
     if (r == rate) return true;
   }
   return false;
@@ -93,11 +97,13 @@ Status validate_audio(const AudioOptions& a) {
     return invalid("audio.bitrate", std::to_string(a.bitrate_kbps) + " kbps must be within 8..512");
   }
   if (!is_aac_sample_rate(a.sample_rate)) {
-    return invalid("audio.sample_rate", std::to_string(a.sample_rate) +
-                                            " Hz is not an AAC sample rate (8000..96000, e.g. 44100, 48000)");
+    return invalid("audio.sample_rate",
+                   std::to_string(a.sample_rate) +
+                       " Hz is not an AAC sample rate (8000..96000, e.g. 44100, 48000)");
   }
   if (a.channels < 1 || a.channels > 2) {
-    return invalid("audio.channels", std::to_string(a.channels) + " must be 1 (mono) or 2 (stereo)");
+    return invalid("audio.channels",
+                   std::to_string(a.channels) + " must be 1 (mono) or 2 (stereo)");
   }
   return {};
 }
@@ -183,7 +189,8 @@ Result<int64_t> parse_bitrate_kbps(std::string_view text) {
 Result<Rational> parse_frame_rate(std::string_view text) {
   auto r = parse_ratio_or_decimal(text);
   if (!r || r->num <= 0) {
-    return invalid("framerate", quoted(text) + " is not a positive rate like 30, 29.97 or 30000/1001");
+    return invalid("framerate",
+                   quoted(text) + " is not a positive rate like 30, 29.97 or 30000/1001");
   }
   if (r->to_double() > 1000.0) return invalid("framerate", quoted(text) + " is above 1000 fps");
   return *r;
@@ -200,9 +207,7 @@ Result<Rational> parse_duration(std::string_view text) {
 Result<RenditionSpec> parse_rendition(std::string_view text) {
   RenditionSpec spec;
   std::string s = trim(text);
-  auto fail = [&](const Error& e) {
-    return invalid("rendition " + quoted(text), e.message);
-  };
+  auto fail = [&](const Error& e) { return invalid("rendition " + quoted(text), e.message); };
   if (s.find('=') == std::string::npos) {
     // Shorthand: WxH, WxH@2500k, WxH@15fps
     std::string size_part = s, rate_part;
@@ -259,8 +264,9 @@ Result<RenditionSpec> parse_rendition(std::string_view text) {
       if (!fps) return fail(fps.error());
       spec.frame_rate = *fps;
     } else {
-      return invalid("rendition " + quoted(text),
-                     "unknown key " + quoted(key) + " (known: resolution, video_bitrate, framerate)");
+      return invalid(
+          "rendition " + quoted(text),
+          "unknown key " + quoted(key) + " (known: resolution, video_bitrate, framerate)");
     }
   }
   if (!have_size) return invalid("rendition " + quoted(text), "resolution is required");
@@ -272,8 +278,9 @@ Status check_frame_size(const std::string& field, int width, int height) {
   if (width <= 0 || height <= 0) return invalid(field, size + " must be positive");
   if (width > kMaxFrameSide || height > kMaxFrameSide ||
       static_cast<int64_t>(width) * height > kMaxFramePixels) {
-    return invalid(field, size + " is larger than H.264 encodes (at most " + std::to_string(kMaxFrameSide) +
-                              " a side and " + std::to_string(kMaxFramePixels) + " pixels, e.g. 8192x4352)");
+    return invalid(field, size + " is larger than H.264 encodes (at most " +
+                              std::to_string(kMaxFrameSide) + " a side and " +
+                              std::to_string(kMaxFramePixels) + " pixels, e.g. 8192x4352)");
   }
   return {};
 }
@@ -287,11 +294,13 @@ Status validate(const StreamConfig& c) {
     return invalid("input_frame_rate", c.input_frame_rate.to_string() + " is above 1000 fps");
   }
   if (!(c.bpp > 0.0 && c.bpp <= kMaxBpp)) {  // NaN fails too
-    return invalid("bpp", number_text(c.bpp) + " must be above 0 and at most " + number_text(kMaxBpp) +
-                              " bits per pixel (uncompressed 8-bit RGB)");
+    return invalid("bpp", number_text(c.bpp) + " must be above 0 and at most " +
+                              number_text(kMaxBpp) + " bits per pixel (uncompressed 8-bit RGB)");
   }
-  if (c.primary_bitrate_kbps && (*c.primary_bitrate_kbps <= 0 || *c.primary_bitrate_kbps > kMaxBitrateKbps)) {
-    return invalid("primary_bitrate_kbps", std::to_string(*c.primary_bitrate_kbps) + " kbps must be within 1.." +
+  if (c.primary_bitrate_kbps &&
+      (*c.primary_bitrate_kbps <= 0 || *c.primary_bitrate_kbps > kMaxBitrateKbps)) {
+    return invalid("primary_bitrate_kbps", std::to_string(*c.primary_bitrate_kbps) +
+                                               " kbps must be within 1.." +
                                                std::to_string(kMaxBitrateKbps) + " (10 Gbps)");
   }
   if (!c.segment_duration.valid_positive()) {
@@ -307,22 +316,26 @@ Status validate(const StreamConfig& c) {
     return invalid("queue_depth", std::to_string(c.queue_depth) + " must be within 1..1024");
   }
   if (c.live.enabled && (c.live.window_segments < 1 || c.live.window_segments > 10000)) {
-    return invalid("live.window_segments", std::to_string(c.live.window_segments) + " must be within 1..10000");
+    return invalid("live.window_segments",
+                   std::to_string(c.live.window_segments) + " must be within 1..10000");
   }
   if (c.live.delete_delay_segments < -1 || c.live.delete_delay_segments > 10000) {
     return invalid("live.delete_delay_segments", std::to_string(c.live.delete_delay_segments) +
                                                      " must be within 0..10000 (-1: window + 1)");
   }
   if (c.hls_segment_type == HlsSegmentType::kMpegTs && c.format != OutputFormat::kHls) {
-    return invalid("hls_segment_type", std::string("mpegts needs format hls, not ") + to_string(c.format) +
-                                           ": DASH lists fMP4 segments only (use fmp4 to serve DASH and HLS "
-                                           "from one set of segments)");
+    return invalid("hls_segment_type",
+                   std::string("mpegts needs format hls, not ") + to_string(c.format) +
+                       ": DASH lists fMP4 segments only (use fmp4 to serve DASH and HLS "
+                       "from one set of segments)");
   }
   if (c.low_latency.chunk_frames < 0 || c.low_latency.chunk_frames > 1000) {
-    return invalid("low_latency.chunk_frames", std::to_string(c.low_latency.chunk_frames) + " must be within 0..1000");
+    return invalid("low_latency.chunk_frames",
+                   std::to_string(c.low_latency.chunk_frames) + " must be within 0..1000");
   }
   if (!(c.close_timeout_seconds > 0.0) || !std::isfinite(c.close_timeout_seconds)) {
-    return invalid("close_timeout_seconds", std::to_string(c.close_timeout_seconds) + " must be positive");
+    return invalid("close_timeout_seconds",
+                   std::to_string(c.close_timeout_seconds) + " must be positive");
   }
   if (!(c.rate_control.vbv_maxrate_factor >= 1.0)) {
     return invalid("rate_control.vbv_maxrate_factor",
@@ -337,7 +350,8 @@ Status validate(const StreamConfig& c) {
   for (const auto& [key, value] : c.backend_options) {
     const size_t dot = key.find('.');
     if (dot == std::string::npos || dot == 0 || dot + 1 == key.size()) {
-      return invalid("backend_options", "key \"" + key + "\" is not of the form <backend>.<option>");
+      return invalid("backend_options",
+                     "key \"" + key + "\" is not of the form <backend>.<option>");
     }
   }
   GEARBOX_RETURN_IF_ERROR(validate_audio(c.audio));
@@ -347,16 +361,18 @@ Status validate(const StreamConfig& c) {
     GEARBOX_RETURN_IF_ERROR(check_even_size(field + ".resolution", r.width, r.height));
     GEARBOX_RETURN_IF_ERROR(check_frame_size(field + ".resolution", r.width, r.height));
     if (r.bitrate_kbps && (*r.bitrate_kbps <= 0 || *r.bitrate_kbps > kMaxBitrateKbps)) {
-      return invalid(field + ".bitrate", std::to_string(*r.bitrate_kbps) + " kbps must be within 1.." +
+      return invalid(field + ".bitrate", std::to_string(*r.bitrate_kbps) +
+                                             " kbps must be within 1.." +
                                              std::to_string(kMaxBitrateKbps) + " (10 Gbps)");
     }
     if (r.frame_rate && !r.frame_rate->valid_positive()) {
       return invalid(field + ".framerate", r.frame_rate->to_string() + " must be positive");
     }
     if (r.frame_rate && c.input_frame_rate < *r.frame_rate) {
-      return invalid(field + ".framerate", r.frame_rate->to_string() + " fps is above the input frame rate " +
-                                               c.input_frame_rate.to_string() +
-                                               " fps; a rendition can only drop frames, not invent them");
+      return invalid(field + ".framerate",
+                     r.frame_rate->to_string() + " fps is above the input frame rate " +
+                         c.input_frame_rate.to_string() +
+                         " fps; a rendition can only drop frames, not invent them");
     }
     if (!r.bitrate_kbps && !r.frame_rate) {
       return invalid(field, "has neither a bitrate nor a framerate; give one of them");

@@ -2,7 +2,9 @@
 
 namespace gearbox {
 namespace {
-int align64(int v) { return (v + 63) & ~63; }
+int align64(int v) {
+  return (v + 63) & ~63;
+}
 }  // namespace
 
 CpuSurface::CpuSurface(int width, int height) : Surface(width, height, SurfaceFormat::kI420) {

@@ -22,12 +22,15 @@ const char* to_string(PixelFormat format) {
 }
 
 std::optional<PixelFormat> parse_pixel_format(const char* name) {
-  struct Entry { const char* name; PixelFormat format; };
+  struct Entry {
+    const char* name;
+    PixelFormat format;
+  };
   static const Entry kNames[] = {
-      {"bgr24", PixelFormat::kBGR24}, {"rgb24", PixelFormat::kRGB24},
-      {"bgra", PixelFormat::kBGRA},   {"rgba", PixelFormat::kRGBA},
-      {"gray8", PixelFormat::kGRAY8}, {"gray", PixelFormat::kGRAY8},
-      {"nv12", PixelFormat::kNV12},   {"i420", PixelFormat::kI420},
+      {"bgr24", PixelFormat::kBGR24},  {"rgb24", PixelFormat::kRGB24},
+      {"bgra", PixelFormat::kBGRA},    {"rgba", PixelFormat::kRGBA},
+      {"gray8", PixelFormat::kGRAY8},  {"gray", PixelFormat::kGRAY8},
+      {"nv12", PixelFormat::kNV12},    {"i420", PixelFormat::kI420},
       {"yuv420p", PixelFormat::kI420},
   };
   for (const Entry& e : kNames) {
@@ -63,7 +66,10 @@ int plane_rows(PixelFormat format, int plane, int height) {
   return (height + 1) / 2;
 }
 
-FrameView FrameView::packed(PixelFormat format, int width, int height, const uint8_t* data,
+FrameView FrameView::packed(PixelFormat format,
+                            int width,
+                            int height,
+                            const uint8_t* data,
                             int stride) {
   FrameView f;
   f.format = format;
@@ -74,7 +80,9 @@ FrameView FrameView::packed(PixelFormat format, int width, int height, const uin
   return f;
 }
 
-FrameView FrameView::contiguous_yuv(PixelFormat format, int width, int height,
+FrameView FrameView::contiguous_yuv(PixelFormat format,
+                                    int width,
+                                    int height,
                                     const uint8_t* data) {
   FrameView f;
   f.format = format;
@@ -99,9 +107,9 @@ int64_t FrameView::packed_size(PixelFormat format, int width, int height) {
 
 Status validate_frame(const FrameView& frame) {
   if (frame.width <= 0 || frame.height <= 0) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "frame: size " + std::to_string(frame.width) + "x" +
-                          std::to_string(frame.height) + " must be positive");
+    return make_error(ErrorCode::kInvalidArgument, "frame: size " + std::to_string(frame.width) +
+                                                       "x" + std::to_string(frame.height) +
+                                                       " must be positive");
   }
   // First: within these limits min_stride() and every row offset below fit an int.
   GEARBOX_RETURN_IF_ERROR(check_frame_size("frame: size", frame.width, frame.height));
@@ -120,10 +128,12 @@ Status validate_frame(const FrameView& frame) {
                             " row of width " + std::to_string(frame.width) + " needs");
     }
     // Backends address a row as stride * y in int: a plane may span at most 2 GiB.
-    if (static_cast<int64_t>(frame.stride[i]) * plane_rows(frame.format, i, frame.height) > INT32_MAX) {
+    if (static_cast<int64_t>(frame.stride[i]) * plane_rows(frame.format, i, frame.height) >
+        INT32_MAX) {
       return make_error(ErrorCode::kInvalidArgument,
-                        "frame: stride[" + std::to_string(i) + "] " + std::to_string(frame.stride[i]) +
-                            " over " + std::to_string(plane_rows(frame.format, i, frame.height)) +
+                        "frame: stride[" + std::to_string(i) + "] " +
+                            std::to_string(frame.stride[i]) + " over " +
+                            std::to_string(plane_rows(frame.format, i, frame.height)) +
                             " rows spans more than 2 GiB");
     }
   }

@@ -12,7 +12,8 @@ namespace {
 // backend does not exist.
 class AbsentBackend final : public Backend {
  public:
-  AbsentBackend(std::string name, std::string reason) : name_(std::move(name)), reason_(std::move(reason)) {}
+  AbsentBackend(std::string name, std::string reason)
+      : name_(std::move(name)), reason_(std::move(reason)) {}
   std::string name() const override { return name_; }
   BackendInfo probe() override {
     BackendInfo info;
@@ -50,9 +51,11 @@ Status check_backend_options(const OptionValues& values, const BackendList& back
     }
     if (!owner) {
       std::string known;
-      for (const std::shared_ptr<Backend>& b : backends) known += (known.empty() ? "" : ", ") + b->name();
-      return make_error(ErrorCode::kInvalidArgument, "backend_options: \"" + key + "\" names no backend of this build (" +
-                                                         known + ")");
+      for (const std::shared_ptr<Backend>& b : backends)
+        known += (known.empty() ? "" : ", ") + b->name();
+      return make_error(
+          ErrorCode::kInvalidArgument,
+          "backend_options: \"" + key + "\" names no backend of this build (" + known + ")");
     }
     const std::vector<OptionSpec> specs = owner->options();
     const OptionSpec* spec = nullptr;
@@ -62,9 +65,10 @@ Status check_backend_options(const OptionValues& values, const BackendList& back
     if (!spec) {
       std::string known;
       for (const OptionSpec& s : specs) known += (known.empty() ? "" : ", ") + s.name;
-      return make_error(ErrorCode::kInvalidArgument,
-                        "backend_options: \"" + key + "\" is not an option of " + backend_name +
-                            (known.empty() ? std::string(" (it has none)") : " (its options: " + known + ")"));
+      return make_error(
+          ErrorCode::kInvalidArgument,
+          "backend_options: \"" + key + "\" is not an option of " + backend_name +
+              (known.empty() ? std::string(" (it has none)") : " (its options: " + known + ")"));
     }
     GEARBOX_RETURN_IF_ERROR(check_option_value(backend_name, *spec, value));
   }

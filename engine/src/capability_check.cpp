@@ -3,8 +3,12 @@
 namespace gearbox {
 namespace {
 
-std::string size_text(int width, int height) { return std::to_string(width) + "x" + std::to_string(height); }
-std::string size_text(Size s) { return size_text(s.width, s.height); }
+std::string size_text(int width, int height) {
+  return std::to_string(width) + "x" + std::to_string(height);
+}
+std::string size_text(Size s) {
+  return size_text(s.width, s.height);
+}
 
 std::string codec_list(const Capabilities& caps) {
   std::string list;
@@ -13,7 +17,9 @@ std::string codec_list(const Capabilities& caps) {
 }
 
 // The first limit `r` breaks, as "<backend> <what it does>", or "" when it is inside them all.
-std::string broken_limit(const Capabilities& caps, const RenditionPlan& r, const std::string& backend) {
+std::string broken_limit(const Capabilities& caps,
+                         const RenditionPlan& r,
+                         const std::string& backend) {
   if (r.width > caps.max_size.width || r.height > caps.max_size.height) {
     return backend + " encodes H.264 up to " + size_text(caps.max_size);
   }
@@ -29,7 +35,8 @@ std::string broken_limit(const Capabilities& caps, const RenditionPlan& r, const
 
 }  // namespace
 
-Status check_ladder_capabilities(const Capabilities& caps, const std::vector<RenditionPlan>& ladder,
+Status check_ladder_capabilities(const Capabilities& caps,
+                                 const std::vector<RenditionPlan>& ladder,
                                  const std::string& backend) {
   if (!caps.offers(Codec::kH264)) {
     return make_error(ErrorCode::kUnsupported,
@@ -44,8 +51,9 @@ Status check_ladder_capabilities(const Capabilities& caps, const std::vector<Ren
   }
   if (caps.max_sessions > 0 && ladder.size() > static_cast<size_t>(caps.max_sessions)) {
     return make_error(ErrorCode::kOutOfSessions,
-                      "the ladder needs " + std::to_string(ladder.size()) + " encoder sessions (one per rendition); " +
-                          backend + " allows " + std::to_string(caps.max_sessions));
+                      "the ladder needs " + std::to_string(ladder.size()) +
+                          " encoder sessions (one per rendition); " + backend + " allows " +
+                          std::to_string(caps.max_sessions));
   }
   return {};
 }

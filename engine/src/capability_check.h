@@ -18,7 +18,8 @@ namespace gearbox {
 // encodes H.264 up to 4096x4096"; kOutOfSessions for "the ladder needs 4 encoder sessions;
 // nvenc allows 3" (only when the device reports its limit: max_sessions > 0). The rate-control
 // mode is the encoder's to check (it is in the backend's options).
-Status check_ladder_capabilities(const Capabilities& caps, const std::vector<RenditionPlan>& ladder,
+Status check_ladder_capabilities(const Capabilities& caps,
+                                 const std::vector<RenditionPlan>& ladder,
                                  const std::string& backend);
 
 }  // namespace gearbox

@@ -3,18 +3,21 @@
 // the timestamps, and the upload of each frame into the pipeline.
 #include <string>
 
+#include "gearbox/cpu_clock.h"
 #include "stage_timer.h"
 #include "stream_state.h"
-#include "gearbox/cpu_clock.h"
 
 namespace gearbox {
 
-Status Streamer::push(const FrameView& frame) { return impl_->accept(frame, std::nullopt); }
+Status Streamer::push(const FrameView& frame) {
+  return impl_->accept(frame, std::nullopt);
+}
 
 Status Streamer::push(const FrameView& frame, int64_t timestamp, Rational time_base) {
   Impl& d = *impl_;
   if (!time_base.valid_positive()) {
-    return make_error(ErrorCode::kInvalidArgument, "push: time_base " + time_base.to_string() + " must be positive");
+    return make_error(ErrorCode::kInvalidArgument,
+                      "push: time_base " + time_base.to_string() + " must be positive");
   }
   if (!d.caller_timestamps) d.first_timestamp = timestamp;
   // Media ticks since the first frame, rounded to the nearest tick. Refused past 100 years of
@@ -23,15 +26,17 @@ Status Streamer::push(const FrameView& frame, int64_t timestamp, Rational time_b
   // __int128 (ticks * den < 2^50 * 2^63, within div_round's 2^126), so it is rounded exactly.
   constexpr long double kMaxMediaSeconds = 100.0L * 365.25L * 86400.0L;
   const __int128 elapsed = static_cast<__int128>(timestamp) - d.first_timestamp;
-  const long double estimate = static_cast<long double>(elapsed) * time_base.num * d.clock.timescale / time_base.den;
+  const long double estimate =
+      static_cast<long double>(elapsed) * time_base.num * d.clock.timescale / time_base.den;
   const long double max_ticks = kMaxMediaSeconds * d.clock.timescale;
   if (!(estimate <= max_ticks && estimate >= -max_ticks)) {
     d.frames_rejected++;
-    return make_error(ErrorCode::kInvalidArgument,
-                      "push: frame " + std::to_string(d.next_index) + ": timestamp " + std::to_string(timestamp) +
-                          " in time base " + time_base.to_string() + " is out of range: " +
-                          std::to_string(static_cast<double>(estimate / d.clock.timescale)) +
-                          " s from the first frame's, more than 100 years. Frame refused, the stream goes on");
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        "push: frame " + std::to_string(d.next_index) + ": timestamp " + std::to_string(timestamp) +
+            " in time base " + time_base.to_string() + " is out of range: " +
+            std::to_string(static_cast<double>(estimate / d.clock.timescale)) +
+            " s from the first frame's, more than 100 years. Frame refused, the stream goes on");
   }
   return d.accept(frame, div_round(elapsed * time_base.num * d.clock.timescale, time_base.den));
 }
@@ -45,17 +50,20 @@ Status Streamer::Impl::accept(const FrameView& frame, std::optional<int64_t> cal
   if (caller_timestamps && *caller_timestamps != caller_pts.has_value()) {
     frames_rejected++;
     return make_error(ErrorCode::kInvalidArgument,
-                      which() + (caller_pts ? " has a timestamp but the first frame had none"
-                                          : " has no timestamp but the first frame had one") +
-                          "; a stream uses timestamps on every frame or on none. Frame refused, the stream goes on");
+                      which() +
+                          (caller_pts ? " has a timestamp but the first frame had none"
+                                      : " has no timestamp but the first frame had one") +
+                          "; a stream uses timestamps on every frame or on none. Frame refused, "
+                          "the stream goes on");
   }
   const int64_t pts = caller_pts ? *caller_pts : clock.ticks_of_frame(next_index);
   if (last_pts && pts <= *last_pts) {
     frames_rejected++;
     return make_error(ErrorCode::kInvalidArgument,
-                      which() + ": timestamp " + std::to_string(pts) + "/" + std::to_string(clock.timescale) +
-                          " s does not increase past the previous frame's " + std::to_string(*last_pts) +
-                          "/" + std::to_string(clock.timescale) +
+                      which() + ": timestamp " + std::to_string(pts) + "/" +
+                          std::to_string(clock.timescale) +
+                          " s does not increase past the previous frame's " +
+                          std::to_string(*last_pts) + "/" + std::to_string(clock.timescale) +
                           " s; timestamps must increase. Frame refused, the stream goes on");
   }
   if (!started) {
@@ -64,8 +72,8 @@ Status Streamer::Impl::accept(const FrameView& frame, std::optional<int64_t> cal
   } else if (frame.format != format || frame.width != width || frame.height != height) {
     frames_rejected++;
     return make_error(ErrorCode::kFrameMismatch,
-                      which() + ": " + to_string(frame.format) + " " + std::to_string(frame.width) + "x" +
-                          std::to_string(frame.height) + " differs from the first frame (" +
+                      which() + ": " + to_string(frame.format) + " " + std::to_string(frame.width) +
+                          "x" + std::to_string(frame.height) + " differs from the first frame (" +
                           to_string(format) + " " + std::to_string(width) + "x" +
                           std::to_string(height) + "); frame skipped, the stream goes on");
   }
@@ -84,10 +92,12 @@ Status Streamer::Impl::accept(const FrameView& frame, std::optional<int64_t> cal
   // discontinuity (HLS EXT-X-DISCONTINUITY; a new DASH Period, since dash.js stops at a
   // gap inside one SegmentTimeline). A shorter jump (jitter, a few missing frames) is no gap:
   // the frame before it lasts until the next.
-  const bool gap = last_pts && (static_cast<__int128>(pts - *last_pts) * config.segment_duration.den >
-                                    static_cast<__int128>(config.segment_duration.num) * clock.timescale ||
-                                pts - segment_start >= gap_bound_ticks);
-  const bool idr = !last_pts || gap || grid.starts_segment(clock.seconds_of(*last_pts), clock.seconds_of(pts));
+  const bool gap =
+      last_pts && (static_cast<__int128>(pts - *last_pts) * config.segment_duration.den >
+                       static_cast<__int128>(config.segment_duration.num) * clock.timescale ||
+                   pts - segment_start >= gap_bound_ticks);
+  const bool idr =
+      !last_pts || gap || grid.starts_segment(clock.seconds_of(*last_pts), clock.seconds_of(pts));
   Result<SurfaceRef> surface = [&] {
     StageTimer timer(upload_ns, &overhead_cpu_ns);
     return device->upload(frame);
@@ -98,9 +108,10 @@ Status Streamer::Impl::accept(const FrameView& frame, std::optional<int64_t> cal
     const int64_t end_before = *last_pts + clock.frame_ticks;
     packager->mark_gap(end_before, pts);
     if (audio) audio->video_gap(end_before, pts);
-    log(LogLevel::kWarning, "timestamps jump from " + std::to_string(clock.seconds_of(*last_pts).to_double()) +
-                                " s to " + std::to_string(clock.seconds_of(pts).to_double()) +
-                                " s (frame " + std::to_string(next_index - 1) +
+    log(LogLevel::kWarning, "timestamps jump from " +
+                                std::to_string(clock.seconds_of(*last_pts).to_double()) + " s to " +
+                                std::to_string(clock.seconds_of(pts).to_double()) + " s (frame " +
+                                std::to_string(next_index - 1) +
                                 "): a gap; the segment before it ends with its last frame and the "
                                 "manifests mark a discontinuity");
   }

@@ -16,11 +16,16 @@ namespace {
 
 // A bitrate from the bpp rule, refused (naming the entry, bpp and the result) past 10 Gbps:
 // x264 and NVENC take kbps as int, and no network carries more.
-Result<int64_t> bpp_bitrate(const std::string& field, int width, int height, double bpp, Rational fps) {
+Result<int64_t> bpp_bitrate(const std::string& field,
+                            int width,
+                            int height,
+                            double bpp,
+                            Rational fps) {
   const double kbps = static_cast<double>(width) * height * bpp * fps.to_double() / 1000.0;
   if (!(kbps <= static_cast<double>(kMaxBitrateKbps))) {
     char text[160];
-    std::snprintf(text, sizeof text, "%s: bpp %g at %dx%d and %g fps gives %.3g kbps, above %lld (10 Gbps)",
+    std::snprintf(text, sizeof text,
+                  "%s: bpp %g at %dx%d and %g fps gives %.3g kbps, above %lld (10 Gbps)",
                   field.c_str(), bpp, width, height, fps.to_double(), kbps,
                   static_cast<long long>(kMaxBitrateKbps));
     return make_error(ErrorCode::kInvalidArgument, text);
@@ -30,7 +35,8 @@ Result<int64_t> bpp_bitrate(const std::string& field, int width, int height, dou
 
 }  // namespace
 
-Result<std::vector<RenditionPlan>> plan_ladder(const StreamConfig& config, int source_width,
+Result<std::vector<RenditionPlan>> plan_ladder(const StreamConfig& config,
+                                               int source_width,
                                                int source_height) {
   // Before anything is allocated for the size: a 99999x99999 frame must not reach a surface pool.
   GEARBOX_RETURN_IF_ERROR(check_frame_size("frame: source size", source_width, source_height));
@@ -48,7 +54,8 @@ Result<std::vector<RenditionPlan>> plan_ladder(const StreamConfig& config, int s
   if (config.primary_bitrate_kbps) {
     primary.bitrate_kbps = *config.primary_bitrate_kbps;
   } else {
-    auto kbps = bpp_bitrate("primary rendition", source_width, source_height, config.bpp, config.input_frame_rate);
+    auto kbps = bpp_bitrate("primary rendition", source_width, source_height, config.bpp,
+                            config.input_frame_rate);
     if (!kbps) return kbps.error();
     primary.bitrate_kbps = *kbps;
   }
@@ -62,9 +69,9 @@ Result<std::vector<RenditionPlan>> plan_ladder(const StreamConfig& config, int s
     // source does not have; a player already upscales the smaller picture itself.
     if (spec.width > source_width || spec.height > source_height) {
       return make_error(ErrorCode::kInvalidArgument,
-                        field + ".resolution: " + std::to_string(spec.width) + "x" + std::to_string(spec.height) +
-                            " is larger than the " + std::to_string(source_width) + "x" +
-                            std::to_string(source_height) +
+                        field + ".resolution: " + std::to_string(spec.width) + "x" +
+                            std::to_string(spec.height) + " is larger than the " +
+                            std::to_string(source_width) + "x" + std::to_string(source_height) +
                             " source; a rendition can only scale down, not invent detail");
     }
     RenditionPlan r;
@@ -87,7 +94,8 @@ Result<std::vector<RenditionPlan>> plan_ladder(const StreamConfig& config, int s
     ladder[i].id = "v" + std::to_string(i);
     for (size_t j = 0; j < i; ++j) {
       if (ladder[j].width == ladder[i].width && ladder[j].height == ladder[i].height &&
-          ladder[j].bitrate_kbps == ladder[i].bitrate_kbps && ladder[j].frame_rate == ladder[i].frame_rate) {
+          ladder[j].bitrate_kbps == ladder[i].bitrate_kbps &&
+          ladder[j].frame_rate == ladder[i].frame_rate) {
         return make_error(ErrorCode::kInvalidArgument,
                           "renditions[" + std::to_string(i) + "]: duplicates " +
                               (j == 0 ? std::string("the primary rendition")
@@ -120,7 +128,8 @@ std::vector<int> scale_sources(const std::vector<SizeKey>& sizes, SizeKey source
   for (size_t t = 0; t < sizes.size(); ++t) {
     int64_t best_area = static_cast<int64_t>(source.width) * source.height;
     for (size_t s = 0; s < t; ++s) {
-      const bool twice = sizes[s].width >= 2 * sizes[t].width && sizes[s].height >= 2 * sizes[t].height;
+      const bool twice =
+          sizes[s].width >= 2 * sizes[t].width && sizes[s].height >= 2 * sizes[t].height;
       const int64_t area = static_cast<int64_t>(sizes[s].width) * sizes[s].height;
       if (twice && area < best_area) {
         best_area = area;
@@ -131,7 +140,8 @@ std::vector<int> scale_sources(const std::vector<SizeKey>& sizes, SizeKey source
   return from;
 }
 
-std::vector<ScaleRequest> every_frame_scales(const std::vector<RenditionPlan>& ladder, Rational input_rate,
+std::vector<ScaleRequest> every_frame_scales(const std::vector<RenditionPlan>& ladder,
+                                             Rational input_rate,
                                              SizeKey source) {
   const std::vector<SizeKey> sizes = distinct_sizes(ladder);
   const std::vector<int> from = scale_sources(sizes, source);
@@ -147,7 +157,8 @@ std::vector<ScaleRequest> every_frame_scales(const std::vector<RenditionPlan>& l
   std::vector<int> request_of(sizes.size(), -1);
   for (size_t k = 0; k < sizes.size(); ++k) {
     if (!always[k] || sizes[k] == source) continue;
-    const int f = from[k] < 0 ? -1 : request_of[static_cast<size_t>(from[k])];  // -1 also for the source size
+    const int f =
+        from[k] < 0 ? -1 : request_of[static_cast<size_t>(from[k])];  // -1 also for the source size
     request_of[k] = static_cast<int>(requests.size());
     requests.push_back({f, sizes[k].width, sizes[k].height});
   }

@@ -32,8 +32,10 @@ void LatencyTracker::flushed(size_t rendition, const std::vector<int64_t>& pts, 
   }
   // Frames every rendition has written (or skipped, at a lower rate) are no longer needed.
   int64_t oldest_needed = INT64_MAX;
-  for (const PerRendition& each : renditions_) oldest_needed = std::min(oldest_needed, each.last_pts);
-  while (oldest_needed != INT64_MIN && !push_time_.empty() && push_time_.front().first < oldest_needed) {
+  for (const PerRendition& each : renditions_)
+    oldest_needed = std::min(oldest_needed, each.last_pts);
+  while (oldest_needed != INT64_MIN && !push_time_.empty() &&
+         push_time_.front().first < oldest_needed) {
     push_time_.pop_front();
   }
 }

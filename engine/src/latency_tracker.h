@@ -5,8 +5,8 @@
 
 #include <cstdint>
 #include <deque>
-#include <utility>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 namespace gearbox {

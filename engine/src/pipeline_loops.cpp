@@ -3,9 +3,9 @@
 // RenditionSink hands to the packager.
 #include <algorithm>
 
+#include "gearbox/cpu_clock.h"
 #include "stage_timer.h"
 #include "stream_state.h"
-#include "gearbox/cpu_clock.h"
 
 namespace gearbox {
 
@@ -59,7 +59,8 @@ void Streamer::Impl::run_scaler() {
     for (size_t r = 0; r < ladder.size(); ++r) {
       // At the input rate every frame is taken, so caller timestamps closer together than
       // 1 / rate (variable frame rate) all reach the primary rendition.
-      takes[r] = ladder[r].frame_rate == config.input_frame_rate || decimators[r].take(pts, job->idr);
+      takes[r] =
+          ladder[r].frame_rate == config.input_frame_rate || decimators[r].take(pts, job->idr);
       if (takes[r]) needed[size_of_rendition[r]] = 1;
     }
     for (size_t k = sizes.size(); k-- > 0;) {
@@ -67,7 +68,8 @@ void Streamer::Impl::run_scaler() {
     }
     if (!scale_all(sizes, from, needed, *job, scaled)) continue;
     for (size_t r = 0; r < ladder.size(); ++r) {
-      if (takes[r] && !encode_queues[r]->push(PictureJob{scaled[size_of_rendition[r]], job->pts, job->idr})) {
+      if (takes[r] &&
+          !encode_queues[r]->push(PictureJob{scaled[size_of_rendition[r]], job->pts, job->idr})) {
         break;  // closed by abort()
       }
     }
@@ -76,8 +78,10 @@ void Streamer::Impl::run_scaler() {
   for (auto& q : encode_queues) q->close();
 }
 
-bool Streamer::Impl::scale_all(const std::vector<SizeKey>& sizes, const std::vector<int>& from,
-                               const std::vector<char>& needed, const PictureJob& job,
+bool Streamer::Impl::scale_all(const std::vector<SizeKey>& sizes,
+                               const std::vector<int>& from,
+                               const std::vector<char>& needed,
+                               const PictureJob& job,
                                std::vector<SurfaceRef>& scaled) {
   StageTimer timer(scale_ns, &overhead_cpu_ns);
   for (size_t s = 0; s < sizes.size(); ++s) {

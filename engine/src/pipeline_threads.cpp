@@ -16,7 +16,10 @@ bool PipelineThreads::wait_for_all(std::chrono::steady_clock::time_point deadlin
 void PipelineThreads::join_or_detach_pipeline(bool join) {
   for (std::thread& t : pipeline_) {
     if (!t.joinable()) continue;
-    if (join) t.join(); else t.detach();
+    if (join)
+      t.join();
+    else
+      t.detach();
   }
 }
 

@@ -15,7 +15,8 @@ bool SegmentGrid::starts_segment(std::optional<Rational> previous_pts, Rational 
 bool RateDecimator::take(Rational pts, bool starts_segment) {
   // Slot index of pts since the anchor: floor((pts - anchor) * rate).
   auto slot_of = [&](Rational t) {
-    const __int128 num = static_cast<__int128>(t.num) * anchor_.den - static_cast<__int128>(anchor_.num) * t.den;
+    const __int128 num =
+        static_cast<__int128>(t.num) * anchor_.den - static_cast<__int128>(anchor_.num) * t.den;
     const __int128 den = static_cast<__int128>(t.den) * anchor_.den;
     const __int128 n = num * rate_.num, d = den * rate_.den;
     __int128 q = n / d;

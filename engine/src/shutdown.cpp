@@ -66,7 +66,9 @@ Status Streamer::Impl::finish() {
     flusher.join();
     threads.join_or_detach_pipeline(true);
     // abort() during close(): it stopped the pipeline; list what is complete.
-    if (aborting) return terminate(deadline, ErrorCode::kClosed, "abort: stopped without encoding the frames still queued");
+    if (aborting)
+      return terminate(deadline, ErrorCode::kClosed,
+                       "abort: stopped without encoding the frames still queued");
     return error_with_final_manifests();
   }
   flusher.detach();
@@ -96,7 +98,8 @@ Status Streamer::Impl::error_with_final_manifests() {
   return make_error(error.code(), message);
 }
 
-Status Streamer::Impl::terminate(std::chrono::steady_clock::time_point deadline, ErrorCode code,
+Status Streamer::Impl::terminate(std::chrono::steady_clock::time_point deadline,
+                                 ErrorCode code,
                                  const std::string& why) {
   aborting = true;
   if (audio) audio->abort();

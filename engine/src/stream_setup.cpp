@@ -5,8 +5,8 @@
 #include <optional>
 
 #include "capability_check.h"
-#include "stream_state.h"
 #include "gearbox/cpu_clock.h"
+#include "stream_state.h"
 
 namespace gearbox {
 
@@ -21,8 +21,10 @@ struct OpenedLadder {
   std::vector<std::unique_ptr<Encoder>> encoders;
 };
 
-Result<OpenedLadder> open_ladder(Backend& backend, const DeviceOptions& device_options,
-                                 const std::vector<RenditionPlan>& plan, const StreamConfig& config,
+Result<OpenedLadder> open_ladder(Backend& backend,
+                                 const DeviceOptions& device_options,
+                                 const std::vector<RenditionPlan>& plan,
+                                 const StreamConfig& config,
                                  int64_t timescale) {
   auto opened = backend.open(device_options);
   if (!opened) return opened.error();
@@ -32,7 +34,8 @@ Result<OpenedLadder> open_ladder(Backend& backend, const DeviceOptions& device_o
   // The ladder against what the device says it can do, before any encoder opens. Its errors
   // return from here, so its kUnsupported and kOutOfSessions take the same fallback as an
   // encoder's.
-  GEARBOX_RETURN_IF_ERROR(check_ladder_capabilities(ladder.device->capabilities(), plan, backend.name()));
+  GEARBOX_RETURN_IF_ERROR(
+      check_ladder_capabilities(ladder.device->capabilities(), plan, backend.name()));
 
   for (const RenditionPlan& r : plan) {
     EncoderConfig ec;
@@ -46,8 +49,8 @@ Result<OpenedLadder> open_ladder(Backend& backend, const DeviceOptions& device_o
     auto enc = ladder.device->open_encoder(ec);
     if (!enc) {
       return make_error(enc.error().code, "rendition " + r.id + " (" + std::to_string(r.width) +
-                                              "x" + std::to_string(r.height) + "): " +
-                                              enc.error().message);
+                                              "x" + std::to_string(r.height) +
+                                              "): " + enc.error().message);
     }
     ladder.encoders.push_back(std::move(enc.value()));
   }
@@ -90,10 +93,12 @@ Result<LadderOnBackend> open_ladder_on_first_able(const Streamer::Impl& impl,
         impl.log(LogLevel::kInfo, "backend passed over: " + passed_over.back());
         continue;
       }
-      impl.log(LogLevel::kWarning, "backend " + last_failed + " could not open the ladder: " +
-                                       last_failure->message + "; falling back to " + backend.name());
+      impl.log(LogLevel::kWarning, "backend " + last_failed +
+                                       " could not open the ladder: " + last_failure->message +
+                                       "; falling back to " + backend.name());
     }
-    Result<OpenedLadder> opened = open_ladder(backend, device_options, plan, impl.config, impl.clock.timescale);
+    Result<OpenedLadder> opened =
+        open_ladder(backend, device_options, plan, impl.config, impl.clock.timescale);
     if (opened) return LadderOnBackend{order[i], std::move(opened.value()), std::move(passed_over)};
     const Error& error = opened.error();
     const bool may_fall_back = another_backend_may_open(error.code);
@@ -152,7 +157,8 @@ Status Streamer::Impl::start(const FrameView& frame) {
     t.timescale = clock.timescale;
     // One output frame in media ticks, to the nearest tick for rates that do not divide the
     // timescale (only the last frame of a segment takes its duration from it).
-    t.frame_ticks = std::max<int64_t>(1, mul_div_round(clock.timescale, r.frame_rate.den, r.frame_rate.num));
+    t.frame_ticks =
+        std::max<int64_t>(1, mul_div_round(clock.timescale, r.frame_rate.den, r.frame_rate.num));
     t.target_bitrate_bps = r.bitrate_kbps * 1000;
     t.max_bitrate_bps = static_cast<int64_t>(static_cast<double>(t.target_bitrate_bps) *
                                              config.rate_control.vbv_maxrate_factor);
@@ -169,7 +175,8 @@ Status Streamer::Impl::start(const FrameView& frame) {
       ids.push_back(t.id);
       timescales.push_back(t.timescale);
     }
-    listener = [cb = config.on_segment, ids, timescales](size_t track, const packager::SegmentRecord& rec) {
+    listener = [cb = config.on_segment, ids, timescales](size_t track,
+                                                         const packager::SegmentRecord& rec) {
       const double ts = static_cast<double>(timescales[track]);
       SegmentEvent e;
       e.rendition = ids[track];
@@ -182,7 +189,8 @@ Status Streamer::Impl::start(const FrameView& frame) {
     };
   }
   auto tracker = std::make_unique<LatencyTracker>(plan.size());
-  packager::Packager::FlushListener on_flush = [t = tracker.get()](size_t track, const std::vector<int64_t>& pts) {
+  packager::Packager::FlushListener on_flush = [t = tracker.get()](
+                                                   size_t track, const std::vector<int64_t>& pts) {
     t->flushed(track, pts, steady_ns());
   };
   packager::PackagerOptions options;
@@ -196,9 +204,11 @@ Status Streamer::Impl::start(const FrameView& frame) {
     const Rational delay = Rational::make(e->decode_delay_ticks(), clock.timescale);
     if (options.presentation_delay < delay) options.presentation_delay = delay;
   }
-  if (config.hls_segment_type == HlsSegmentType::kMpegTs) options.container = packager::SegmentContainer::kMpegTs;
+  if (config.hls_segment_type == HlsSegmentType::kMpegTs)
+    options.container = packager::SegmentContainer::kMpegTs;
   options.warn = [this](const std::string& message) { log(LogLevel::kWarning, message); };
-  auto pk = packager::Packager::open(paths, options, std::move(tracks), std::move(listener), std::move(on_flush));
+  auto pk = packager::Packager::open(paths, options, std::move(tracks), std::move(listener),
+                                     std::move(on_flush));
   if (!pk) return pk.error();
 
   // Everything opened: commit.
@@ -209,7 +219,8 @@ Status Streamer::Impl::start(const FrameView& frame) {
     selection.backend = std::move(chosen.backend);
     backend_name = selection.backend->name();
   }
-  selection.passed_over.insert(selection.passed_over.end(), chosen.passed_over.begin(), chosen.passed_over.end());
+  selection.passed_over.insert(selection.passed_over.end(), chosen.passed_over.begin(),
+                               chosen.passed_over.end());
   selection.fallbacks.clear();  // the stream is set up: the other candidates are not needed
   packager = std::move(pk.value());
   latency = std::move(tracker);

@@ -25,7 +25,10 @@ Streamer::Impl::~Impl() {
 }
 
 void Streamer::Impl::log(LogLevel level, const std::string& message) const {
-  if (config.log) config.log(level, message); else log_to_stderr(level, message);
+  if (config.log)
+    config.log(level, message);
+  else
+    log_to_stderr(level, message);
 }
 
 void Streamer::Impl::fail(const Status& s) {

@@ -16,14 +16,14 @@
 
 #include "audio_pipeline.h"
 #include "bounded_queue.h"
-#include "latency_tracker.h"
-#include "packager.h"
-#include "pipeline_threads.h"
 #include "gearbox/backend.h"
 #include "gearbox/backend_registry.h"
 #include "gearbox/ladder.h"
 #include "gearbox/segment_grid.h"
 #include "gearbox/streamer.h"
+#include "latency_tracker.h"
+#include "packager.h"
+#include "pipeline_threads.h"
 
 namespace gearbox {
 
@@ -74,7 +74,7 @@ class Streamer::Impl : public std::enable_shared_from_this<Streamer::Impl> {
   // duration (lround(grid + frame), the packager's) would round above it; and at most half a
   // second over the grid, so that the bound stays close to the grid whatever the rounding.
   int64_t gap_bound_ticks = 0;
-  int64_t next_index = 0;           // frames accepted or dropped so far
+  int64_t next_index = 0;  // frames accepted or dropped so far
 
   // Counters read by stats() from any thread.
   std::atomic<int64_t> frames_pushed{0};
@@ -119,8 +119,10 @@ class Streamer::Impl : public std::enable_shared_from_this<Streamer::Impl> {
   // The pipeline's threads (pipeline_loops.cpp).
   void run_scaler();
   // Scales the job's surface to every needed distinct size; false (after fail()) on an error.
-  bool scale_all(const std::vector<SizeKey>& sizes, const std::vector<int>& from,
-                 const std::vector<char>& needed, const PictureJob& job,
+  bool scale_all(const std::vector<SizeKey>& sizes,
+                 const std::vector<int>& from,
+                 const std::vector<char>& needed,
+                 const PictureJob& job,
                  std::vector<SurfaceRef>& scaled);
   void run_encoder(size_t index);
   // One frame into the pipeline (frame_admission.cpp).
@@ -130,7 +132,9 @@ class Streamer::Impl : public std::enable_shared_from_this<Streamer::Impl> {
   // Stops the pipeline without waiting for it, lists what is complete, and leaves threads
   // that do not end by the deadline behind (detached).
   // `code`: kTimeout when close() gave up, kClosed for abort().
-  Status terminate(std::chrono::steady_clock::time_point deadline, ErrorCode code, const std::string& why);
+  Status terminate(std::chrono::steady_clock::time_point deadline,
+                   ErrorCode code,
+                   const std::string& why);
   int64_t end_ticks() const { return last_pts ? *last_pts + clock.frame_ticks : 0; }
 };
 

@@ -34,7 +34,10 @@ StreamStats Streamer::stats() const {
     r.frame_rate = d.ladder[i].frame_rate.to_double();
     r.encode_fps = elapsed > 0 ? static_cast<double>(r.frames_encoded) / elapsed : 0;
     const double media_seconds = static_cast<double>(r.frames_encoded) / r.frame_rate;
-    r.produced_bps = media_seconds > 0 ? static_cast<int64_t>(static_cast<double>(r.bytes_written) * 8 / media_seconds) : 0;
+    r.produced_bps =
+        media_seconds > 0
+            ? static_cast<int64_t>(static_cast<double>(r.bytes_written) * 8 / media_seconds)
+            : 0;
     r.queue_depth = static_cast<int64_t>(d.encode_queues[i]->size());
     const LatencySummary latency = d.latency->summary(i);
     r.latency_ms_mean = latency.mean_ms;

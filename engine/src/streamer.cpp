@@ -43,7 +43,8 @@ Result<std::unique_ptr<Streamer>> Streamer::open(StreamConfig config, BackendLis
       return removed.error();
     }
     if (*removed > 0 && config.log) {
-      config.log(LogLevel::kInfo, "cleared " + std::to_string(*removed) + " files of an earlier stream");
+      config.log(LogLevel::kInfo,
+                 "cleared " + std::to_string(*removed) + " files of an earlier stream");
     }
   }
 
@@ -59,14 +60,16 @@ Result<std::unique_ptr<Streamer>> Streamer::open(StreamConfig config, BackendLis
     const Rational d = impl->config.segment_duration;
     const int64_t grid_ticks = mul_div_floor(k.timescale, d.num, d.den);
     const int64_t target_ticks =
-        std::max<int64_t>(1, std::llround(d.to_double() + static_cast<double>(k.frame_ticks) / k.timescale)) * k.timescale;
+        std::max<int64_t>(
+            1, std::llround(d.to_double() + static_cast<double>(k.frame_ticks) / k.timescale)) *
+        k.timescale;
     impl->gap_bound_ticks = std::min(grid_ticks, target_ticks) + k.timescale / 2;
   }
   if (!impl->config.audio.source.empty()) {
     const Impl* self = impl.get();
-    auto audio = AudioPipeline::open(impl->config.audio, impl->clock.timescale,
-                                     impl->config.segment_duration,
-                                     [self](LogLevel level, const std::string& m) { self->log(level, m); });
+    auto audio = AudioPipeline::open(
+        impl->config.audio, impl->clock.timescale, impl->config.segment_duration,
+        [self](LogLevel level, const std::string& m) { self->log(level, m); });
     if (!audio) return audio.error();
     impl->audio = std::move(audio.value());
   }
@@ -76,8 +79,12 @@ Result<std::unique_ptr<Streamer>> Streamer::open(StreamConfig config, BackendLis
   return std::unique_ptr<Streamer>(new Streamer(std::move(impl)));
 }
 
-const OutputPaths& Streamer::outputs() const { return impl_->paths; }
-const std::string& Streamer::backend_name() const { return impl_->backend_name; }
+const OutputPaths& Streamer::outputs() const {
+  return impl_->paths;
+}
+const std::string& Streamer::backend_name() const {
+  return impl_->backend_name;
+}
 const std::vector<std::string>& Streamer::backends_passed_over() const {
   return impl_->selection.passed_over;
 }

@@ -6,7 +6,9 @@
 namespace gearbox {
 namespace {
 
-struct Bgr { uint8_t b, g, r; };
+struct Bgr {
+  uint8_t b, g, r;
+};
 
 // Classic colour bars (75 % amplitude), left to right.
 const Bgr kBars[8] = {{191, 191, 191}, {0, 191, 191}, {191, 191, 0}, {0, 191, 0},
@@ -68,7 +70,8 @@ FrameView TestPattern::render(int64_t index) {
   // A different window of the noise texture every frame, as camera noise would be.
   const uint32_t pick = hash3(static_cast<uint32_t>(index), 17, 23);
   const int noise_x = static_cast<int>(pick % static_cast<uint32_t>(std::max(w, 1)));
-  const int noise_y = static_cast<int>((pick >> 16) % static_cast<uint32_t>(noise_rows_ - (h - noise_begin) + 1));
+  const int noise_y =
+      static_cast<int>((pick >> 16) % static_cast<uint32_t>(noise_rows_ - (h - noise_begin) + 1));
 
   for (int y = 0; y < h; ++y) {
     uint8_t* row = img + static_cast<size_t>(y) * row_bytes;
@@ -78,7 +81,9 @@ FrameView TestPattern::render(int64_t index) {
     } else if (y < noise_begin) {
       src = &ramp_row_[static_cast<size_t>(ramp_shift) * 3];
     } else {
-      src = &noise_[(static_cast<size_t>(noise_y + y - noise_begin) * 2 * std::max(w, 1) + noise_x) * 3];
+      src =
+          &noise_[(static_cast<size_t>(noise_y + y - noise_begin) * 2 * std::max(w, 1) + noise_x) *
+                  3];
     }
     std::memcpy(row, src, row_bytes);
   }
@@ -111,8 +116,8 @@ FrameView TestPattern::render(int64_t index) {
   const int gap = digit_w / 3;
   const int digits = 6;
   const int x_origin = std::max(2, w / 40), y_origin = std::max(2, h / 40);
-  fill(x_origin - t, y_origin - t, x_origin + digits * (digit_w + gap) + t,
-       y_origin + digit_h + t, Bgr{0, 0, 0});
+  fill(x_origin - t, y_origin - t, x_origin + digits * (digit_w + gap) + t, y_origin + digit_h + t,
+       Bgr{0, 0, 0});
   int64_t value = index;
   for (int d = digits - 1; d >= 0; --d) {
     uint8_t mask = kSegments[value % 10];
@@ -120,13 +125,13 @@ FrameView TestPattern::render(int64_t index) {
     int x0 = x_origin + d * (digit_w + gap), y0 = y_origin;
     int mid = y0 + digit_h / 2;
     const Bgr on{255, 255, 255};
-    if (mask & 0x01) fill(x0, y0, x0 + digit_w, y0 + t, on);                         // a
-    if (mask & 0x02) fill(x0 + digit_w - t, y0, x0 + digit_w, mid, on);              // b
-    if (mask & 0x04) fill(x0 + digit_w - t, mid, x0 + digit_w, y0 + digit_h, on);    // c
-    if (mask & 0x08) fill(x0, y0 + digit_h - t, x0 + digit_w, y0 + digit_h, on);     // d
-    if (mask & 0x10) fill(x0, mid, x0 + t, y0 + digit_h, on);                        // e
-    if (mask & 0x20) fill(x0, y0, x0 + t, mid, on);                                  // f
-    if (mask & 0x40) fill(x0, mid - t / 2, x0 + digit_w, mid + t - t / 2, on);       // g
+    if (mask & 0x01) fill(x0, y0, x0 + digit_w, y0 + t, on);                       // a
+    if (mask & 0x02) fill(x0 + digit_w - t, y0, x0 + digit_w, mid, on);            // b
+    if (mask & 0x04) fill(x0 + digit_w - t, mid, x0 + digit_w, y0 + digit_h, on);  // c
+    if (mask & 0x08) fill(x0, y0 + digit_h - t, x0 + digit_w, y0 + digit_h, on);   // d
+    if (mask & 0x10) fill(x0, mid, x0 + t, y0 + digit_h, on);                      // e
+    if (mask & 0x20) fill(x0, y0, x0 + t, mid, on);                                // f
+    if (mask & 0x40) fill(x0, mid - t / 2, x0 + digit_w, mid + t - t / 2, on);     // g
   }
   return FrameView::packed(PixelFormat::kBGR24, w, h, img);
 }

@@ -4,9 +4,9 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,29 +18,28 @@
 #include <sstream>
 #include <thread>
 
+#include "gearbox/streamer.h"
+#include "gearbox/test_pattern.h"
 #include "media_reader.h"
 #include "playlist.h"
 #include "temp_dir.h"
 #include "xml_query.h"
-#include "gearbox/streamer.h"
-#include "gearbox/test_pattern.h"
 
 namespace gearbox {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::attribute_number;
 using testing::decode_all;
 using testing::decode_audio;
-using testing::attribute_number;
 using testing::extinf;
 using testing::lines_of;
 using testing::read_file;
-using testing::XmlQuery;
 using testing::temp_dir;
+using testing::XmlQuery;
 
 // The beep: a 1 kHz tone that switches to 4 kHz for 40 ms at the start of every second.
 constexpr const char* kBeepingTone = "lavfi:sine=frequency=1000:beep_factor=4:sample_rate=48000";
-
 
 // Collects log lines (the Streamer logs from its threads).
 struct LogLines {
@@ -65,7 +64,8 @@ struct LogLines {
 float peak_between(const testing::DecodedAudio& a, double from, double to) {
   float peak = 0;
   const size_t end = std::min(a.samples.size(), static_cast<size_t>(to * a.sample_rate));
-  for (size_t i = static_cast<size_t>(from * a.sample_rate); i < end; ++i) peak = std::max(peak, std::fabs(a.samples[i]));
+  for (size_t i = static_cast<size_t>(from * a.sample_rate); i < end; ++i)
+    peak = std::max(peak, std::fabs(a.samples[i]));
   return peak;
 }
 
@@ -82,7 +82,10 @@ StreamConfig audio_config(const std::string& dir, const std::string& source, Rat
 }
 
 // Streams `frames` frames of the moving test pattern; returns the closed streamer's stats.
-StreamStats stream_pattern(const StreamConfig& config, int frames, int width = 320, int height = 180) {
+StreamStats stream_pattern(const StreamConfig& config,
+                           int frames,
+                           int width = 320,
+                           int height = 180) {
   auto s = Streamer::open(config);
   EXPECT_TRUE(s.ok()) << s.error().message;
   if (!s.ok()) return {};
@@ -145,7 +148,8 @@ TEST(Audio, OneAacTrackSharedByEveryRenditionInDashAndHls) {
   EXPECT_EQ(v.frames.size(), 100u);
   // What each track carries on average (payload only; the segments add a little container).
   const int64_t audio_bps = decode_audio(dir + "/a0.m3u8").packet_bytes * 8 / 4;
-  const int64_t video_bps[] = {decode_all(dir + "/v0.m3u8").packet_bytes * 8 / 4, v.packet_bytes * 8 / 4};
+  const int64_t video_bps[] = {decode_all(dir + "/v0.m3u8").packet_bytes * 8 / 4,
+                               v.packet_bytes * 8 / 4};
   EXPECT_GT(audio_bps, 100000);
 
   // HLS: one audio group, named by every variant, whose CODECS and BANDWIDTH include it.
@@ -178,17 +182,22 @@ TEST(Audio, OneAacTrackSharedByEveryRenditionInDashAndHls) {
   // DASH: an audio AdaptationSet beside the video one, with its own timeline.
   testing::XmlQuery x(read_file(dir + "/manifest.mpd"));
   ASSERT_TRUE(x.ok());
-  EXPECT_EQ(x.values("//d:AdaptationSet/@contentType"), (std::vector<std::string>{"video", "audio"}));
-  EXPECT_EQ(x.values("//d:AdaptationSet[@contentType='audio']/@mimeType"), std::vector<std::string>{"audio/mp4"});
+  EXPECT_EQ(x.values("//d:AdaptationSet/@contentType"),
+            (std::vector<std::string>{"video", "audio"}));
+  EXPECT_EQ(x.values("//d:AdaptationSet[@contentType='audio']/@mimeType"),
+            std::vector<std::string>{"audio/mp4"});
   EXPECT_EQ(x.values("//d:AdaptationSet[@contentType='video']/d:Representation/@id"),
             (std::vector<std::string>{"v0", "v1"}));
   const char* audio_rep = "//d:AdaptationSet[@contentType='audio']/d:Representation";
-  EXPECT_EQ(x.values((std::string(audio_rep) + "/@codecs").c_str()), std::vector<std::string>{"mp4a.40.2"});
-  EXPECT_EQ(x.values((std::string(audio_rep) + "/@audioSamplingRate").c_str()), std::vector<std::string>{"48000"});
+  EXPECT_EQ(x.values((std::string(audio_rep) + "/@codecs").c_str()),
+            std::vector<std::string>{"mp4a.40.2"});
+  EXPECT_EQ(x.values((std::string(audio_rep) + "/@audioSamplingRate").c_str()),
+            std::vector<std::string>{"48000"});
   EXPECT_EQ(x.values((std::string(audio_rep) + "/d:AudioChannelConfiguration/@value").c_str()),
             std::vector<std::string>{"2"});
-  EXPECT_EQ(x.values((std::string(audio_rep) + "/d:AudioChannelConfiguration/@schemeIdUri").c_str()),
-            std::vector<std::string>{"urn:mpeg:mpegB:cicp:ChannelConfiguration"});
+  EXPECT_EQ(
+      x.values((std::string(audio_rep) + "/d:AudioChannelConfiguration/@schemeIdUri").c_str()),
+      std::vector<std::string>{"urn:mpeg:mpegB:cicp:ChannelConfiguration"});
   EXPECT_EQ(x.values((std::string(audio_rep) + "//d:SegmentTemplate/@timescale").c_str()),
             std::vector<std::string>{"48000"});
   EXPECT_FALSE(x.values((std::string(audio_rep) + "//d:S/@d").c_str()).empty());
@@ -239,7 +248,8 @@ std::vector<double> flash_times(const testing::DecodedStream& v) {
   for (const auto& f : v.frames) {
     double sum = 0;
     for (uint8_t y : f.luma) sum += y;
-    if (!f.luma.empty() && sum / static_cast<double>(f.luma.size()) > 128) out.push_back(static_cast<double>(f.pts) * tb);
+    if (!f.luma.empty() && sum / static_cast<double>(f.luma.size()) > 128)
+      out.push_back(static_cast<double>(f.pts) * tb);
   }
   return out;
 }
@@ -250,7 +260,8 @@ std::vector<double> flash_times(const testing::DecodedStream& v) {
 // 0.5 s after the previous onset.
 std::vector<double> beep_onsets(const testing::DecodedAudio& a) {
   std::vector<float> change;
-  for (size_t i = 1; i < a.samples.size(); ++i) change.push_back(std::fabs(a.samples[i] - a.samples[i - 1]));
+  for (size_t i = 1; i < a.samples.size(); ++i)
+    change.push_back(std::fabs(a.samples[i] - a.samples[i - 1]));
   if (change.empty()) return {};
   std::vector<float> sorted = change;
   auto p99 = sorted.begin() + static_cast<ptrdiff_t>(sorted.size() * 99 / 100);
@@ -270,10 +281,10 @@ std::vector<double> beep_onsets(const testing::DecodedAudio& a) {
 
 struct SyncMeasure {
   size_t flashes = 0;
-  size_t paired = 0;      // flashes with a beep within half a second
-  double max_offset = 0;  // largest |beep - flash|, seconds
-  double max_at = 0;      // the flash where it was measured
-  double last_offset = 0;  // beep - flash of the last pair
+  size_t paired = 0;            // flashes with a beep within half a second
+  double max_offset = 0;        // largest |beep - flash|, seconds
+  double max_at = 0;            // the flash where it was measured
+  double last_offset = 0;       // beep - flash of the last pair
   std::vector<double> offsets;  // beep - flash of every pair
 };
 
@@ -286,8 +297,9 @@ SyncMeasure measure_sync(const std::string& video_url, const std::string& audio_
   const std::vector<double> flashes = flash_times(v), beeps = beep_onsets(a);
   m.flashes = flashes.size();
   for (double f : flashes) {
-    auto nearest = std::min_element(beeps.begin(), beeps.end(),
-                                    [f](double x, double y) { return std::fabs(x - f) < std::fabs(y - f); });
+    auto nearest = std::min_element(beeps.begin(), beeps.end(), [f](double x, double y) {
+      return std::fabs(x - f) < std::fabs(y - f);
+    });
     if (nearest == beeps.end() || std::fabs(*nearest - f) > 0.5) continue;
     ++m.paired;
     m.last_offset = *nearest - f;
@@ -314,15 +326,17 @@ TEST(AudioSync, BeepStaysWithTheFlashForAMinuteInDashAndHls) {
   const std::string dir = temp_dir("audio-sync");
   const int fps = 30, seconds = 62;
   stream_flashes(dir, kBeepingTone, fps, seconds);
-  for (const auto& [video, audio] : {std::pair<std::string, std::string>{dir + "/v0.m3u8", dir + "/a0.m3u8"},
-                                     {dir + "/manifest.mpd", dir + "/manifest.mpd"}}) {
+  for (const auto& [video, audio] :
+       {std::pair<std::string, std::string>{dir + "/v0.m3u8", dir + "/a0.m3u8"},
+        {dir + "/manifest.mpd", dir + "/manifest.mpd"}}) {
     SCOPED_TRACE(video);
     SyncMeasure m = measure_sync(video, audio);
     EXPECT_EQ(m.flashes, static_cast<size_t>(seconds));
     EXPECT_EQ(m.paired, m.flashes) << "every flash has its beep";
     EXPECT_LE(m.max_offset, 1.0 / fps) << "largest |beep - flash| over " << seconds << " s";
-    std::printf("[ sync    ] %s: %zu flashes, max |beep - flash| %.2f ms (at %.0f s), last %.2f ms\n",
-                video.c_str(), m.paired, m.max_offset * 1e3, m.max_at, m.last_offset * 1e3);
+    std::printf(
+        "[ sync    ] %s: %zu flashes, max |beep - flash| %.2f ms (at %.0f s), last %.2f ms\n",
+        video.c_str(), m.paired, m.max_offset * 1e3, m.max_at, m.last_offset * 1e3);
   }
   fs::remove_all(dir);
 }
@@ -348,7 +362,8 @@ TEST(AudioSync, MeasurementDetectsAudioThreeFramesLate) {
 TEST(AudioSync, WallClockSourceStaysWithFramesPushedSlowerThanTheirRate) {
   const std::string dir = temp_dir("audio-wall");
   const int nominal = 30, real = 29, seconds = 20;
-  StreamConfig c = audio_config(dir, std::string(kBeepingTone) + ":samples_per_frame=480,arealtime", {nominal, 1});
+  StreamConfig c = audio_config(dir, std::string(kBeepingTone) + ":samples_per_frame=480,arealtime",
+                                {nominal, 1});
   c.segment_duration = {2, 1};
   c.audio.clock = AudioClock::kWall;
   auto s = Streamer::open(c);
@@ -369,10 +384,12 @@ TEST(AudioSync, WallClockSourceStaysWithFramesPushedSlowerThanTheirRate) {
   ASSERT_FALSE(m.offsets.empty());
   double drift = 0;
   for (double o : m.offsets) drift = std::max(drift, std::fabs(o - m.offsets.front()));
-  std::printf("[ sync    ] wall clock, 29 fps pushed as 30: first beep - flash %.1f ms, largest change %.1f ms "
-              "(video clock lag %.3f s, silence %.3f s, dropped %.3f s)\n",
-              m.offsets.front() * 1e3, drift * 1e3, st.audio.video_clock_lag, st.audio.seconds_of_silence,
-              st.audio.seconds_dropped);
+  std::printf(
+      "[ sync    ] wall clock, 29 fps pushed as 30: first beep - flash %.1f ms, largest change "
+      "%.1f ms "
+      "(video clock lag %.3f s, silence %.3f s, dropped %.3f s)\n",
+      m.offsets.front() * 1e3, drift * 1e3, st.audio.video_clock_lag, st.audio.seconds_of_silence,
+      st.audio.seconds_dropped);
   EXPECT_LE(drift, 1.0 / nominal) << "the beeps keep their place against the flashes";
   // Where the first beep lands also depends on when lavfi started its real-time clock (at
   // open(), before the encoders were opened by the first push): within a few frames.
@@ -476,7 +493,8 @@ TEST(Audio, LiveWindowAndLowLatencyChunksCoverTheAudio) {
   expect_audio_spans(dir + "/manifest.mpd", 3.0);  // the window's 3 s
   const std::string segment = read_file(dir + "/a0-9.m4s");
   size_t chunks = 0;
-  for (size_t at = segment.find("moof"); at != std::string::npos; at = segment.find("moof", at + 4)) ++chunks;
+  for (size_t at = segment.find("moof"); at != std::string::npos; at = segment.find("moof", at + 4))
+    ++chunks;
   // About 1 s of audio (46 or 47 AAC frames) in chunks of 9 AAC frames (0.192 s).
   EXPECT_GE(chunks, 5u);
   EXPECT_LE(chunks, 6u);
@@ -488,7 +506,8 @@ TEST(Audio, LiveWindowAndLowLatencyChunksCoverTheAudio) {
 TEST(Audio, ShorterSourceEndsInSilenceAndTheVideoIsComplete) {
   const std::string dir = temp_dir("audio-short");
   LogLines log;
-  StreamConfig c = audio_config(dir, "lavfi:sine=frequency=1000:sample_rate=48000:duration=1.5", {25, 1});
+  StreamConfig c =
+      audio_config(dir, "lavfi:sine=frequency=1000:sample_rate=48000:duration=1.5", {25, 1});
   c.log = log.callback();
   const StreamStats st = stream_pattern(c, 100);  // 4 s
   EXPECT_EQ(decode_all(dir + "/v0.m3u8").frames.size(), 100u);
@@ -508,7 +527,8 @@ TEST(Audio, ShorterSourceEndsInSilenceAndTheVideoIsComplete) {
 TEST(Audio, LongerSourceIsCutAtTheVideosEnd) {
   const std::string dir = temp_dir("audio-long");
   LogLines log;
-  StreamConfig c = audio_config(dir, "lavfi:sine=frequency=1000:sample_rate=44100:duration=30", {30, 1});
+  StreamConfig c =
+      audio_config(dir, "lavfi:sine=frequency=1000:sample_rate=44100:duration=30", {30, 1});
   c.audio.sample_rate = 44100;
   c.audio.channels = 1;
   c.log = log.callback();
@@ -529,14 +549,17 @@ TEST(Audio, SourceThatCannotBeOpenedIsAnErrorNamingTheFieldAtOpen) {
     auto s = Streamer::open(audio_config(dir, source, {25, 1}));
     ASSERT_FALSE(s.ok()) << source;
     EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument);
-    EXPECT_EQ(s.error().message.rfind("audio.source: \"" + std::string(source) + "\" cannot be opened", 0), 0u)
+    EXPECT_EQ(s.error().message.rfind(
+                  "audio.source: \"" + std::string(source) + "\" cannot be opened", 0),
+              0u)
         << s.error().message;
   }
   StreamConfig bad = audio_config(dir, kBeepingTone, {25, 1});
   bad.audio.sample_rate = 47000;
   auto s = Streamer::open(bad);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.error().message.find("audio.sample_rate: 47000 Hz"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("audio.sample_rate: 47000 Hz"), std::string::npos)
+      << s.error().message;
   fs::remove_all(dir);
 }
 
@@ -545,15 +568,20 @@ TEST(Audio, SourceThatCannotBeOpenedIsAnErrorNamingTheFieldAtOpen) {
 std::string tone_wav(double promised, double sent) {
   const uint32_t data_bytes = static_cast<uint32_t>(promised * 48000) * 2;
   std::string wav = "RIFF";
-  auto u32 = [&](uint32_t v) { for (int i = 0; i < 4; ++i) wav += static_cast<char>(v >> (8 * i)); };
-  auto u16 = [&](uint16_t v) { for (int i = 0; i < 2; ++i) wav += static_cast<char>(v >> (8 * i)); };
+  auto u32 = [&](uint32_t v) {
+    for (int i = 0; i < 4; ++i) wav += static_cast<char>(v >> (8 * i));
+  };
+  auto u16 = [&](uint16_t v) {
+    for (int i = 0; i < 2; ++i) wav += static_cast<char>(v >> (8 * i));
+  };
   u32(36 + data_bytes);
   wav += "WAVEfmt ";
   u32(16), u16(1), u16(1), u32(48000), u32(96000), u16(2), u16(16);
   wav += "data";
   u32(data_bytes);
   for (int i = 0; i < static_cast<int>(sent * 48000); ++i) {
-    u16(static_cast<uint16_t>(static_cast<int16_t>(8000 * std::sin(2 * M_PI * 1000 * i / 48000.0))));
+    u16(static_cast<uint16_t>(
+        static_cast<int16_t>(8000 * std::sin(2 * M_PI * 1000 * i / 48000.0))));
   }
   return wav;
 }
@@ -620,9 +648,10 @@ TEST(Audio, SourceThatFailsMidStreamIsReportedAndTheVideoGoesOn) {
 
 // A source wedged inside read() for good, as a capture driver can be: a FIFO whose writer sends
 // 8 s of a WAV promising 60 (enough for libavformat's probing at open) and then goes silent
-// without closing (no interrupt callback reaches a blocked read(2)), while 12 s of video come. close() still returns within close_timeout_seconds, with kTimeout and
-// final manifests listing the segments complete in every track, and the streamer can be
-// destroyed at once; the stuck audio thread is left behind until its read returns.
+// without closing (no interrupt callback reaches a blocked read(2)), while 12 s of video come.
+// close() still returns within close_timeout_seconds, with kTimeout and final manifests listing the
+// segments complete in every track, and the streamer can be destroyed at once; the stuck audio
+// thread is left behind until its read returns.
 TEST(Audio, CloseReturnsInTimeWhenTheSourceHangsInARead) {
   const std::string dir = temp_dir("audio-hang");
   const std::string fifo = dir + "-source.wav";
@@ -656,10 +685,13 @@ TEST(Audio, CloseReturnsInTimeWhenTheSourceHangsInARead) {
   ASSERT_EQ((*s)->stats().audio.segments_written, 7);
   const auto t0 = std::chrono::steady_clock::now();
   const Status closed = (*s)->close();
-  const double close_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double close_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_EQ(closed.code(), ErrorCode::kTimeout) << closed.message();
-  EXPECT_NE(closed.message().find("the final manifests list the 7 segments complete in every rendition"),
-            std::string::npos) << closed.message();
+  EXPECT_NE(
+      closed.message().find("the final manifests list the 7 segments complete in every rendition"),
+      std::string::npos)
+      << closed.message();
   EXPECT_LT(close_seconds, 3.0) << "close_timeout_seconds is 1";
   const auto t1 = std::chrono::steady_clock::now();
   s.value().reset();

@@ -15,12 +15,12 @@
 #include <vector>
 
 #include "fake_backend.h"
+#include "gearbox/avc.h"
+#include "gearbox/streamer.h"
 #include "media_reader.h"
 #include "playlist.h"
 #include "temp_dir.h"
 #include "xml_query.h"
-#include "gearbox/avc.h"
-#include "gearbox/streamer.h"
 
 namespace gearbox {
 namespace {
@@ -71,14 +71,18 @@ std::shared_ptr<FakeBackend> fake(FakeScript script) {
 
 struct GrayFrame {
   std::vector<uint8_t> pixels = std::vector<uint8_t>(kWidth * kHeight, 128);
-  FrameView view() const { return FrameView::packed(PixelFormat::kGRAY8, kWidth, kHeight, pixels.data()); }
+  FrameView view() const {
+    return FrameView::packed(PixelFormat::kGRAY8, kWidth, kHeight, pixels.data());
+  }
 };
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-double seconds(milliseconds ms) { return std::chrono::duration<double>(ms).count(); }
+double seconds(milliseconds ms) {
+  return std::chrono::duration<double>(ms).count();
+}
 
 // The test's output folder, removed however the test ends.
 struct OutputDir {
@@ -103,7 +107,8 @@ struct ReleaseAtEnd {
 
 // The final manifests: a static MPD and an ENDLIST playlist per track, listing the same number
 // of segments, every listed file on disk. Returns how many segments are listed.
-size_t expect_final_manifests_list_files_on_disk(const std::string& dir, const std::vector<Track>& tracks) {
+size_t expect_final_manifests_list_files_on_disk(const std::string& dir,
+                                                 const std::vector<Track>& tracks) {
   XmlQuery mpd(read_file(dir + "/manifest.mpd"));
   EXPECT_TRUE(mpd.ok()) << dir << "/manifest.mpd";
   if (!mpd.ok()) return 0;
@@ -120,7 +125,8 @@ size_t expect_final_manifests_list_files_on_disk(const std::string& dir, const s
     const std::vector<std::string> uris = testing::uris(playlist);
     EXPECT_EQ(uris.size(), listed.size()) << t.id << ": HLS and DASH list different segments";
     for (const std::string& uri : uris) {
-      EXPECT_TRUE(fs::exists(dir + "/" + uri)) << t.id << ".m3u8 lists " << uri << ", which is not on disk";
+      EXPECT_TRUE(fs::exists(dir + "/" + uri))
+          << t.id << ".m3u8 lists " << uri << ", which is not on disk";
     }
   }
   return listed.size();
@@ -128,7 +134,9 @@ size_t expect_final_manifests_list_files_on_disk(const std::string& dir, const s
 
 // Every track's playlist (and the MPD, for the first) decodes to its frames per segment times
 // `segments`, at the track's size.
-void expect_segments_decode(const std::string& dir, const std::vector<Track>& tracks, size_t segments) {
+void expect_segments_decode(const std::string& dir,
+                            const std::vector<Track>& tracks,
+                            size_t segments) {
   for (const Track& t : tracks) {
     const auto d = testing::decode_all(dir + "/" + t.id + ".m3u8");
     ASSERT_TRUE(d.ok) << t.id << ": " << d.error;
@@ -158,7 +166,8 @@ TEST(FakeBackend, CodecStringMatchesItsSps) {
   const CodecConfig c = testing::fake_codec_config(kWidth, kHeight, {kFps, 1});
   EXPECT_EQ(c.codec_string, avc_codec_string(c.extradata));
   EXPECT_EQ(c.codec_string, "avc1.42c00a");  // constrained baseline, level 1: 12 macroblocks
-  EXPECT_EQ(testing::fake_codec_config(1920, 1080, {30, 1}).codec_string, "avc1.42c028");  // level 4
+  EXPECT_EQ(testing::fake_codec_config(1920, 1080, {30, 1}).codec_string,
+            "avc1.42c028");  // level 4
 }
 
 TEST(FakeBackend, ItsStreamDecodesAtTheRenditionSizes) {
@@ -179,7 +188,8 @@ TEST(FakeBackend, ItsStreamDecodesAtTheRenditionSizes) {
   for (const testing::DecodedFrame& f : d.frames) {
     ASSERT_EQ(f.luma, std::vector<uint8_t>(32 * 18, 128));
   }
-  const std::vector<std::string> codecs = XmlQuery(read_file(out.path + "/manifest.mpd")).values("//d:Representation/@codecs");
+  const std::vector<std::string> codecs =
+      XmlQuery(read_file(out.path + "/manifest.mpd")).values("//d:Representation/@codecs");
   EXPECT_EQ(codecs, (std::vector<std::string>{"avc1.42c00a", "avc1.42c00a"}));
 
   const FakeCounters c = backend->counters();
@@ -258,7 +268,8 @@ TEST(BackPressure, DroppingWhenBehindNeverBlocksPush) {
     std::this_thread::sleep_for(kSlowEncode / 2);
   }
   EXPECT_LT(pushing, kFrames * seconds(kSlowEncode) / 4)
-      << "push() waited for the encoders: " << pushing << " s inside push() for " << kFrames << " frames";
+      << "push() waited for the encoders: " << pushing << " s inside push() for " << kFrames
+      << " frames";
 
   Status closed = (*s)->close();
   ASSERT_TRUE(closed.ok()) << closed.message();
@@ -267,7 +278,8 @@ TEST(BackPressure, DroppingWhenBehindNeverBlocksPush) {
   EXPECT_EQ(stats.frames_pushed + stats.frames_dropped, kFrames);
   const FakeCounters counted = backend->counters();
   // Every frame accepted is encoded in every rendition, and listed.
-  EXPECT_EQ(counted.frames_encoded, (std::vector<int64_t>{stats.frames_pushed, stats.frames_pushed}));
+  EXPECT_EQ(counted.frames_encoded,
+            (std::vector<int64_t>{stats.frames_pushed, stats.frames_pushed}));
   EXPECT_GE(expect_final_manifests_list_files_on_disk(out.path, {kV0, kV1}), 1u);
   for (const Track& t : {kV0, kV1}) {
     const auto d = testing::decode_all(out.path + "/" + t.id + ".m3u8");
@@ -299,8 +311,10 @@ TEST(CloseTimeout, AHungEncoderMakesCloseReturnTimeoutNamingIt) {
   const double closing = seconds_since(start);
   ASSERT_FALSE(closed.ok());
   EXPECT_EQ(closed.code(), ErrorCode::kTimeout) << closed.message();
-  EXPECT_NE(closed.message().find("v0"), std::string::npos) << "names no rendition: " << closed.message();
-  EXPECT_EQ(closed.message().find("v1"), std::string::npos) << "names v1, which did not hang: " << closed.message();
+  EXPECT_NE(closed.message().find("v0"), std::string::npos)
+      << "names no rendition: " << closed.message();
+  EXPECT_EQ(closed.message().find("v1"), std::string::npos)
+      << "names v1, which did not hang: " << closed.message();
   EXPECT_GE(closing, c.close_timeout_seconds * 0.9);
   // The deadline, the second terminate() gives threads to stop, and a margin for a loaded box.
   EXPECT_LT(closing, c.close_timeout_seconds + 1 + 3) << closed.message();
@@ -368,7 +382,8 @@ TEST(Failure, AnEncoderFailingMidStreamEndsTheStreamWithItsCode) {
   OutputDir out("encode-fails");
   FakeScript script = script_named("fails");
   script.fault_rendition = 1;
-  script.encode_failure = testing::ScriptedFailure{25, {ErrorCode::kDeviceLost, "scripted: the GPU fell off the bus"}};
+  script.encode_failure =
+      testing::ScriptedFailure{25, {ErrorCode::kDeviceLost, "scripted: the GPU fell off the bus"}};
   auto backend = fake(script);
   auto s = Streamer::open(fake_config(out.path, "fails"), {backend});
   ASSERT_TRUE(s.ok()) << s.error().message;
@@ -381,14 +396,16 @@ TEST(Failure, AnEncoderFailingMidStreamEndsTheStreamWithItsCode) {
   EXPECT_GE(accepted, 26);
   EXPECT_EQ(refused.code(), ErrorCode::kDeviceLost) << refused.message();
   EXPECT_NE(refused.message().find("v1"), std::string::npos) << refused.message();
-  EXPECT_NE(refused.message().find("the GPU fell off the bus"), std::string::npos) << refused.message();
+  EXPECT_NE(refused.message().find("the GPU fell off the bus"), std::string::npos)
+      << refused.message();
   Status again = (*s)->push(frame.view());
   EXPECT_EQ(again.code(), ErrorCode::kDeviceLost) << again.message();
 
   Status closed = (*s)->close();
   ASSERT_FALSE(closed.ok());
   EXPECT_EQ(closed.code(), ErrorCode::kDeviceLost) << closed.message();
-  EXPECT_NE(closed.message().find("the GPU fell off the bus"), std::string::npos) << closed.message();
+  EXPECT_NE(closed.message().find("the GPU fell off the bus"), std::string::npos)
+      << closed.message();
   EXPECT_EQ(backend->counters().frames_encoded[1], 25);
   // v1 completed segments 1 and 2 before frame 25.
   EXPECT_GE(expect_final_manifests_list_files_on_disk(out.path, {kV0, kV1}), 2u);
@@ -414,7 +431,8 @@ TEST(Selection, AutoPassesOverAnUnavailableBackendWithItsReason) {
   push_all(**s, kFramesPerSegment);
   ASSERT_TRUE((*s)->close().ok());
   EXPECT_EQ(hw->counters().device_open_calls, 0);
-  EXPECT_EQ(sw->counters().frames_encoded, (std::vector<int64_t>{kFramesPerSegment, kFramesPerSegment}));
+  EXPECT_EQ(sw->counters().frames_encoded,
+            (std::vector<int64_t>{kFramesPerSegment, kFramesPerSegment}));
 }
 
 TEST(Selection, ANamedUnavailableBackendFailsWithItsReason) {
@@ -425,16 +443,19 @@ TEST(Selection, ANamedUnavailableBackendFailsWithItsReason) {
   auto s = Streamer::open(fake_config(out.path, "hw"), {fake(hw_script), fake(script_named("sw"))});
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, ErrorCode::kUnavailable) << s.error().message;
-  EXPECT_NE(s.error().message.find("no device at /dev/fake0"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("no device at /dev/fake0"), std::string::npos)
+      << s.error().message;
 }
 
 TEST(Selection, AnUnknownNameListsTheKnownOnes) {
   OutputDir out("unknown-backend");
-  auto s = Streamer::open(fake_config(out.path, "qsv"), {fake(script_named("hw")), fake(script_named("sw"))});
+  auto s = Streamer::open(fake_config(out.path, "qsv"),
+                          {fake(script_named("hw")), fake(script_named("sw"))});
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument) << s.error().message;
   for (const char* word : {"\"qsv\"", "hw", "sw"}) {
-    EXPECT_NE(s.error().message.find(word), std::string::npos) << word << " in: " << s.error().message;
+    EXPECT_NE(s.error().message.find(word), std::string::npos)
+        << word << " in: " << s.error().message;
   }
 }
 
@@ -452,7 +473,8 @@ TEST(SessionLimit, ALadderNeedingMoreSessionsFailsAtTheFirstPush) {
   Status pushed = (*s)->push(GrayFrame().view());
   ASSERT_FALSE(pushed.ok());
   EXPECT_EQ(pushed.code(), ErrorCode::kOutOfSessions) << pushed.message();
-  EXPECT_NE(pushed.message().find("v2"), std::string::npos) << "names no rendition: " << pushed.message();
+  EXPECT_NE(pushed.message().find("v2"), std::string::npos)
+      << "names no rendition: " << pushed.message();
   const FakeCounters counted = backend->counters();
   EXPECT_EQ(counted.open_encoder_calls, 3);
   EXPECT_EQ(counted.sessions_open_max, 2);
@@ -475,7 +497,8 @@ TEST(SessionLimit, AReportedLimitRefusesTheLadderBeforeAnyEncoderOpens) {
   Status pushed = (*s)->push(GrayFrame().view());
   ASSERT_FALSE(pushed.ok());
   EXPECT_EQ(pushed.code(), ErrorCode::kOutOfSessions) << pushed.message();
-  EXPECT_NE(pushed.message().find("the ladder needs 3 encoder sessions"), std::string::npos) << pushed.message();
+  EXPECT_NE(pushed.message().find("the ladder needs 3 encoder sessions"), std::string::npos)
+      << pushed.message();
   EXPECT_NE(pushed.message().find("hw allows 2"), std::string::npos) << pushed.message();
   const FakeCounters counted = backend->counters();
   EXPECT_EQ(counted.open_encoder_calls, 0);
@@ -505,20 +528,18 @@ FakeScript failing_hw(const OpenTimeFailure& f) {
   FakeScript s = script_named("hw");
   const Error error{f.code, std::string("scripted ") + to_string(f.code) + " in hw"};
   switch (f.step) {
-    case OpenStep::kSessionLimit:
-      s.max_sessions = 1;
-      break;
+    case OpenStep::kSessionLimit: s.max_sessions = 1; break;
     case OpenStep::kSecondEncoder:
       s.open_encoder_failure = testing::ScriptedFailure{2, error, true};
       break;
-    case OpenStep::kDeviceOpen:
-      s.open_failure = error;
-      break;
+    case OpenStep::kDeviceOpen: s.open_failure = error; break;
   }
   return s;
 }
 
-void PrintTo(const OpenTimeFailure& f, std::ostream* os) { *os << f.name; }
+void PrintTo(const OpenTimeFailure& f, std::ostream* os) {
+  *os << f.name;
+}
 
 class OpenTimeFallback : public ::testing::TestWithParam<OpenTimeFailure> {};
 
@@ -533,7 +554,8 @@ TEST_P(OpenTimeFallback, AutoMovesToTheNextBackend) {
   ASSERT_TRUE(first.ok()) << first.message();
   EXPECT_EQ((*s)->backend_name(), "sw");
   const std::vector<std::string>& passed = (*s)->backends_passed_over();
-  EXPECT_TRUE(std::any_of(passed.begin(), passed.end(), [](const std::string& p) { return p.rfind("hw: ", 0) == 0; }))
+  EXPECT_TRUE(std::any_of(passed.begin(), passed.end(),
+                          [](const std::string& p) { return p.rfind("hw: ", 0) == 0; }))
       << "no \"hw: ...\" among " << passed.size() << " backends passed over";
   push_all(**s, 3 * kFramesPerSegment - 1, 1);
   Status closed = (*s)->close();
@@ -559,14 +581,18 @@ TEST_P(OpenTimeFallback, ANamedBackendFailsWithTheCode) {
   EXPECT_EQ(sw->counters().device_open_calls, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(HwFails, OpenTimeFallback,
-                         ::testing::Values(OpenTimeFailure{"OutOfSessions", ErrorCode::kOutOfSessions,
-                                                           OpenStep::kSessionLimit, "no encoder session left"},
-                                           OpenTimeFailure{"Unsupported", ErrorCode::kUnsupported,
-                                                           OpenStep::kSecondEncoder, "scripted"},
-                                           OpenTimeFailure{"DeviceLost", ErrorCode::kDeviceLost,
-                                                           OpenStep::kDeviceOpen, "scripted"}),
-                         [](const ::testing::TestParamInfo<OpenTimeFailure>& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(
+    HwFails,
+    OpenTimeFallback,
+    ::testing::Values(OpenTimeFailure{"OutOfSessions", ErrorCode::kOutOfSessions,
+                                      OpenStep::kSessionLimit, "no encoder session left"},
+                      OpenTimeFailure{"Unsupported", ErrorCode::kUnsupported,
+                                      OpenStep::kSecondEncoder, "scripted"},
+                      OpenTimeFailure{"DeviceLost", ErrorCode::kDeviceLost, OpenStep::kDeviceOpen,
+                                      "scripted"}),
+    [](const ::testing::TestParamInfo<OpenTimeFailure>& info) {
+      return std::string(info.param.name);
+    });
 
 }  // namespace
 }  // namespace gearbox

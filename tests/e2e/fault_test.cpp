@@ -12,14 +12,14 @@
 #include <regex>
 #include <set>
 
-#include "write_fault.h"
 #include "backend_under_test.h"
+#include "gearbox/streamer.h"
+#include "gearbox/test_pattern.h"
 #include "media_reader.h"
 #include "playlist.h"
 #include "temp_dir.h"
+#include "write_fault.h"
 #include "xml_query.h"
-#include "gearbox/streamer.h"
-#include "gearbox/test_pattern.h"
 
 namespace gearbox {
 namespace {
@@ -99,13 +99,15 @@ size_t expect_final_output_lists_what_is_on_disk(const std::string& dir) {
   const std::set<int64_t> listed_set(listed.begin(), listed.end());
   for (const char* track : {"v0", "v1"}) {
     const std::string playlist = read_file(dir + "/" + track + ".m3u8");
-    EXPECT_NE(playlist.find("#EXT-X-ENDLIST"), std::string::npos) << track << ".m3u8:\n" << playlist;
+    EXPECT_NE(playlist.find("#EXT-X-ENDLIST"), std::string::npos) << track << ".m3u8:\n"
+                                                                  << playlist;
     std::set<int64_t> in_playlist;
     for (const std::string& uri : testing::uris(playlist)) {
       in_playlist.insert(std::stoll(uri.substr(uri.find('-') + 1)));
     }
     EXPECT_EQ(in_playlist, listed_set) << track << ": HLS and DASH list different segments";
-    EXPECT_EQ(segment_files(dir, track), listed_set) << track << ": files on disk differ from the list";
+    EXPECT_EQ(segment_files(dir, track), listed_set)
+        << track << ": files on disk differ from the list";
   }
   for (const std::string& url : {dir + "/manifest.mpd", dir + "/v0.m3u8", dir + "/v1.m3u8"}) {
     auto d = testing::decode_all(url);
@@ -156,7 +158,8 @@ TEST(Faults, DiskFullEndsWithFinalManifestsOfTheCompleteSegments) {
   ASSERT_FALSE(s.ok()) << "60 s of 2 Mb/s fitted in 3 MB";
   EXPECT_EQ(s.code(), ErrorCode::kIo) << s.message();
   EXPECT_NE(s.message().find("No space left on device"), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find(disk.output() + "/"), std::string::npos) << "names no file: " << s.message();
+  EXPECT_NE(s.message().find(disk.output() + "/"), std::string::npos)
+      << "names no file: " << s.message();
   const size_t listed = expect_final_output_lists_what_is_on_disk(disk.output());
   EXPECT_GE(listed, 3u);
 }
@@ -179,7 +182,8 @@ TEST(Faults, IoErrorOnASegmentWrite) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), ErrorCode::kIo) << s.message();
   EXPECT_NE(s.message().find("Input/output error"), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find(".m4s.tmp\""), std::string::npos) << "names no segment: " << s.message();
+  EXPECT_NE(s.message().find(".m4s.tmp\""), std::string::npos)
+      << "names no segment: " << s.message();
   EXPECT_GE(expect_final_output_lists_what_is_on_disk(dir), 2u);
   fs::remove_all(dir);
 }
@@ -191,7 +195,8 @@ TEST(Faults, NoSpaceOnAManifestWriteStillEndsWithFinalManifests) {
   int pushed = 0;
   Status s = stream_until_failure(fault_config(dir), 20 * kFps, &pushed);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("manifest.mpd.tmp\": No space left on device"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("manifest.mpd.tmp\": No space left on device"), std::string::npos)
+      << s.message();
   EXPECT_LT(pushed, 20 * kFps);
   EXPECT_GE(expect_final_output_lists_what_is_on_disk(dir), 2u);
   fs::remove_all(dir);
@@ -238,7 +243,8 @@ TEST(Faults, AnOutputFolderThatRefusesFilesIsAClearError) {
   Status pushed = (*s)->push(pattern.render(0));
   ASSERT_FALSE(pushed.ok());
   EXPECT_EQ(pushed.code(), ErrorCode::kIo) << pushed.message();
-  EXPECT_NE(pushed.message().find("\"/proc/1/v0-init.mp4.tmp\""), std::string::npos) << pushed.message();
+  EXPECT_NE(pushed.message().find("\"/proc/1/v0-init.mp4.tmp\""), std::string::npos)
+      << pushed.message();
 }
 
 TEST(Faults, OutputFolderRemovedWhileStreaming) {
@@ -255,7 +261,8 @@ TEST(Faults, OutputFolderRemovedWhileStreaming) {
   ASSERT_FALSE(closed.ok()) << "streaming into a removed folder succeeded";
   EXPECT_EQ(closed.code(), ErrorCode::kIo) << closed.message();
   EXPECT_NE(closed.message().find(dir + "/"), std::string::npos) << closed.message();
-  EXPECT_NE(closed.message().find("No such file or directory"), std::string::npos) << closed.message();
+  EXPECT_NE(closed.message().find("No such file or directory"), std::string::npos)
+      << closed.message();
   // Nothing is left that could list what is not there.
   EXPECT_FALSE(fs::exists(dir));
 }

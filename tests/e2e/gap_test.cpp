@@ -1,7 +1,8 @@
 // A gap in the timestamps (a stalled source, a caller's jump): the segment before it ends with
 // its media, the first frame after it starts a new segment in every rendition and in the audio,
 // HLS marks it with EXT-X-DISCONTINUITY (and counts it in EXT-X-DISCONTINUITY-SEQUENCE once a
-// live window slid past it), and DASH starts a new Period there. Read back with libavformat/libavcodec and libxml2, independently of gearbox's writers.
+// live window slid past it), and DASH starts a new Period there. Read back with
+// libavformat/libavcodec and libxml2, independently of gearbox's writers.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,12 +11,12 @@
 #include <mutex>
 
 #include "backend_under_test.h"
+#include "gearbox/streamer.h"
+#include "gearbox/test_pattern.h"
 #include "media_reader.h"
 #include "playlist.h"
 #include "temp_dir.h"
 #include "xml_query.h"
-#include "gearbox/streamer.h"
-#include "gearbox/test_pattern.h"
 
 namespace gearbox {
 namespace {
@@ -29,10 +30,10 @@ using testing::temp_dir;
 using testing::uris;
 using testing::XmlQuery;
 
-constexpr double kFrame = 0.04;  // 25 fps
-constexpr int kBefore = 45;      // frames before the gap: 1.8 s
-constexpr int kAfter = 45;       // frames after it
-constexpr double kJump = 20.0;   // seconds of timestamps missing
+constexpr double kFrame = 0.04;                       // 25 fps
+constexpr int kBefore = 45;                           // frames before the gap: 1.8 s
+constexpr int kAfter = 45;                            // frames after it
+constexpr double kJump = 20.0;                        // seconds of timestamps missing
 constexpr double kResume = kBefore * kFrame + kJump;  // 21.8 s: the first frame after the gap
 // On the 2 s grid: [0, 1.8) ends at the gap; [21.8, 22) is cut by the grid; then [22, 23.6).
 const std::vector<double> kSegments = {1.8, 0.2, 1.6};
@@ -96,10 +97,13 @@ void expect_target_duration_holds(const std::string& playlist, const std::string
 }
 
 // The frames of one media segment, decoded on its own (after the init segment for CMAF).
-testing::DecodedStream decode_segment(const std::string& dir, const std::string& track, const std::string& uri) {
+testing::DecodedStream decode_segment(const std::string& dir,
+                                      const std::string& track,
+                                      const std::string& uri) {
   if (uri.size() > 3 && uri.substr(uri.size() - 3) == ".ts") return decode_all(dir + "/" + uri);
   const std::string joined = dir + "/joined-" + uri + ".mp4";
-  testing::write_file(joined, read_file(dir + "/" + track + "-init.mp4") + read_file(dir + "/" + uri));
+  testing::write_file(joined,
+                      read_file(dir + "/" + track + "-init.mp4") + read_file(dir + "/" + uri));
   auto d = decode_all(joined);
   fs::remove(joined);
   return d;
@@ -118,7 +122,8 @@ void expect_hls_signals_the_gap(const std::string& dir, bool mpegts) {
     expect_target_duration_holds(playlist, track);
     const std::vector<double> durations = extinf(playlist);
     ASSERT_EQ(durations.size(), kSegments.size()) << playlist;
-    for (size_t k = 0; k < durations.size(); ++k) EXPECT_NEAR(durations[k], kSegments[k], 1e-6) << "segment " << k + 1;
+    for (size_t k = 0; k < durations.size(); ++k)
+      EXPECT_NEAR(durations[k], kSegments[k], 1e-6) << "segment " << k + 1;
     EXPECT_EQ(discontinuity_before(playlist), (std::vector<bool>{false, true, false})) << playlist;
     // Each segment's media: it starts where the media time says (the first after the gap at
     // 21.8 s), with an IDR, and (at the input rate) its frames fill exactly its EXTINF.
@@ -158,16 +163,20 @@ TEST(Gaps, ACallerJumpOf20sCutsTheSegmentAndIsSignalledInHlsAndDash) {
   EXPECT_EQ(mpd.value("/d:MPD/@mediaPresentationDuration"), "PT3.600S");
   EXPECT_EQ(mpd.values("/d:MPD/d:Period/@start"), (std::vector<std::string>{"PT0S", "PT1.800S"}));
   EXPECT_EQ(mpd.values("/d:MPD/d:Period/@id"), (std::vector<std::string>{"0", "2"}));
-  EXPECT_EQ(mpd.values("/d:MPD/d:Period[2]//d:Representation[@id='v0']/d:SegmentTemplate/@presentationTimeOffset"),
+  EXPECT_EQ(mpd.values("/d:MPD/d:Period[2]//d:Representation[@id='v0']/d:SegmentTemplate/"
+                       "@presentationTimeOffset"),
             (std::vector<std::string>{"1962000"}));
   EXPECT_EQ(mpd.values("/d:MPD/d:Period[2]//d:SegmentTemplate/@startNumber"),
-            (std::vector<std::string>{"2", "2", "2"})) << "every rendition (v0, v1, v2)";
+            (std::vector<std::string>{"2", "2", "2"}))
+      << "every rendition (v0, v1, v2)";
   for (const std::string rep : {"v0", "v1"}) {
     const std::string base = "//d:Representation[@id='" + rep + "']/d:SegmentTemplate";
     EXPECT_EQ(mpd.values(base + "/d:SegmentTimeline/d:S/@t"),
-              (std::vector<std::string>{"0", "1962000", "1980000"})) << rep;
+              (std::vector<std::string>{"0", "1962000", "1980000"}))
+        << rep;
     EXPECT_EQ(mpd.values(base + "/d:SegmentTimeline/d:S/@d"),
-              (std::vector<std::string>{"162000", "18000", "144000"})) << rep;
+              (std::vector<std::string>{"162000", "18000", "144000"}))
+        << rep;
     EXPECT_TRUE(mpd.values(base + "/d:SegmentTimeline/d:S/@r").empty()) << rep;
   }
 
@@ -190,7 +199,8 @@ TEST(Gaps, WithBFramesTheGapIsSignalledAndEveryFramePlays) {
   EXPECT_EQ(discontinuity_before(playlist), (std::vector<bool>{false, true, false})) << playlist;
   const std::vector<double> durations = extinf(playlist);
   ASSERT_EQ(durations.size(), kSegments.size());
-  for (size_t k = 0; k < durations.size(); ++k) EXPECT_NEAR(durations[k], kSegments[k], 1e-6) << "segment " << k + 1;
+  for (size_t k = 0; k < durations.size(); ++k)
+    EXPECT_NEAR(durations[k], kSegments[k], 1e-6) << "segment " << k + 1;
   auto all = decode_all(dir + "/v0.m3u8");
   ASSERT_TRUE(all.ok) << all.error;
   EXPECT_EQ(all.frames.size(), static_cast<size_t>(kBefore + kAfter));
@@ -234,10 +244,12 @@ TEST(Gaps, TheAudioTrackFollowsTheGap) {
   ASSERT_EQ(t.size(), 3u) << read_file(dir + "/manifest.mpd");
   ASSERT_EQ(d.size(), 3u);
   EXPECT_NEAR(std::stod(t[1]) / 48000, kResume, half_frame);
-  EXPECT_NEAR((std::stod(t[0]) + std::stod(d[0])) / 48000, kSegments[0], half_frame) << "ends at the gap";
+  EXPECT_NEAR((std::stod(t[0]) + std::stod(d[0])) / 48000, kSegments[0], half_frame)
+      << "ends at the gap";
   EXPECT_EQ(std::stoll(t[2]), std::stoll(t[1]) + std::stoll(d[1])) << "contiguous after the gap";
   for (size_t k = 0; k < durations.size(); ++k) {
-    EXPECT_NEAR(durations[k], std::stod(d[k]) / 48000, 1e-6) << "HLS and DASH agree, segment " << k + 1;
+    EXPECT_NEAR(durations[k], std::stod(d[k]) / 48000, 1e-6)
+        << "HLS and DASH agree, segment " << k + 1;
   }
   // Placed by its timestamps, the audio plays the tone up to the gap and after it, and has
   // nothing inside it (the reader fills a gap in timestamps with zeros).
@@ -246,7 +258,8 @@ TEST(Gaps, TheAudioTrackFollowsTheGap) {
   EXPECT_NEAR(a.seconds(), kResume + kSegments[1] + kSegments[2], 0.03);
   auto peak = [&](double from, double to) {
     float p = 0;
-    for (size_t i = static_cast<size_t>(from * a.sample_rate); i < static_cast<size_t>(to * a.sample_rate) && i < a.samples.size(); ++i) {
+    for (size_t i = static_cast<size_t>(from * a.sample_rate);
+         i < static_cast<size_t>(to * a.sample_rate) && i < a.samples.size(); ++i) {
       p = std::max(p, std::fabs(a.samples[i]));
     }
     return p;
@@ -283,7 +296,8 @@ TEST(Gaps, LiveWindowsCountTheDiscontinuityAndDeleteAcrossIt) {
     expect_target_duration_holds(playlist, "v0");
     int64_t number = 0;
     for (const std::string& line : lines_of(playlist)) {
-      if (line.rfind("#EXT-X-DISCONTINUITY-SEQUENCE:", 0) == 0) number = std::stoll(line.substr(30));
+      if (line.rfind("#EXT-X-DISCONTINUITY-SEQUENCE:", 0) == 0)
+        number = std::stoll(line.substr(30));
       if (line == "#EXT-X-DISCONTINUITY") ++number;
       if (line.rfind("v0-", 0) == 0) {
         const int64_t segment = std::stoll(line.substr(3));
@@ -309,7 +323,9 @@ TEST(Gaps, LiveWindowsCountTheDiscontinuityAndDeleteAcrossIt) {
     } else if (ids == std::vector<std::string>{"2"}) {
       ++second_only;
       EXPECT_EQ(starts, (std::vector<std::string>{"PT21.800S"})) << text;
-      EXPECT_EQ(mpd.value("//d:Representation[@id='v0']/d:SegmentTemplate/@presentationTimeOffset"), "1962000") << text;
+      EXPECT_EQ(mpd.value("//d:Representation[@id='v0']/d:SegmentTemplate/@presentationTimeOffset"),
+                "1962000")
+          << text;
     } else {
       EXPECT_EQ(ids, (std::vector<std::string>{"0"})) << text;
     }
@@ -323,7 +339,8 @@ TEST(Gaps, LiveWindowsCountTheDiscontinuityAndDeleteAcrossIt) {
   EXPECT_NE(last.find("#EXT-X-DISCONTINUITY-SEQUENCE:1\n"), std::string::npos) << last;
   EXPECT_EQ(last.find("#EXT-X-DISCONTINUITY\n"), std::string::npos) << last;
   EXPECT_EQ(uris(last), (std::vector<std::string>{"v0-5.m4s", "v0-6.m4s"}));
-  for (int k = 1; k <= 4; ++k) EXPECT_FALSE(fs::exists(dir + "/v0-" + std::to_string(k) + ".m4s")) << k;
+  for (int k = 1; k <= 4; ++k)
+    EXPECT_FALSE(fs::exists(dir + "/v0-" + std::to_string(k) + ".m4s")) << k;
   fs::remove_all(dir);
 }
 
@@ -344,7 +361,8 @@ TEST(Gaps, AFrameLateByLessThanTheBoundOnlyLastsLonger) {
   EXPECT_EQ(playlist.find("DISCONTINUITY"), std::string::npos) << playlist;
   expect_target_duration_holds(playlist, "v0");
   XmlQuery mpd(read_file(dir + "/manifest.mpd"));
-  EXPECT_EQ(mpd.values("//d:Representation[@id='v0']//d:S/@t"), (std::vector<std::string>{"0", "180000"}))
+  EXPECT_EQ(mpd.values("//d:Representation[@id='v0']//d:S/@t"),
+            (std::vector<std::string>{"0", "180000"}))
       << "contiguous";
   fs::remove_all(dir);
 }

@@ -9,11 +9,11 @@
 #include <regex>
 
 #include "backend_under_test.h"
+#include "gearbox/streamer.h"
+#include "gearbox/test_pattern.h"
 #include "media_reader.h"
 #include "playlist.h"
 #include "temp_dir.h"
-#include "gearbox/streamer.h"
-#include "gearbox/test_pattern.h"
 
 namespace gearbox {
 namespace {
@@ -33,10 +33,10 @@ constexpr int64_t kClock = 90000;  // MPEG-TS timestamps tick at 90 kHz
 
 // What the packets of one .ts file say about its structure.
 struct TsLayout {
-  std::string problem;       // empty when the file is a well-formed run of TS packets
-  int first_pat = -1;        // packet index of the first PAT (PID 0)
-  int first_pmt = -1;        // ... of the first packet on the PMT PID the PAT names
-  int first_media = -1;      // ... of the first packet on any other PID
+  std::string problem;   // empty when the file is a well-formed run of TS packets
+  int first_pat = -1;    // packet index of the first PAT (PID 0)
+  int first_pmt = -1;    // ... of the first packet on the PMT PID the PAT names
+  int first_media = -1;  // ... of the first packet on any other PID
 };
 
 TsLayout ts_layout(const std::string& bytes) {
@@ -86,7 +86,8 @@ std::vector<std::string> files_matching(const std::string& dir, const std::strin
   std::vector<std::string> out;
   const std::regex re(pattern);
   for (const auto& e : fs::directory_iterator(dir)) {
-    if (std::regex_match(e.path().filename().string(), re)) out.push_back(e.path().filename().string());
+    if (std::regex_match(e.path().filename().string(), re))
+      out.push_back(e.path().filename().string());
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -114,7 +115,8 @@ TEST(HlsMpegTs, EverySegmentPlaysAloneAndTheLadderAndAudioDecodeWhole) {
   int variants = 0;
   for (const std::string& l : lines_of(master)) {
     if (l.rfind("#EXT-X-STREAM-INF:", 0) != 0) continue;
-    EXPECT_TRUE(std::regex_search(l, std::regex("CODECS=\"avc1\\.[0-9a-f]{6},mp4a\\.40\\.2\""))) << l;
+    EXPECT_TRUE(std::regex_search(l, std::regex("CODECS=\"avc1\\.[0-9a-f]{6},mp4a\\.40\\.2\"")))
+        << l;
     EXPECT_NE(l.find("AUDIO=\"aac\""), std::string::npos) << l;
     ++variants;
   }
@@ -141,7 +143,8 @@ TEST(HlsMpegTs, EverySegmentPlaysAloneAndTheLadderAndAudioDecodeWhole) {
   int v = 0;
   for (const std::string& l : lines_of(master)) {
     if (l.rfind("#EXT-X-STREAM-INF:", 0) != 0) continue;
-    EXPECT_GE(attribute_number(l, "BANDWIDTH"), peak_bps("v" + std::to_string(v)) + audio_peak - 1) << l;
+    EXPECT_GE(attribute_number(l, "BANDWIDTH"), peak_bps("v" + std::to_string(v)) + audio_peak - 1)
+        << l;
     ++v;
   }
 
@@ -190,7 +193,8 @@ TEST(HlsMpegTs, EverySegmentPlaysAloneAndTheLadderAndAudioDecodeWhole) {
     auto a = decode_audio(dir + "/" + audio_names[k]);
     ASSERT_TRUE(a.ok) << a.error;
     EXPECT_EQ(a.codec_name, "aac");
-    EXPECT_NEAR(static_cast<double>(a.first_sample) / a.sample_rate, 10.0 + k, 512.0 / 48000 + 1e-6);
+    EXPECT_NEAR(static_cast<double>(a.first_sample) / a.sample_rate, 10.0 + k,
+                512.0 / 48000 + 1e-6);
   }
 
   // Whole playlists, as a player reads them.
@@ -233,7 +237,8 @@ TEST(HlsMpegTs, LiveWindowDeletesTsSegmentsAndChunksReportLatency) {
   EXPECT_LE(most_files, 2u + 1u + 1u) << "window + delay + the one being written";
 
   // The closed window: segments 9 and 10, and nothing else on disk.
-  EXPECT_EQ(files_matching(dir, "v0-[0-9]+\\.ts"), (std::vector<std::string>{"v0-10.ts", "v0-9.ts"}));
+  EXPECT_EQ(files_matching(dir, "v0-[0-9]+\\.ts"),
+            (std::vector<std::string>{"v0-10.ts", "v0-9.ts"}));
   const std::string playlist = read_file(dir + "/v0.m3u8");
   EXPECT_NE(playlist.find("#EXT-X-MEDIA-SEQUENCE:9\n"), std::string::npos) << playlist;
   EXPECT_NE(playlist.find("#EXT-X-ENDLIST"), std::string::npos) << playlist;

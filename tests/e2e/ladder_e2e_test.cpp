@@ -8,11 +8,11 @@
 #include <sstream>
 
 #include "backend_under_test.h"
+#include "gearbox/streamer.h"
+#include "gearbox/test_pattern.h"
 #include "media_reader.h"
 #include "temp_dir.h"
 #include "xml_query.h"
-#include "gearbox/streamer.h"
-#include "gearbox/test_pattern.h"
 
 namespace gearbox {
 namespace {
@@ -24,7 +24,7 @@ using testing::read_file;
 using testing::temp_dir;
 
 constexpr int kWidth = 640, kHeight = 360, kFrames = 130, kFps = 25;
-constexpr int kFramesPerSegment = 50;  // 2 s at 25 fps
+constexpr int kFramesPerSegment = 50;     // 2 s at 25 fps
 constexpr int64_t kTicksPerFrame = 3600;  // 90 kHz / 25
 
 struct Rung {
@@ -39,7 +39,8 @@ StreamConfig ladder_config(const std::string& dir) {
   c.format = OutputFormat::kBoth;
   c.input_frame_rate = {kFps, 1};
   c.primary_bitrate_kbps = kLadder[0].kbps;
-  for (int i = 1; i < 3; ++i) c.renditions.push_back({kLadder[i].width, kLadder[i].height, kLadder[i].kbps, {}});
+  for (int i = 1; i < 3; ++i)
+    c.renditions.push_back({kLadder[i].width, kLadder[i].height, kLadder[i].kbps, {}});
   c.backend = testing::backend_under_test();
   return c;
 }
@@ -60,7 +61,8 @@ std::string hls_attr(const std::string& line, const std::string& key) {
   if (p == std::string::npos) return "";
   p += key.size() + 1;
   if (line[p] == '"') return line.substr(p + 1, line.find('"', p + 1) - p - 1);
-  return line.substr(p, line.find(',', p) == std::string::npos ? std::string::npos : line.find(',', p) - p);
+  return line.substr(
+      p, line.find(',', p) == std::string::npos ? std::string::npos : line.find(',', p) - p);
 }
 
 class LadderE2E : public ::testing::Test {
@@ -127,7 +129,8 @@ TEST_F(LadderE2E, BitrateIsARealTarget) {
 
 TEST_F(LadderE2E, KeyframesFallExactlyOnTheGridInEveryRendition) {
   std::vector<int64_t> expected;
-  for (int k = 0; k * kFramesPerSegment < kFrames; ++k) expected.push_back(k * kFramesPerSegment * kTicksPerFrame);
+  for (int k = 0; k * kFramesPerSegment < kFrames; ++k)
+    expected.push_back(k * kFramesPerSegment * kTicksPerFrame);
   for (int r = 0; r < 3; ++r) {
     const DecodedStream& d = decoded_[r];
     ASSERT_TRUE(d.ok) << d.error;
@@ -182,7 +185,8 @@ TEST_F(LadderE2E, TopRenditionMatchesTheSourceFrames) {
     // Negative control: the neighbouring source frame must match clearly worse, so the
     // threshold below really identifies the frame (its counter, the moving box).
     if (i + 1 < sources_.size()) {
-      worst_neighbour_gap = std::min(worst_neighbour_gap, same - testing::psnr(d.frames[i].luma, sources_[i + 1]));
+      worst_neighbour_gap =
+          std::min(worst_neighbour_gap, same - testing::psnr(d.frames[i].luma, sources_[i + 1]));
     }
   }
   // 1.5 Mb/s for 640x360 at 25 fps is 0.26 bit per pixel: x264 reaches well over 30 dB on
@@ -207,12 +211,14 @@ TEST_F(LadderE2E, HlsMasterListsEveryRenditionWithPeakBandwidthAndCodec) {
     DecodedStream d = decode_all(dir_ + "/v" + std::to_string(variant) + "-init.mp4");
     ASSERT_GE(d.extradata.size(), 4u);
     char expect_codec[16];
-    std::snprintf(expect_codec, sizeof expect_codec, "avc1.%02x%02x%02x", d.extradata[1], d.extradata[2], d.extradata[3]);
+    std::snprintf(expect_codec, sizeof expect_codec, "avc1.%02x%02x%02x", d.extradata[1],
+                  d.extradata[2], d.extradata[3]);
     EXPECT_EQ(hls_attr(lines[i], "CODECS"), expect_codec);
     // BANDWIDTH is at least the bit rate of every whole segment (Apple: the peak).
     int64_t bandwidth = std::stoll(hls_attr(lines[i], "BANDWIDTH"));
     for (int n = 1; n <= 2; ++n) {
-      auto bytes = fs::file_size(dir_ + "/v" + std::to_string(variant) + "-" + std::to_string(n) + ".m4s");
+      auto bytes =
+          fs::file_size(dir_ + "/v" + std::to_string(variant) + "-" + std::to_string(n) + ".m4s");
       EXPECT_GE(bandwidth, static_cast<int64_t>(bytes * 8 / 2.0));
     }
     EXPECT_LT(bandwidth, rung.kbps * 1000 * 2) << "peak implausibly high";
@@ -266,7 +272,8 @@ TEST_F(LadderE2E, DashMpdListsEveryRenditionAndLibavformatPlaysIt) {
     EXPECT_GT(std::stoll(bandwidths[r]), kLadder[r].kbps * 1000 / 2);
   }
   // Every timeline: 50, 50 and 30 frames at 90 kHz, starting at 0.
-  EXPECT_EQ(values("//d:S/@d"), (std::vector<std::string>{"180000", "108000", "180000", "108000", "180000", "108000"}));
+  EXPECT_EQ(values("//d:S/@d"),
+            (std::vector<std::string>{"180000", "108000", "180000", "108000", "180000", "108000"}));
 
   // libavformat's DASH demuxer: three video streams that decode to every frame.
   std::string error;

@@ -11,11 +11,11 @@
 #include <sstream>
 
 #include "backend_under_test.h"
+#include "gearbox/streamer.h"
+#include "gearbox/test_pattern.h"
 #include "media_reader.h"
 #include "temp_dir.h"
 #include "xml_query.h"
-#include "gearbox/streamer.h"
-#include "gearbox/test_pattern.h"
 
 namespace gearbox {
 namespace {
@@ -90,12 +90,15 @@ TEST(Live, SlidingWindowDelayedDeletionAndBoundedDisk) {
     if (newest.empty() || newest.back() != e.number) return;
     ++checks;
     if (mpd.value("/d:MPD/@type") != "dynamic") problem("MPD is not dynamic");
-    if (mpd.value("/d:MPD/@timeShiftBufferDepth") != "PT1.500S") problem("timeShiftBufferDepth " + mpd.value("/d:MPD/@timeShiftBufferDepth"));
-    if (mpd.value("/d:MPD/@minimumUpdatePeriod") != "PT0.500S") problem("minimumUpdatePeriod " + mpd.value("/d:MPD/@minimumUpdatePeriod"));
+    if (mpd.value("/d:MPD/@timeShiftBufferDepth") != "PT1.500S")
+      problem("timeShiftBufferDepth " + mpd.value("/d:MPD/@timeShiftBufferDepth"));
+    if (mpd.value("/d:MPD/@minimumUpdatePeriod") != "PT0.500S")
+      problem("minimumUpdatePeriod " + mpd.value("/d:MPD/@minimumUpdatePeriod"));
     if (mpd.value("/d:MPD/@availabilityStartTime").empty()) problem("no availabilityStartTime");
     if (mpd.value("/d:MPD/d:UTCTiming/@schemeIdUri").empty()) problem("no UTCTiming");
     std::vector<int64_t> listed = testing::listed_segment_numbers(mpd);
-    if (listed.size() > static_cast<size_t>(kWindow)) problem(std::to_string(listed.size()) + " segments listed");
+    if (listed.size() > static_cast<size_t>(kWindow))
+      problem(std::to_string(listed.size()) + " segments listed");
     for (const char* track : {"v0", "v1"}) {
       // Every listed segment exists, and so do the kDelay segments before the window.
       for (int64_t k = std::max<int64_t>(1, listed.front() - kDelay); k <= listed.back(); ++k) {
@@ -108,12 +111,14 @@ TEST(Live, SlidingWindowDelayedDeletionAndBoundedDisk) {
     // and every URI it lists exists.
     const std::string hls = read_file(dir + "/v1.m3u8");
     const std::string sequence = line_starting(hls, "#EXT-X-MEDIA-SEQUENCE:");
-    if (!line_starting(hls, "#EXT-X-PLAYLIST-TYPE:").empty()) problem("a sliding HLS playlist has a PLAYLIST-TYPE");
+    if (!line_starting(hls, "#EXT-X-PLAYLIST-TYPE:").empty())
+      problem("a sliding HLS playlist has a PLAYLIST-TYPE");
     std::istringstream lines(hls);
     int uris = 0;
     for (std::string l; std::getline(lines, l);) {
       if (l.empty() || l[0] == '#') continue;
-      if (uris == 0 && l != "v1-" + sequence + ".m4s") problem("HLS sequence " + sequence + " but first URI " + l);
+      if (uris == 0 && l != "v1-" + sequence + ".m4s")
+        problem("HLS sequence " + sequence + " but first URI " + l);
       if (!fs::exists(dir + "/" + l)) problem("HLS lists missing " + l);
       ++uris;
     }
@@ -127,7 +132,8 @@ TEST(Live, SlidingWindowDelayedDeletionAndBoundedDisk) {
     ASSERT_TRUE(pushed.ok()) << pushed.message();
   }
   ASSERT_TRUE((*s)->close().ok());
-  for (const RenditionStats& r : (*s)->stats().renditions) EXPECT_EQ(r.segments_written, kSegments) << r.id;
+  for (const RenditionStats& r : (*s)->stats().renditions)
+    EXPECT_EQ(r.segments_written, kSegments) << r.id;
 
   for (const std::string& p : problems) ADD_FAILURE() << p;
   EXPECT_GE(checks, kSegments - 1);
@@ -143,7 +149,8 @@ TEST(Live, SlidingWindowDelayedDeletionAndBoundedDisk) {
   std::vector<int64_t> listed = testing::listed_segment_numbers(mpd);
   ASSERT_EQ(listed.size(), static_cast<size_t>(kWindow));
   EXPECT_EQ(listed.front(), kSegments - kWindow + 1);
-  for (const char* track : {"v0", "v1"}) EXPECT_EQ(count_segment_files(dir, track), kWindow) << track;
+  for (const char* track : {"v0", "v1"})
+    EXPECT_EQ(count_segment_files(dir, track), kWindow) << track;
   const std::string hls = read_file(dir + "/v0.m3u8");
   EXPECT_EQ(line_starting(hls, "#EXT-X-MEDIA-SEQUENCE:"), std::to_string(kSegments - kWindow + 1));
   EXPECT_NE(hls.find("#EXT-X-ENDLIST"), std::string::npos);
@@ -197,12 +204,14 @@ TEST(LowLatency, SegmentsAreWrittenAsChunksAndTheMpdSaysSo) {
   std::vector<std::string> ato = live.values("//d:SegmentTemplate/@availabilityTimeOffset");
   ASSERT_EQ(ato.size(), 2u);
   EXPECT_NEAR(std::stod(ato[0]), 1.0 - 5.0 / 30.0, 1e-4);
-  EXPECT_EQ(live.values("//d:SegmentTemplate/@availabilityTimeComplete"), (std::vector<std::string>{"false", "false"}));
+  EXPECT_EQ(live.values("//d:SegmentTemplate/@availabilityTimeComplete"),
+            (std::vector<std::string>{"false", "false"}));
   EXPECT_FALSE(live.value("/d:MPD/d:ServiceDescription/d:Latency/@target").empty());
 
   // Each 1 s segment: 6 chunks, each a moof + mdat pair, in a file a decoder reads whole.
   for (int k = 1; k <= 4; ++k) {
-    std::vector<std::string> boxes = box_types(read_file(dir + "/v0-" + std::to_string(k) + ".m4s"));
+    std::vector<std::string> boxes =
+        box_types(read_file(dir + "/v0-" + std::to_string(k) + ".m4s"));
     EXPECT_EQ(std::count(boxes.begin(), boxes.end(), "moof"), 6) << "segment " << k;
     EXPECT_EQ(std::count(boxes.begin(), boxes.end(), "mdat"), 6) << "segment " << k;
   }

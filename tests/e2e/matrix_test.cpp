@@ -24,12 +24,12 @@
 #include <string>
 
 #include "backend_under_test.h"
+#include "gearbox/streamer.h"
+#include "gearbox/test_pattern.h"
 #include "media_reader.h"
 #include "playlist.h"
 #include "temp_dir.h"
 #include "xml_query.h"
-#include "gearbox/streamer.h"
-#include "gearbox/test_pattern.h"
 
 namespace gearbox {
 namespace {
@@ -62,9 +62,9 @@ std::string case_name(const MatrixCase& c) {
     std::string s = std::to_string(r.num) + (r.den == 1 ? "" : "_" + std::to_string(r.den));
     return s;
   };
-  std::string name = "b" + std::to_string(c.bframes) + (c.zerolatency ? "_zerolatency" : "_tunenone") +
-                     "_seg" + rational(c.segment) + "_fps" + rational(c.rate) +
-                     (c.audio ? "_audio" : "_noaudio");
+  std::string name = "b" + std::to_string(c.bframes) +
+                     (c.zerolatency ? "_zerolatency" : "_tunenone") + "_seg" + rational(c.segment) +
+                     "_fps" + rational(c.rate) + (c.audio ? "_audio" : "_noaudio");
   name += c.mode == Mode::kVod ? "_vod" : c.mode == Mode::kLive ? "_live" : "_lowlatency";
   name += c.container == Container::kCmaf ? "_cmaf" : "_ts";
   if (c.preset != "veryfast") name += "_" + c.preset;
@@ -72,7 +72,9 @@ std::string case_name(const MatrixCase& c) {
 }
 
 // ctest lists each case by its name rather than by its bytes.
-void PrintTo(const MatrixCase& c, std::ostream* os) { *os << case_name(c); }
+void PrintTo(const MatrixCase& c, std::ostream* os) {
+  *os << case_name(c);
+}
 
 // One segment as the media holds it (start, duration) and as the manifests declare it.
 struct MediaSegment {
@@ -108,8 +110,9 @@ VideoMedia read_video(const std::string& playlist, Rational rate, long double en
     s.start = v.keyframes[k] * tick;
     // The last segment ends one frame after its last frame.
     const long double end = k + 1 < v.keyframes.size() ? v.keyframes[k + 1] * tick
-                            : end_of_last >= 0         ? end_of_last
-                                                       : last_pts * tick + static_cast<long double>(rate.den) / rate.num;
+                            : end_of_last >= 0
+                                ? end_of_last
+                                : last_pts * tick + static_cast<long double>(rate.den) / rate.num;
     s.duration = end - s.start;
     v.segments.push_back(s);
   }
@@ -118,8 +121,10 @@ VideoMedia read_video(const std::string& playlist, Rational rate, long double en
 
 // The audio segments of a playlist, each file read alone (init segment first for CMAF):
 // presentation time of its first sample and how many samples it holds.
-std::vector<MediaSegment> read_audio_segments(const std::string& dir, const std::string& playlist,
-                                              Container container, std::string* error) {
+std::vector<MediaSegment> read_audio_segments(const std::string& dir,
+                                              const std::string& playlist,
+                                              Container container,
+                                              std::string* error) {
   std::vector<MediaSegment> out;
   const std::string scratch = dir + "-audio-check";
   fs::create_directories(scratch);
@@ -180,10 +185,14 @@ long double xs_seconds(const std::string& text) {
     char* end = nullptr;
     const long double v = std::strtold(p, &end);
     if (end == p) return -1;
-    if (*end == 'H') total += 3600 * v;
-    else if (*end == 'M') total += 60 * v;
-    else if (*end == 'S') total += v;
-    else return -1;
+    if (*end == 'H')
+      total += 3600 * v;
+    else if (*end == 'M')
+      total += 60 * v;
+    else if (*end == 'S')
+      total += v;
+    else
+      return -1;
     p = end + 1;
   }
   return total;
@@ -206,7 +215,8 @@ TEST_P(Matrix, SegmentsAlignAndManifestsDeclareWhatTheMediaHolds) {
   c.backend = testing::backend_under_test();
   c.log = [](LogLevel, const std::string&) {};
   c.format = mc.container == Container::kCmaf ? OutputFormat::kBoth : OutputFormat::kHls;
-  c.hls_segment_type = mc.container == Container::kCmaf ? HlsSegmentType::kFmp4 : HlsSegmentType::kMpegTs;
+  c.hls_segment_type =
+      mc.container == Container::kCmaf ? HlsSegmentType::kFmp4 : HlsSegmentType::kMpegTs;
   c.input_frame_rate = mc.rate;
   c.segment_duration = mc.segment;
   c.backend_options["x264.bframes"] = std::to_string(mc.bframes);
@@ -239,7 +249,8 @@ TEST_P(Matrix, SegmentsAlignAndManifestsDeclareWhatTheMediaHolds) {
     if (v == "v2") {
       ASSERT_FALSE(media[0].segments.empty());
       const MediaSegment& last = media[0].segments.back();
-      media.push_back(read_video(playlist, Rational{mc.rate.num, mc.rate.den * 2}, last.start + last.duration));
+      media.push_back(
+          read_video(playlist, Rational{mc.rate.num, mc.rate.den * 2}, last.start + last.duration));
     } else {
       media.push_back(read_video(playlist, mc.rate));
     }
@@ -253,15 +264,16 @@ TEST_P(Matrix, SegmentsAlignAndManifestsDeclareWhatTheMediaHolds) {
   // Every segment starts at the same instant in every rendition (each one's IDR).
   for (size_t r = 1; r < videos.size(); ++r) {
     for (size_t k = 0; k < media[0].segments.size(); ++k) {
-      EXPECT_NEAR(static_cast<double>(media[r].segments[k].start), static_cast<double>(media[0].segments[k].start),
-                  static_cast<double>(tick))
+      EXPECT_NEAR(static_cast<double>(media[r].segments[k].start),
+                  static_cast<double>(media[0].segments[k].start), static_cast<double>(tick))
           << videos[r] << " segment " << k << " starts at another instant than v0's";
     }
   }
   // EXTINF is the media's duration (printed with 6 decimals: within a tick plus that rounding).
   for (size_t r = 0; r < videos.size(); ++r) {
     for (size_t k = 0; k < declared[r].size(); ++k) {
-      EXPECT_NEAR(declared[r][k], static_cast<double>(media[r].segments[k].duration), static_cast<double>(tick) + 1e-6)
+      EXPECT_NEAR(declared[r][k], static_cast<double>(media[r].segments[k].duration),
+                  static_cast<double>(tick) + 1e-6)
           << videos[r] << " segment " << k << ": EXTINF against the media";
     }
   }
@@ -280,11 +292,15 @@ TEST_P(Matrix, SegmentsAlignAndManifestsDeclareWhatTheMediaHolds) {
       // The last AAC frame of the stream is cut short in the track; its decoder still returns
       // 1024 samples, so the last segment's media is at most one AAC frame longer.
       const double slack = k + 1 == audio.size() ? 1024.0 / 48000 : 0;
-      EXPECT_LE(audio_declared[k], static_cast<double>(audio[k].duration) + 1.0 / 48000 + 1e-6) << "a0 segment " << k;
-      EXPECT_GE(audio_declared[k] + slack, static_cast<double>(audio[k].duration) - 1.0 / 48000 - 1e-6) << "a0 segment " << k;
+      EXPECT_LE(audio_declared[k], static_cast<double>(audio[k].duration) + 1.0 / 48000 + 1e-6)
+          << "a0 segment " << k;
+      EXPECT_GE(audio_declared[k] + slack,
+                static_cast<double>(audio[k].duration) - 1.0 / 48000 - 1e-6)
+          << "a0 segment " << k;
       // Within half an AAC frame of the video segment's start, on the same axis: both tracks
       // are shifted alike (the audio's shift rounded up to a whole sample).
-      EXPECT_NEAR(static_cast<double>(audio[k].start), static_cast<double>(media[0].segments[k].start),
+      EXPECT_NEAR(static_cast<double>(audio[k].start),
+                  static_cast<double>(media[0].segments[k].start),
                   513.0 / 48000 + static_cast<double>(tick))
           << "a0 segment " << k;
     }
@@ -302,7 +318,8 @@ TEST_P(Matrix, SegmentsAlignAndManifestsDeclareWhatTheMediaHolds) {
   }
   for (const VideoMedia& v : media) {
     for (const MediaSegment& seg : v.segments) {
-      EXPECT_LE(std::lround(static_cast<double>(seg.duration)), target_duration(read_file(dir + "/v0.m3u8")));
+      EXPECT_LE(std::lround(static_cast<double>(seg.duration)),
+                target_duration(read_file(dir + "/v0.m3u8")));
     }
   }
 
@@ -320,21 +337,25 @@ TEST_P(Matrix, SegmentsAlignAndManifestsDeclareWhatTheMediaHolds) {
     const Timeline tl = timeline_of(mpd, videos[r]);
     ASSERT_EQ(tl.timescale, media[r].timescale) << videos[r];
     ASSERT_EQ(tl.segments.size(), media[r].segments.size()) << videos[r];
-    const std::string pto = mpd.value("//d:Representation[@id='" + videos[r] + "']/d:SegmentTemplate/@presentationTimeOffset");
+    const std::string pto = mpd.value("//d:Representation[@id='" + videos[r] +
+                                      "']/d:SegmentTemplate/@presentationTimeOffset");
     const int64_t offset = pto.empty() ? 0 : std::stoll(pto);
     for (size_t k = 0; k < tl.segments.size(); ++k) {
       EXPECT_LE(std::llabs(tl.segments[k].first - media[r].keyframes[k]), 1)
-          << videos[r] << " segment " << k << ": S@t against its IDR's presentation time in the file";
+          << videos[r] << " segment " << k
+          << ": S@t against its IDR's presentation time in the file";
       EXPECT_NEAR(static_cast<double>(tl.segments[k].second) / tl.timescale,
                   static_cast<double>(media[r].segments[k].duration), static_cast<double>(tick))
           << videos[r] << " segment " << k << ": S@d against the media";
       EXPECT_LE(media[r].segments[k].duration, max_segment) << videos[r] << " segment " << k;
-      EXPECT_LE(static_cast<long double>(tl.segments[k].second) / tl.timescale, max_segment) << videos[r];
+      EXPECT_LE(static_cast<long double>(tl.segments[k].second) / tl.timescale, max_segment)
+          << videos[r];
     }
     first_start.push_back(static_cast<long double>(tl.segments[0].first - offset) / tl.timescale);
   }
   for (size_t r = 1; r < first_start.size(); ++r) {
-    EXPECT_NEAR(static_cast<double>(first_start[r]), static_cast<double>(first_start[0]), static_cast<double>(tick))
+    EXPECT_NEAR(static_cast<double>(first_start[r]), static_cast<double>(first_start[0]),
+                static_cast<double>(tick))
         << videos[r] << ": its first segment starts elsewhere in the period than v0's";
   }
   if (mc.audio) {
@@ -342,9 +363,11 @@ TEST_P(Matrix, SegmentsAlignAndManifestsDeclareWhatTheMediaHolds) {
     ASSERT_EQ(tl.segments.size(), audio.size());
     for (size_t k = 0; k < audio.size(); ++k) {
       const long double d = static_cast<long double>(tl.segments[k].second) / tl.timescale;
-      EXPECT_NEAR(static_cast<double>(d), audio_declared[k], 1.0 / 48000 + 1e-6) << "a0 segment " << k;
+      EXPECT_NEAR(static_cast<double>(d), audio_declared[k], 1.0 / 48000 + 1e-6)
+          << "a0 segment " << k;
       EXPECT_LE(d, max_segment) << "a0 segment " << k << " is longer than maxSegmentDuration";
-      EXPECT_LE(audio[k].duration - (k + 1 == audio.size() ? 1024.0L / 48000 : 0), max_segment) << "a0 segment " << k;
+      EXPECT_LE(audio[k].duration - (k + 1 == audio.size() ? 1024.0L / 48000 : 0), max_segment)
+          << "a0 segment " << k;
     }
   }
 }
@@ -420,8 +443,12 @@ const MatrixCase kCases[] = {
     {3, false, {1, 2}, kNtsc, false, Mode::kVod, Container::kCmaf, "ultrafast"},
 };
 
-INSTANTIATE_TEST_SUITE_P(Settings, Matrix, ::testing::ValuesIn(kCases),
-                         [](const ::testing::TestParamInfo<MatrixCase>& info) { return case_name(info.param); });
+INSTANTIATE_TEST_SUITE_P(Settings,
+                         Matrix,
+                         ::testing::ValuesIn(kCases),
+                         [](const ::testing::TestParamInfo<MatrixCase>& info) {
+                           return case_name(info.param);
+                         });
 
 }  // namespace
 }  // namespace gearbox

@@ -8,22 +8,22 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <condition_variable>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <set>
 #include <mutex>
+#include <set>
 #include <thread>
 
-#include "http_uploader.h"
 #include "backend_under_test.h"
+#include "gearbox/streamer.h"
+#include "gearbox/test_pattern.h"
+#include "http_uploader.h"
 #include "media_reader.h"
 #include "temp_dir.h"
 #include "test_origin.h"
-#include "gearbox/streamer.h"
-#include "gearbox/test_pattern.h"
 
 namespace gearbox {
 namespace {
@@ -35,7 +35,8 @@ using testing::TestOrigin;
 using Clock = std::chrono::steady_clock;
 
 bool is_manifest(const std::string& name) {
-  return name.size() > 4 && (name.rfind(".mpd") == name.size() - 4 || name.rfind(".m3u8") == name.size() - 5);
+  return name.size() > 4 &&
+         (name.rfind(".mpd") == name.size() - 4 || name.rfind(".m3u8") == name.size() - 5);
 }
 
 // Every manifest the origin accepted listed only files it already held; no PUT was empty.
@@ -49,7 +50,7 @@ void expect_trustworthy(const std::vector<OriginArrival>& arrivals) {
     ++manifests;
     for (const std::string& listed : testing::files_listed_by(a.name, a.body)) {
       EXPECT_TRUE(a.held.count(listed)) << "request " << i << ": " << a.name << " lists " << listed
-                                         << ", which the origin did not have yet";
+                                        << ", which the origin did not have yet";
     }
   }
   EXPECT_GT(manifests, 0) << "no manifest reached the origin";
@@ -67,7 +68,8 @@ int count(const std::vector<OriginArrival>& arrivals, const std::string& method,
 // or remove folders between a test's two counts.
 struct OwnTempRoot {
   fs::path path;
-  OwnTempRoot() : path(fs::temp_directory_path() / ("gearbox-origin-tests-" + std::to_string(::getpid()))) {
+  OwnTempRoot()
+      : path(fs::temp_directory_path() / ("gearbox-origin-tests-" + std::to_string(::getpid()))) {
     fs::create_directories(path);
     ::setenv("TMPDIR", path.c_str(), 1);
   }
@@ -84,7 +86,8 @@ const fs::path& own_temp_root() {
 std::set<std::string> staging_folders() {
   std::set<std::string> out;
   for (const auto& e : fs::directory_iterator(own_temp_root())) {
-    if (e.path().filename().string().rfind("gearbox-upload-", 0) == 0) out.insert(e.path().string());
+    if (e.path().filename().string().rfind("gearbox-upload-", 0) == 0)
+      out.insert(e.path().string());
   }
   return out;
 }
@@ -140,7 +143,8 @@ void expect_vod_complete(const TestOrigin& origin, int segments) {
     EXPECT_TRUE(files.count(name) && !files.at(name).empty()) << name << " is not on the origin";
   }
   ASSERT_TRUE(files.count("manifest.mpd"));
-  EXPECT_NE(files.at("manifest.mpd").find("type=\"static\""), std::string::npos) << "the final MPD did not arrive";
+  EXPECT_NE(files.at("manifest.mpd").find("type=\"static\""), std::string::npos)
+      << "the final MPD did not arrive";
 }
 
 TEST(OriginFaults, FiveHundredsAreRetriedAndNothingIsListedBeforeItArrived) {
@@ -214,7 +218,8 @@ TEST(OriginFaults, ASlowLiveOriginNeverSeesAManifestBeforeItsSegments) {
   }
   // Behind as it is, the origin got live manifests while the stream ran, not only at the end.
   int live_manifests = 0;
-  for (const OriginArrival& a : origin.arrivals()) live_manifests += is_manifest(a.name) && a.status == 201;
+  for (const OriginArrival& a : origin.arrivals())
+    live_manifests += is_manifest(a.name) && a.status == 201;
   EXPECT_GE(live_manifests, 1) << "no manifest reached the slow origin while the stream was live";
   const auto close_start = Clock::now();
   Status closed = (*s)->close();
@@ -225,7 +230,8 @@ TEST(OriginFaults, ASlowLiveOriginNeverSeesAManifestBeforeItsSegments) {
   expect_trustworthy(arrivals);
   const auto files = origin.files();
   ASSERT_TRUE(files.count("manifest.mpd"));
-  EXPECT_NE(files.at("manifest.mpd").find("type=\"static\""), std::string::npos) << "the final MPD did not arrive";
+  EXPECT_NE(files.at("manifest.mpd").find("type=\"static\""), std::string::npos)
+      << "the final MPD did not arrive";
   s->reset();
   EXPECT_EQ(staging_folders(), before) << "a staging folder is left behind";
 }
@@ -241,10 +247,13 @@ TEST(OriginFaults, ALiveStreamOutlivesADownOriginWithBoundedStaging) {
   ASSERT_TRUE(s.ok()) << s.error().message;
   const std::string staging = (*s)->outputs().directory;
   push_frames(**s, 0, 50);
-  ASSERT_TRUE(origin.wait_until([](const std::vector<OriginArrival>& a) {
-    for (const OriginArrival& x : a) if (x.name == "v0-1.m4s" && x.status == 201) return true;
-    return false;
-  }, std::chrono::seconds(20)));
+  ASSERT_TRUE(origin.wait_until(
+      [](const std::vector<OriginArrival>& a) {
+        for (const OriginArrival& x : a)
+          if (x.name == "v0-1.m4s" && x.status == 201) return true;
+        return false;
+      },
+      std::chrono::seconds(20)));
   origin.go_down();
   // 20 s of media while the origin is down: the staging folder holds the window, not the past.
   size_t most_staged = 0;
@@ -255,14 +264,19 @@ TEST(OriginFaults, ALiveStreamOutlivesADownOriginWithBoundedStaging) {
     most_staged = std::max(most_staged, staged);
   }
   EXPECT_LE(most_staged, 6u) << "segments pile up in staging while the origin is down";
-  EXPECT_TRUE(logged->wait_for("origin", "pending", std::chrono::seconds(20))) << "no warning said the origin is down";
+  EXPECT_TRUE(logged->wait_for("origin", "pending", std::chrono::seconds(20)))
+      << "no warning said the origin is down";
   const size_t arrived_while_down = origin.arrivals().size();
   origin.come_back();
   // Once it is back, the newest manifests arrive (after their segments).
-  EXPECT_TRUE(origin.wait_until([&](const std::vector<OriginArrival>& a) {
-    for (size_t i = arrived_while_down; i < a.size(); ++i) if (a[i].name == "manifest.mpd" && a[i].status == 201) return true;
-    return false;
-  }, std::chrono::seconds(20))) << "nothing was sent after the origin came back";
+  EXPECT_TRUE(origin.wait_until(
+      [&](const std::vector<OriginArrival>& a) {
+        for (size_t i = arrived_while_down; i < a.size(); ++i)
+          if (a[i].name == "manifest.mpd" && a[i].status == 201) return true;
+        return false;
+      },
+      std::chrono::seconds(20)))
+      << "nothing was sent after the origin came back";
   Status closed = (*s)->close();
   EXPECT_TRUE(closed.ok()) << closed.message();
   expect_trustworthy(origin.arrivals());
@@ -332,7 +346,8 @@ class UploaderTest : public ::testing::Test {
     policy_.max_backoff = std::chrono::milliseconds(50);
   }
   std::unique_ptr<packager::HttpUploader> start() {
-    auto u = packager::HttpUploader::start(origin_.url(), staging_, [this](const std::string& m) { logged_->add(m); }, policy_);
+    auto u = packager::HttpUploader::start(
+        origin_.url(), staging_, [this](const std::string& m) { logged_->add(m); }, policy_);
     EXPECT_TRUE(u.ok());
     return u.ok() ? std::move(u.value()) : nullptr;
   }
@@ -359,12 +374,14 @@ TEST_F(UploaderTest, WhileTheOriginIsDownOnlyTheNewestManifestAndWhatItListsAreS
   u->put_manifest("p.m3u8");
   u->remove("s1.m4s");  // left the window before the origin ever had it
   EXPECT_TRUE(fs::exists(staging_ + "/s2.m4s")) << "a staged segment went before the origin had it";
-  EXPECT_TRUE(logged_->wait_for("origin", "pending", std::chrono::seconds(20))) << "no warning said the origin is down";
+  EXPECT_TRUE(logged_->wait_for("origin", "pending", std::chrono::seconds(20)))
+      << "no warning said the origin is down";
   origin_.come_back();
   Status drained = u->drain(Clock::now() + std::chrono::seconds(20));
   EXPECT_TRUE(drained.ok()) << drained.message();
   EXPECT_FALSE(fs::exists(staging_ + "/s2.m4s")) << "an acknowledged segment stays staged";
-  EXPECT_FALSE(fs::exists(staging_ + "/s1.m4s")) << "a segment no manifest lists any more stays staged";
+  EXPECT_FALSE(fs::exists(staging_ + "/s1.m4s"))
+      << "a segment no manifest lists any more stays staged";
   std::vector<std::string> sent;
   for (const OriginArrival& a : origin_.arrivals()) {
     if (a.status == 201) sent.push_back(a.name + "=" + a.body);
@@ -409,7 +426,8 @@ TEST_F(UploaderTest, ADeleteWaitsForTheManifestThatStoppedListingTheSegment) {
     if (a.method == "PUT" && a.name == "p.m3u8" && a.status == 201) playlist = a.body;
     if (a.method == "DELETE" && a.name == "s1.m4s") {
       deleted = true;
-      EXPECT_EQ(playlist.find("s1.m4s"), std::string::npos) << "s1 was deleted while the origin's playlist listed it";
+      EXPECT_EQ(playlist.find("s1.m4s"), std::string::npos)
+          << "s1 was deleted while the origin's playlist listed it";
     }
   }
   EXPECT_TRUE(deleted);
@@ -426,17 +444,21 @@ TEST_F(UploaderTest, ARefusedSegmentWithholdsTheManifestsThatMayListIt) {
   u->put_manifest("p.m3u8");
   Status drained = u->drain(Clock::now() + std::chrono::seconds(20));
   EXPECT_FALSE(drained.ok());
-  EXPECT_NE(drained.message().find("PUT " + origin_.url() + "s1.m4s: HTTP 403"), std::string::npos) << drained.message();
-  EXPECT_EQ(origin_.arrivals().size(), 1u) << "a 403 was retried, or a manifest listing what was refused was sent";
+  EXPECT_NE(drained.message().find("PUT " + origin_.url() + "s1.m4s: HTTP 403"), std::string::npos)
+      << drained.message();
+  EXPECT_EQ(origin_.arrivals().size(), 1u)
+      << "a 403 was retried, or a manifest listing what was refused was sent";
   // Live: once the refused segment left the window, newer manifests flow again.
   u->remove("s1.m4s");
   stage("s2.m4s", "two");
   u->put_segment("s2.m4s");
   stage("p.m3u8", "#EXTM3U\ns2.m4s\n");
   u->put_manifest("p.m3u8");
-  ASSERT_TRUE(origin_.wait_until([](const std::vector<OriginArrival>& a) {
-    return !a.empty() && a.back().name == "p.m3u8" && a.back().status == 201;
-  }, std::chrono::seconds(20)));
+  ASSERT_TRUE(origin_.wait_until(
+      [](const std::vector<OriginArrival>& a) {
+        return !a.empty() && a.back().name == "p.m3u8" && a.back().status == 201;
+      },
+      std::chrono::seconds(20)));
   expect_trustworthy(origin_.arrivals());
 }
 

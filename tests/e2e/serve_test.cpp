@@ -60,7 +60,8 @@ class Connection {
   }
   bool connected() const { return connected_; }
   bool send(const std::string& bytes) {
-    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
   }
   // Bytes that arrive before `deadline`, up to `limit`; `closed` once the server closed.
   std::string receive(Clock::time_point deadline, size_t limit, bool& closed) {
@@ -88,7 +89,7 @@ class Connection {
 };
 
 struct Reply {
-  int status = 0;        // 0: no status line before the deadline
+  int status = 0;  // 0: no status line before the deadline
   std::string head;
   size_t body_bytes = 0;  // what came after the head (up to the read limit)
   bool closed = false;
@@ -118,7 +119,8 @@ Reply exchange(int port, const std::string& request, milliseconds timeout, size_
   bool closed = false;
   const auto deadline = start + timeout;
   while (Clock::now() < deadline && !closed && bytes.size() < limit) {
-    bytes += c.receive(std::min(deadline, Clock::now() + milliseconds(50)), limit - bytes.size(), closed);
+    bytes += c.receive(std::min(deadline, Clock::now() + milliseconds(50)), limit - bytes.size(),
+                       closed);
     const size_t end = bytes.find("\r\n\r\n");
     const size_t cl = bytes.find("Content-Length: ");
     if (end != std::string::npos && cl != std::string::npos && cl < end &&
@@ -168,16 +170,20 @@ TEST_F(ServeTest, ManyRangesNeitherMultiplyTheReplyNorTheMemory) {
   for (int i = 1; i < 1000; ++i) thousand += ",0-";
   const long rss_before = peak_rss_mb();
   for (int i = 0; i < 3; ++i) {
-    const Reply r = exchange(port_, get("/a0-1.m4s", "Range: " + thousand + "\r\n"), milliseconds(10000), 3 * kSize);
+    const Reply r = exchange(port_, get("/a0-1.m4s", "Range: " + thousand + "\r\n"),
+                             milliseconds(10000), 3 * kSize);
     ASSERT_NE(r.status, 0) << "no reply";
     EXPECT_TRUE(r.status == 416 || r.body_bytes <= kSize)
-        << "status " << r.status << ", " << r.body_bytes << "+ body bytes for a " << kSize << "-byte file";
+        << "status " << r.status << ", " << r.body_bytes << "+ body bytes for a " << kSize
+        << "-byte file";
   }
   // Duplicates and overlaps under the cap: one range, the file once.
-  const Reply dup = exchange(port_, get("/a0-1.m4s", "Range: bytes=0-,0-,0-,0-,100-,0-10\r\n"), milliseconds(10000), 3 * kSize);
+  const Reply dup = exchange(port_, get("/a0-1.m4s", "Range: bytes=0-,0-,0-,0-,100-,0-10\r\n"),
+                             milliseconds(10000), 3 * kSize);
   EXPECT_EQ(dup.status, 206);
   EXPECT_EQ(dup.body_bytes, kSize);
-  const Reply one = exchange(port_, get("/a0-1.m4s", "Range: bytes=10-19\r\n"), milliseconds(10000));
+  const Reply one =
+      exchange(port_, get("/a0-1.m4s", "Range: bytes=10-19\r\n"), milliseconds(10000));
   EXPECT_EQ(one.status, 206);
   EXPECT_EQ(one.body_bytes, 10u);
   EXPECT_NE(one.head.find("Content-Range: bytes 10-19/1048576"), std::string::npos) << one.head;
@@ -191,10 +197,12 @@ TEST_F(ServeTest, RequestBodiesAreRefusedWithoutBeingRead) {
   for (const std::string path : {"/manifest.mpd", "/a0-1.m4s"}) {
     const Reply r = exchange(port_, get(path, "Content-Length: 300000000\r\n"), milliseconds(2000));
     EXPECT_EQ(r.status, 413) << path << ": " << r.head;
-    const Reply chunked = exchange(port_, get(path, "Transfer-Encoding: chunked\r\n") + "100000\r\n", milliseconds(2000));
+    const Reply chunked = exchange(
+        port_, get(path, "Transfer-Encoding: chunked\r\n") + "100000\r\n", milliseconds(2000));
     EXPECT_EQ(chunked.status, 413) << path << ": " << chunked.head;
   }
-  const Reply post = exchange(port_, "POST /manifest.mpd HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", milliseconds(2000));
+  const Reply post = exchange(
+      port_, "POST /manifest.mpd HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", milliseconds(2000));
   EXPECT_EQ(post.status, 405);
 }
 
@@ -279,9 +287,10 @@ TEST_F(ServeTest, TmpFilesAndEncodedTricksAreRefused) {
   fs::create_directories(dir_ / "d");
   write_file(fs::path(root_) / "secret.txt", "secret\n");
   start();
-  for (const std::string path : {"/a0-2.m4s.tmp", "/manifest.mpd%00.txt", "/manifest.mpd%00", "/.hidden",
-                                 "/%2e%2e/secret.txt", "/d/%2e%2e/%2e%2e/secret.txt", "/d/..%2f..%2fsecret.txt",
-                                 "/%2e%2e%2fsecret.txt", "/manifest.mpd%u0000.txt"}) {
+  for (const std::string path :
+       {"/a0-2.m4s.tmp", "/manifest.mpd%00.txt", "/manifest.mpd%00", "/.hidden",
+        "/%2e%2e/secret.txt", "/d/%2e%2e/%2e%2e/secret.txt", "/d/..%2f..%2fsecret.txt",
+        "/%2e%2e%2fsecret.txt", "/manifest.mpd%u0000.txt"}) {
     const Reply r = exchange(port_, get(path), milliseconds(3000));
     EXPECT_TRUE(r.status == 400 || r.status == 404) << path << " answered " << r.status;
   }
@@ -332,7 +341,8 @@ TEST(ServeRequestGuard, DecodedPathNeverHoldsNul) {
   EXPECT_FALSE(guard::decode_path("/manifest.mpd%00.txt"));
   EXPECT_FALSE(guard::decode_path("/a%2"));
   EXPECT_FALSE(guard::decode_path("/a%u002e"));
-  EXPECT_EQ(guard::decode_path("/a%2520b?x=%00"), std::optional<std::string>("/a%20b"));  // once only
+  EXPECT_EQ(guard::decode_path("/a%2520b?x=%00"),
+            std::optional<std::string>("/a%20b"));  // once only
 }
 
 TEST(ServeRequestGuard, RangesAreMergedCappedAndBounded) {
@@ -345,7 +355,8 @@ TEST(ServeRequestGuard, RangesAreMergedCappedAndBounded) {
   EXPECT_EQ(guard::decide_range("bytes=-10", 1000).range.first, 990u);
   EXPECT_EQ(guard::decide_range("bytes=5-1", 1000).kind, RangeKind::kWhole);  // malformed: ignored
   EXPECT_EQ(guard::decide_range("bytes=1000-", 1000).kind, RangeKind::kUnsatisfiable);
-  EXPECT_EQ(guard::decide_range("bytes=0-,0-,0-,0-,0-,0-,0-,0-,0-", 1000).kind, RangeKind::kUnsatisfiable);
+  EXPECT_EQ(guard::decide_range("bytes=0-,0-,0-,0-,0-,0-,0-,0-,0-", 1000).kind,
+            RangeKind::kUnsatisfiable);
   EXPECT_EQ(guard::decide_range("bytes=0-99999999999999999999999", 1000).range.last, 999u);
 }
 

@@ -14,10 +14,10 @@ extern "C" {
 }
 
 #include "backend_under_test.h"
-#include "media_reader.h"
-#include "temp_dir.h"
 #include "gearbox/streamer.h"
 #include "gearbox/test_pattern.h"
+#include "media_reader.h"
+#include "temp_dir.h"
 
 namespace gearbox {
 namespace {
@@ -49,15 +49,18 @@ TEST(Streamer, MismatchedFramesAreErrorsAndTheStreamGoesOn) {
       Status bad_size = (*s)->push(other.render(i));
       ASSERT_FALSE(bad_size.ok());
       EXPECT_EQ(bad_size.code(), ErrorCode::kFrameMismatch);
-      EXPECT_NE(bad_size.message().find("bgr24 160x90 differs from the first frame (bgr24 320x180)"),
-                std::string::npos)
+      EXPECT_NE(
+          bad_size.message().find("bgr24 160x90 differs from the first frame (bgr24 320x180)"),
+          std::string::npos)
           << bad_size.message();
       std::vector<uint8_t> gray(320 * 180, 128);
       Status bad_format = (*s)->push(FrameView::packed(PixelFormat::kGRAY8, 320, 180, gray.data()));
       EXPECT_EQ(bad_format.code(), ErrorCode::kFrameMismatch);
-      Status bad_stride = (*s)->push(FrameView::packed(PixelFormat::kBGR24, 320, 180, gray.data(), 100));
+      Status bad_stride =
+          (*s)->push(FrameView::packed(PixelFormat::kBGR24, 320, 180, gray.data(), 100));
       EXPECT_EQ(bad_stride.code(), ErrorCode::kInvalidArgument);
-      EXPECT_NE(bad_stride.message().find("stride[0] 100"), std::string::npos) << bad_stride.message();
+      EXPECT_NE(bad_stride.message().find("stride[0] 100"), std::string::npos)
+          << bad_stride.message();
     }
     Status ok = (*s)->push(pattern.render(i));
     ASSERT_TRUE(ok.ok()) << ok.message();
@@ -98,9 +101,9 @@ struct FormatCase {
 // lose more than 10 dB on the coloured bars).
 TEST(Streamer, EveryInputPixelFormatConvertsCorrectly) {
   const FormatCase cases[] = {
-      {PixelFormat::kBGR24, AV_PIX_FMT_BGR24}, {PixelFormat::kRGB24, AV_PIX_FMT_RGB24},
-      {PixelFormat::kBGRA, AV_PIX_FMT_BGRA},   {PixelFormat::kRGBA, AV_PIX_FMT_RGBA},
-      {PixelFormat::kGRAY8, AV_PIX_FMT_GRAY8}, {PixelFormat::kNV12, AV_PIX_FMT_NV12},
+      {PixelFormat::kBGR24, AV_PIX_FMT_BGR24},  {PixelFormat::kRGB24, AV_PIX_FMT_RGB24},
+      {PixelFormat::kBGRA, AV_PIX_FMT_BGRA},    {PixelFormat::kRGBA, AV_PIX_FMT_RGBA},
+      {PixelFormat::kGRAY8, AV_PIX_FMT_GRAY8},  {PixelFormat::kNV12, AV_PIX_FMT_NV12},
       {PixelFormat::kI420, AV_PIX_FMT_YUV420P},
   };
   const int w = 320, h = 180, frames = 8;
@@ -113,15 +116,18 @@ TEST(Streamer, EveryInputPixelFormatConvertsCorrectly) {
     auto s = Streamer::open(c, testing::backends_under_test());
     ASSERT_TRUE(s.ok());
     std::vector<std::vector<uint8_t>> refs;
-    SwsContext* to_input = sws_getContext(w, h, AV_PIX_FMT_BGR24, w, h, fc.av, SWS_POINT, nullptr, nullptr, nullptr);
+    SwsContext* to_input =
+        sws_getContext(w, h, AV_PIX_FMT_BGR24, w, h, fc.av, SWS_POINT, nullptr, nullptr, nullptr);
     for (int i = 0; i < frames; ++i) {
       FrameView bgr = pattern.render(i);
       std::vector<uint8_t> input(static_cast<size_t>(FrameView::packed_size(fc.format, w, h)));
-      FrameView in = plane_count(fc.format) == 1 ? FrameView::packed(fc.format, w, h, input.data())
-                                                 : FrameView::contiguous_yuv(fc.format, w, h, input.data());
+      FrameView in = plane_count(fc.format) == 1
+                         ? FrameView::packed(fc.format, w, h, input.data())
+                         : FrameView::contiguous_yuv(fc.format, w, h, input.data());
       const uint8_t* src[1] = {bgr.data[0]};
       int src_stride[1] = {bgr.stride[0]};
-      uint8_t* dst[3] = {const_cast<uint8_t*>(in.data[0]), const_cast<uint8_t*>(in.data[1]), const_cast<uint8_t*>(in.data[2])};
+      uint8_t* dst[3] = {const_cast<uint8_t*>(in.data[0]), const_cast<uint8_t*>(in.data[1]),
+                         const_cast<uint8_t*>(in.data[2])};
       sws_scale(to_input, src, src_stride, 0, h, dst, in.stride);
       refs.push_back(testing::reference_luma(in.data, in.stride, fc.av, w, h));
       ASSERT_TRUE((*s)->push(in).ok());
@@ -131,7 +137,8 @@ TEST(Streamer, EveryInputPixelFormatConvertsCorrectly) {
     auto d = decode_all(dir + "/v0.m3u8", 0, true);
     ASSERT_TRUE(d.ok) << d.error;
     ASSERT_EQ(d.frames.size(), refs.size());
-    for (size_t i = 0; i < refs.size(); ++i) EXPECT_GT(testing::psnr(d.frames[i].luma, refs[i]), 38.0) << "frame " << i;
+    for (size_t i = 0; i < refs.size(); ++i)
+      EXPECT_GT(testing::psnr(d.frames[i].luma, refs[i]), 38.0) << "frame " << i;
     fs::remove_all(dir);
   }
 }
@@ -268,7 +275,8 @@ TEST(Streamer, SegmentEventsDescribeEveryFileWritten) {
       EXPECT_DOUBLE_EQ(mine[k].start, next_start);
       next_start += mine[k].duration;
       frames += mine[k].frames;
-      EXPECT_EQ(mine[k].bytes, static_cast<int64_t>(fs::file_size(dir + "/" + id + "-" + std::to_string(k + 1) + ".m4s")));
+      EXPECT_EQ(mine[k].bytes, static_cast<int64_t>(fs::file_size(dir + "/" + id + "-" +
+                                                                  std::to_string(k + 1) + ".m4s")));
     }
     EXPECT_DOUBLE_EQ(next_start, 2.4);
     EXPECT_EQ(frames, 60);
@@ -285,11 +293,11 @@ TEST(Streamer, SegmentEventsDescribeEveryFileWritten) {
 TEST(Streamer, ClearPreviousAssetsDeletesOnlyGearboxFiles) {
   std::string dir = temp_dir("clear");
   fs::create_directories(dir);
-  const std::vector<std::string> old_files = {"v0-41.m4s", "v3-2.m4s", "v0-init.mp4", "v7.m3u8",
-                                              "manifest.mpd", "master.m3u8", "v1-9.m4s.tmp",
-                                              "a0-3.m4s", "a0-init.mp4", "a0.m3u8", "v2-7.ts", "a0-4.ts"};
-  const std::vector<std::string> user_files = {"notes.txt", "intro.mp4", "v0-x.m4s", "other.m3u8",
-                                               "audio.m3u8", "b0-1.m4s", "v0-x.ts", "clip.ts"};
+  const std::vector<std::string> old_files = {
+      "v0-41.m4s",    "v3-2.m4s", "v0-init.mp4", "v7.m3u8", "manifest.mpd", "master.m3u8",
+      "v1-9.m4s.tmp", "a0-3.m4s", "a0-init.mp4", "a0.m3u8", "v2-7.ts",      "a0-4.ts"};
+  const std::vector<std::string> user_files = {"notes.txt",  "intro.mp4", "v0-x.m4s", "other.m3u8",
+                                               "audio.m3u8", "b0-1.m4s",  "v0-x.ts",  "clip.ts"};
   for (const auto& f : old_files) testing::write_file(dir + "/" + f, "old");
   for (const auto& f : user_files) testing::write_file(dir + "/" + f, "mine");
   StreamConfig c = small_config(dir);
@@ -343,7 +351,8 @@ TEST(Streamer, UnknownAndUnavailableBackendsAreExplained) {
   c.backend = "quantum";
   auto unknown = Streamer::open(c, testing::backends_under_test());
   ASSERT_FALSE(unknown.ok());
-  EXPECT_NE(unknown.error().message.find("not one of auto, nvenc, qsv, vaapi, x264"), std::string::npos)
+  EXPECT_NE(unknown.error().message.find("not one of auto, nvenc, qsv, vaapi, x264"),
+            std::string::npos)
       << unknown.error().message;
   c.backend = "qsv";
   auto qsv = Streamer::open(c, testing::backends_under_test());

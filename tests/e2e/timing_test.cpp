@@ -13,11 +13,11 @@
 #include <thread>
 
 #include "backend_under_test.h"
+#include "gearbox/streamer.h"
+#include "gearbox/test_pattern.h"
 #include "media_reader.h"
 #include "temp_dir.h"
 #include "xml_query.h"
-#include "gearbox/streamer.h"
-#include "gearbox/test_pattern.h"
 
 namespace gearbox {
 namespace {
@@ -64,7 +64,8 @@ TEST(Timestamps, CallerTimestampsGiveAVariableFrameRateOutput) {
     ASSERT_EQ(d.frames.size(), sent.size()) << url;
     for (size_t i = 0; i < sent.size(); ++i) {
       // Media ticks are 1/90000 s: within one tick of what the caller gave.
-      EXPECT_NEAR(seconds(d, d.frames[i].pts), sent[i] * 1e-6, 1.0 / 90000 + 1e-9) << url << " frame " << i;
+      EXPECT_NEAR(seconds(d, d.frames[i].pts), sent[i] * 1e-6, 1.0 / 90000 + 1e-9)
+          << url << " frame " << i;
       // A keyframe exactly at the first frame of each 1 s grid cell.
       const bool first_in_cell = i == 0 || sent[i] / 1'000'000 != sent[i - 1] / 1'000'000;
       EXPECT_EQ(d.frames[i].keyframe, first_in_cell) << url << " frame " << i;
@@ -109,7 +110,8 @@ TEST(Timestamps, TimestampsPastTheClocksRangeAreRefused) {
   ASSERT_TRUE((*s)->push(pattern.render(0), -9000000000000000000LL).ok());
   Status far = (*s)->push(pattern.render(1), 9000000000000000000LL);
   EXPECT_EQ(far.code(), ErrorCode::kInvalidArgument) << far.message();
-  EXPECT_NE(far.message().find("timestamp 9000000000000000000"), std::string::npos) << far.message();
+  EXPECT_NE(far.message().find("timestamp 9000000000000000000"), std::string::npos)
+      << far.message();
   Status big_base = (*s)->push(pattern.render(1), 1, Rational{INT64_MAX, 1});
   EXPECT_EQ(big_base.code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(big_base.message().find("out of range"), std::string::npos) << big_base.message();
@@ -177,7 +179,8 @@ void expect_final_output_plays(const std::string& dir, size_t frames_per_segment
   ASSERT_TRUE(mpd.ok());
   EXPECT_EQ(mpd.value("/d:MPD/@type"), "static");
   const size_t n = testing::listed_segment_numbers(mpd).size();
-  for (size_t k = 1; k <= n; ++k) EXPECT_TRUE(fs::exists(dir + "/v0-" + std::to_string(k) + ".m4s")) << k;
+  for (size_t k = 1; k <= n; ++k)
+    EXPECT_TRUE(fs::exists(dir + "/v0-" + std::to_string(k) + ".m4s")) << k;
   auto d = decode_all(dir + "/manifest.mpd");
   ASSERT_TRUE(d.ok) << d.error;
   EXPECT_EQ(d.frames.size(), n * frames_per_segment);
@@ -205,7 +208,8 @@ TEST(Close, ReturnsWithinItsTimeoutWhenACallbackHangsAndTheOutputPlays) {
   for (int i = 0; i < 92; ++i) ASSERT_TRUE((*s)->push(pattern.render(i)).ok());
   const auto start = std::chrono::steady_clock::now();
   Status closed = (*s)->close();
-  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(closed.code(), ErrorCode::kTimeout);
   EXPECT_NE(closed.message().find("close_timeout_seconds"), std::string::npos) << closed.message();
   EXPECT_LT(took, 5.0);  // 1 s timeout + 1 s for stopping: far from "forever"
@@ -231,7 +235,8 @@ TEST(Close, AbortStopsAtOnceAndListsEveryCompleteSegment) {
   for (int i = 0; i < 200; ++i) ASSERT_TRUE((*s)->push(pattern.render(i)).ok());
   Status aborted = (*s)->abort();
   EXPECT_EQ(aborted.code(), ErrorCode::kClosed);
-  EXPECT_NE(aborted.message().find("segments complete in every rendition"), std::string::npos) << aborted.message();
+  EXPECT_NE(aborted.message().find("segments complete in every rendition"), std::string::npos)
+      << aborted.message();
   EXPECT_EQ((*s)->push(pattern.render(200)).code(), ErrorCode::kClosed);
   size_t listed = 0;
   expect_final_output_plays(dir, 30, &listed);

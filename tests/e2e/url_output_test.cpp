@@ -11,10 +11,10 @@
 #include <thread>
 
 #include "backend_under_test.h"
-#include "media_reader.h"
-#include "temp_dir.h"
 #include "gearbox/streamer.h"
 #include "gearbox/test_pattern.h"
+#include "media_reader.h"
+#include "temp_dir.h"
 
 namespace gearbox {
 namespace {
@@ -141,7 +141,8 @@ TEST(UrlOutput, ARefusingServerIsAClearErrorNotAHang) {
 TEST(UrlOutput, OtherSchemesAreRefusedAtOpen) {
   auto s = Streamer::open(url_config("rtmp://example.com/live/"), testing::backends_under_test());
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.error().message.find("use http:// or https://"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("use http:// or https://"), std::string::npos)
+      << s.error().message;
 }
 
 }  // namespace

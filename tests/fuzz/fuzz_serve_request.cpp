@@ -109,9 +109,11 @@ std::string exchange(int port, std::string_view request) {
 void check_pure(std::string_view in) {
   const guard::HeadScan scan = guard::scan_head(in);
   if (scan.state == guard::HeadState::kComplete) {
-    check(scan.length <= guard::kMaxHeadBytes && scan.length <= in.size(), "head length out of bounds");
+    check(scan.length <= guard::kMaxHeadBytes && scan.length <= in.size(),
+          "head length out of bounds");
     const guard::Verdict v = guard::check_head(in.substr(0, scan.length));
-    check(v.ok() || (v.status >= 400 && v.status < 600 && !v.reason.empty()), "a refusal without a status or reason");
+    check(v.ok() || (v.status >= 400 && v.status < 600 && !v.reason.empty()),
+          "a refusal without a status or reason");
   }
   if (const auto path = guard::decode_path(in)) {
     check(path->find('\0') == std::string::npos, "a decoded path holds NUL");
@@ -123,7 +125,8 @@ void check_pure(std::string_view in) {
         if (end == std::string::npos) end = path->size();
         const std::string_view segment = std::string_view(*path).substr(start, end - start);
         check(segment.empty() || segment[0] != '.', "check_path let a dot segment through");
-        check(segment.size() < 4 || segment.substr(segment.size() - 4) != ".tmp", "check_path let a .tmp file through");
+        check(segment.size() < 4 || segment.substr(segment.size() - 4) != ".tmp",
+              "check_path let a .tmp file through");
         start = end + 1;
       }
     }

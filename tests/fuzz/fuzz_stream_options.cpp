@@ -29,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   argv.push_back(nullptr);
 
   gearbox::cli::StreamOptions o;
-  const int rc = gearbox::cli::parse_stream_options("stream", "", static_cast<int>(args.size()), argv.data(), o);
+  const int rc = gearbox::cli::parse_stream_options("stream", "", static_cast<int>(args.size()),
+                                                    argv.data(), o);
   if (rc != 0) return 0;
   // As cmd_stream: the size, then everything that depends on it.
   auto frame = gearbox::parse_size(o.size.empty() ? "1280x720" : o.size);

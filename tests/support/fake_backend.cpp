@@ -74,7 +74,10 @@ enum NalType : uint8_t { kNonIdrSlice = 1, kIdrSlice = 5, kSps = 7, kPps = 8 };
 
 // Appends one Annex B NAL unit: start code, header, and the RBSP with emulation prevention
 // (no 00 00 0x with x <= 3 inside a NAL unit, 7.4.1).
-void append_nal(std::vector<uint8_t>& out, int ref_idc, NalType type, const std::vector<uint8_t>& rbsp) {
+void append_nal(std::vector<uint8_t>& out,
+                int ref_idc,
+                NalType type,
+                const std::vector<uint8_t>& rbsp) {
   out.insert(out.end(), {0, 0, 0, 1, static_cast<uint8_t>(ref_idc << 5 | type)});
   int zeros = 0;
   for (uint8_t byte : rbsp) {
@@ -179,11 +182,14 @@ std::vector<uint8_t> pps_rbsp() {
 
 // An IDR: every macroblock I_16x16 with DC prediction and no residual (a flat grey picture);
 // otherwise a P slice whose macroblocks are all skipped (a copy of the reference).
-std::vector<uint8_t> slice_rbsp(const Geometry& g, bool idr, uint32_t frame_num, uint32_t idr_pic_id) {
+std::vector<uint8_t> slice_rbsp(const Geometry& g,
+                                bool idr,
+                                uint32_t frame_num,
+                                uint32_t idr_pic_id) {
   BitWriter w;
-  w.ue(0);             // first_mb_in_slice
-  w.ue(idr ? 7 : 5);   // slice_type: I or P, the same in every slice of the picture
-  w.ue(0);             // pic_parameter_set_id
+  w.ue(0);            // first_mb_in_slice
+  w.ue(idr ? 7 : 5);  // slice_type: I or P, the same in every slice of the picture
+  w.ue(0);            // pic_parameter_set_id
   w.bits(frame_num, kLog2MaxFrameNum);
   if (idr) {
     w.ue(idr_pic_id);
@@ -201,9 +207,9 @@ std::vector<uint8_t> slice_rbsp(const Geometry& g, bool idr, uint32_t frame_num,
   w.se(0);  // slice_qp_delta
   if (idr) {
     for (int mb = 0; mb < g.mbs(); ++mb) {
-      w.ue(3);  // mb_type I_16x16_2_0_0: DC prediction, no coded luma or chroma AC
-      w.ue(0);  // intra_chroma_pred_mode: DC
-      w.se(0);  // mb_qp_delta
+      w.ue(3);      // mb_type I_16x16_2_0_0: DC prediction, no coded luma or chroma AC
+      w.ue(0);      // intra_chroma_pred_mode: DC
+      w.se(0);      // mb_qp_delta
       w.bit(true);  // Intra16x16DCLevel coeff_token (nC 0): no coefficient
     }
   } else {
@@ -262,14 +268,17 @@ class FakeEncoder final : public Encoder {
     if (surface.width() != config_.width || surface.height() != config_.height) {
       return make_error(ErrorCode::kInvalidArgument,
                         who_ + ": surface " + size_text(surface.width(), surface.height()) +
-                            " differs from the encoder's " + size_text(config_.width, config_.height));
+                            " differs from the encoder's " +
+                            size_text(config_.width, config_.height));
     }
     if (frame == 0 && !force_idr) {
-      return make_error(ErrorCode::kInvalidArgument, who_ + ": the first picture is not a forced IDR");
+      return make_error(ErrorCode::kInvalidArgument,
+                        who_ + ": the first picture is not a forced IDR");
     }
     if (frame > 0 && pts <= last_pts_) {
       return make_error(ErrorCode::kInvalidArgument, who_ + ": pts " + std::to_string(pts) +
-                                                         " does not increase past " + std::to_string(last_pts_));
+                                                         " does not increase past " +
+                                                         std::to_string(last_pts_));
     }
     last_pts_ = pts;
 
@@ -340,7 +349,9 @@ Capabilities capabilities_of(const FakeScript& script) {
   caps.min_size = {2, 2};
   caps.max_size = {kMaxFrameSide, kMaxFrameSide};
   caps.rate_control = {RateControl::kAbrVbv};
-  caps.max_sessions = script.max_sessions == 0 ? 0 : script.reports_session_limit ? script.max_sessions : -1;
+  caps.max_sessions = script.max_sessions == 0       ? 0
+                      : script.reports_session_limit ? script.max_sessions
+                                                     : -1;
   return caps;
 }
 
@@ -358,8 +369,9 @@ class FakeDevice final : public Device {
   Result<SurfaceRef> upload(const FrameView& frame) override {
     if (frame.width != options_.width || frame.height != options_.height) {
       return make_error(ErrorCode::kInvalidArgument,
-                        state_->script.name + " upload: frame " + size_text(frame.width, frame.height) +
-                            " differs from the device's " + size_text(options_.width, options_.height));
+                        state_->script.name + " upload: frame " +
+                            size_text(frame.width, frame.height) + " differs from the device's " +
+                            size_text(options_.width, options_.height));
     }
     {
       std::lock_guard<std::mutex> lock(state_->mutex);
@@ -370,7 +382,8 @@ class FakeDevice final : public Device {
 
   Result<SurfaceRef> scale(const Surface& source, int width, int height) override {
     if (dynamic_cast<const FakeSurface*>(&source) == nullptr) {
-      return make_error(ErrorCode::kInternal, state_->script.name + " scale: the surface is not one of this backend's");
+      return make_error(ErrorCode::kInternal,
+                        state_->script.name + " scale: the surface is not one of this backend's");
     }
     {
       std::lock_guard<std::mutex> lock(state_->mutex);
@@ -390,8 +403,8 @@ class FakeDevice final : public Device {
     if (script.max_sessions > 0 && c.sessions_open >= script.max_sessions) {
       return make_error(ErrorCode::kOutOfSessions,
                         script.name + " open_encoder: no encoder session left (" +
-                            std::to_string(c.sessions_open) + " of " + std::to_string(script.max_sessions) +
-                            " open)");
+                            std::to_string(c.sessions_open) + " of " +
+                            std::to_string(script.max_sessions) + " open)");
     }
     const int rendition = encoders_opened_++;
     c.sessions_open_max = std::max(c.sessions_open_max, ++c.sessions_open);
@@ -422,7 +435,9 @@ CodecConfig fake_codec_config(int width, int height, Rational frame_rate) {
 
 FakeBackend::FakeBackend(FakeScript script) : state_(std::make_shared<State>(std::move(script))) {}
 
-std::string FakeBackend::name() const { return state_->script.name; }
+std::string FakeBackend::name() const {
+  return state_->script.name;
+}
 
 BackendInfo FakeBackend::probe() {
   const FakeScript& script = state_->script;
@@ -456,7 +471,8 @@ void FakeBackend::release() {
 
 bool FakeBackend::wait_until_hanging(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(state_->mutex);
-  return state_->changed.wait_for(lock, timeout, [&] { return state_->counters.encoders_hanging > 0; });
+  return state_->changed.wait_for(lock, timeout,
+                                  [&] { return state_->counters.encoders_hanging > 0; });
 }
 
 bool FakeBackend::wait_until_all_released(std::chrono::milliseconds timeout) {

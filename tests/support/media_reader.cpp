@@ -47,7 +47,10 @@ struct OpenedStream {
     avcodec_free_context(&dec);
     avformat_close_input(&fmt);
   }
-  bool open(const std::string& url, int stream_index, const DemuxerOptions& options, std::string& error) {
+  bool open(const std::string& url,
+            int stream_index,
+            const DemuxerOptions& options,
+            std::string& error) {
     AVDictionary* opts = nullptr;
     // Let the HLS and DASH demuxers open the segment files next to the manifest.
     av_dict_set(&opts, "allowed_extensions", "ALL", 0);
@@ -59,7 +62,8 @@ struct OpenedStream {
       return false;
     }
     rc = avformat_find_stream_info(fmt, nullptr);
-    index = stream_index >= 0 ? stream_index : av_find_best_stream(fmt, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+    index = stream_index >= 0 ? stream_index
+                              : av_find_best_stream(fmt, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
     if (rc < 0 || index < 0 || index >= static_cast<int>(fmt->nb_streams)) {
       error = "no stream " + std::to_string(stream_index) + " in " + url;
       return false;
@@ -103,7 +107,9 @@ struct OpenedStream {
 
 }  // namespace
 
-DecodedStream decode_all(const std::string& url, int stream_index, bool keep_luma,
+DecodedStream decode_all(const std::string& url,
+                         int stream_index,
+                         bool keep_luma,
                          const DemuxerOptions& options) {
   DecodedStream out;
   OpenedStream in;
@@ -112,7 +118,8 @@ DecodedStream decode_all(const std::string& url, int stream_index, bool keep_lum
   out.time_base_num = st->time_base.num;
   out.time_base_den = st->time_base.den;
   out.start_time = st->start_time == AV_NOPTS_VALUE ? 0 : st->start_time;
-  out.extradata.assign(st->codecpar->extradata, st->codecpar->extradata + st->codecpar->extradata_size);
+  out.extradata.assign(st->codecpar->extradata,
+                       st->codecpar->extradata + st->codecpar->extradata_size);
   out.codec_name = in.dec->codec->name;
   const bool ok = in.decode(
       [&](const AVPacket* pkt) {
@@ -133,26 +140,30 @@ DecodedAudio decode_audio(const std::string& url, const DemuxerOptions& options)
   out.codec_name = in.dec->codec->name;
   out.sample_rate = in.dec->sample_rate;
   out.channels = in.dec->ch_layout.nb_channels;
-  const bool ok = in.decode([&](const AVPacket* pkt) { out.packet_bytes += pkt->size; },
-                            [&](AVFrame* f) {
-    if (f->format != AV_SAMPLE_FMT_FLTP && f->format != AV_SAMPLE_FMT_FLT) {
-      out.error = "decoded sample format is not float";
-      return;
-    }
-    // Each frame goes where its timestamp says, so a gap or an overlap in the output shows.
-    const int64_t at = av_rescale_q(f->best_effort_timestamp, tb, AVRational{1, f->sample_rate});
-    if (out.samples.empty()) out.first_sample = at;
-    const int64_t index = at - out.first_sample;
-    if (index < 0) {
-      out.error = "a frame starts before the first one";
-      return;
-    }
-    if (out.samples.size() < static_cast<size_t>(index + f->nb_samples)) out.samples.resize(index + f->nb_samples);
-    const float* ch0 = reinterpret_cast<const float*>(f->data[0]);
-    const int step = f->format == AV_SAMPLE_FMT_FLT ? f->ch_layout.nb_channels : 1;
-    for (int i = 0; i < f->nb_samples; ++i) out.samples[index + i] = ch0[i * step];
-    out.decoded_samples += f->nb_samples;
-  });
+  const bool ok =
+      in.decode([&](const AVPacket* pkt) { out.packet_bytes += pkt->size; },
+                [&](AVFrame* f) {
+                  if (f->format != AV_SAMPLE_FMT_FLTP && f->format != AV_SAMPLE_FMT_FLT) {
+                    out.error = "decoded sample format is not float";
+                    return;
+                  }
+                  // Each frame goes where its timestamp says, so a gap or an overlap in the output
+                  // shows.
+                  const int64_t at =
+                      av_rescale_q(f->best_effort_timestamp, tb, AVRational{1, f->sample_rate});
+                  if (out.samples.empty()) out.first_sample = at;
+                  const int64_t index = at - out.first_sample;
+                  if (index < 0) {
+                    out.error = "a frame starts before the first one";
+                    return;
+                  }
+                  if (out.samples.size() < static_cast<size_t>(index + f->nb_samples))
+                    out.samples.resize(index + f->nb_samples);
+                  const float* ch0 = reinterpret_cast<const float*>(f->data[0]);
+                  const int step = f->format == AV_SAMPLE_FMT_FLT ? f->ch_layout.nb_channels : 1;
+                  for (int i = 0; i < f->nb_samples; ++i) out.samples[index + i] = ch0[i * step];
+                  out.decoded_samples += f->nb_samples;
+                });
   if (!ok) out.error = "decoder refused a packet";
   out.ok = out.error.empty();
   return out;
@@ -170,7 +181,8 @@ std::vector<StreamSummary> probe_streams(const std::string& url, std::string* er
     StreamSummary s;
     s.width = fmt->streams[i]->codecpar->width;
     s.height = fmt->streams[i]->codecpar->height;
-    if (AVDictionaryEntry* e = av_dict_get(fmt->streams[i]->metadata, "variant_bitrate", nullptr, 0)) {
+    if (AVDictionaryEntry* e =
+            av_dict_get(fmt->streams[i]->metadata, "variant_bitrate", nullptr, 0)) {
       s.variant_bitrate = std::atoll(e->value);
     }
     list.push_back(s);
@@ -202,11 +214,14 @@ double psnr(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
   return 10.0 * std::log10(255.0 * 255.0 * static_cast<double>(a.size()) / sse);
 }
 
-std::vector<uint8_t> reference_luma(const uint8_t* const planes[3], const int strides[3],
-                                    int av_pix_fmt, int width, int height) {
-  SwsContext* sws = sws_getContext(width, height, static_cast<AVPixelFormat>(av_pix_fmt), width,
-                                   height, AV_PIX_FMT_YUV420P, SWS_POINT | SWS_ACCURATE_RND,
-                                   nullptr, nullptr, nullptr);
+std::vector<uint8_t> reference_luma(const uint8_t* const planes[3],
+                                    const int strides[3],
+                                    int av_pix_fmt,
+                                    int width,
+                                    int height) {
+  SwsContext* sws =
+      sws_getContext(width, height, static_cast<AVPixelFormat>(av_pix_fmt), width, height,
+                     AV_PIX_FMT_YUV420P, SWS_POINT | SWS_ACCURATE_RND, nullptr, nullptr, nullptr);
   std::vector<uint8_t> y(static_cast<size_t>(width) * height);
   std::vector<uint8_t> u(static_cast<size_t>((width + 1) / 2) * ((height + 1) / 2));
   std::vector<uint8_t> v(u.size());

@@ -11,7 +11,7 @@
 namespace gearbox::testing {
 
 struct DecodedFrame {
-  int64_t pts = 0;       // in the stream's time base
+  int64_t pts = 0;        // in the stream's time base
   bool keyframe = false;  // the packet it came from was flagged as a keyframe
   int width = 0;
   int height = 0;
@@ -25,15 +25,17 @@ struct DecodedStream {
   int time_base_den = 1;
   int64_t start_time = 0;
   std::string codec_name;
-  std::vector<uint8_t> extradata;  // avcC for mp4
-  std::vector<DecodedFrame> frames;  // in presentation order
+  std::vector<uint8_t> extradata;            // avcC for mp4
+  std::vector<DecodedFrame> frames;          // in presentation order
   std::vector<int64_t> keyframe_packet_pts;  // pts of packets flagged as keyframes
   int64_t packet_bytes = 0;
 };
 
 using DemuxerOptions = std::vector<std::pair<std::string, std::string>>;
 // Opens `url` (a file path or playlist) and decodes stream `stream_index` completely.
-DecodedStream decode_all(const std::string& url, int stream_index = 0, bool keep_luma = false,
+DecodedStream decode_all(const std::string& url,
+                         int stream_index = 0,
+                         bool keep_luma = false,
                          const DemuxerOptions& options = {});
 // For a playlist still being written (no EXT-X-ENDLIST): read from its first segment and stop
 // at its current end instead of waiting for more, as libavformat's HLS demuxer would.
@@ -51,8 +53,10 @@ struct DecodedAudio {
   int64_t first_sample = 0;     // presentation time of samples[0], in samples
   int64_t decoded_samples = 0;  // per channel, as the decoder returned them
   int64_t packet_bytes = 0;
-  std::vector<float> samples;   // channel 0
-  double seconds() const { return sample_rate ? static_cast<double>(samples.size()) / sample_rate : 0; }
+  std::vector<float> samples;  // channel 0
+  double seconds() const {
+    return sample_rate ? static_cast<double>(samples.size()) / sample_rate : 0;
+  }
 };
 DecodedAudio decode_audio(const std::string& url, const DemuxerOptions& options = {});
 
@@ -73,7 +77,10 @@ double psnr(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b);
 std::vector<uint8_t> reference_luma_bgr24(const uint8_t* bgr, int width, int height);
 // Reference luma of any FrameView-style packed input through libswscale; `av_pix_fmt` is an
 // AVPixelFormat value.
-std::vector<uint8_t> reference_luma(const uint8_t* const planes[3], const int strides[3],
-                                    int av_pix_fmt, int width, int height);
+std::vector<uint8_t> reference_luma(const uint8_t* const planes[3],
+                                    const int strides[3],
+                                    int av_pix_fmt,
+                                    int width,
+                                    int height);
 
 }  // namespace gearbox::testing

@@ -29,8 +29,10 @@ std::vector<std::string> uris(const std::string& playlist) {
 
 int64_t attribute_number(const std::string& line, const std::string& name) {
   // Preceded by ':' or ',' so that BANDWIDTH does not match AVERAGE-BANDWIDTH.
-  for (size_t at = line.find(name + "="); at != std::string::npos; at = line.find(name + "=", at + 1)) {
-    if (at > 0 && (line[at - 1] == ':' || line[at - 1] == ',')) return std::stoll(line.substr(at + name.size() + 1));
+  for (size_t at = line.find(name + "="); at != std::string::npos;
+       at = line.find(name + "=", at + 1)) {
+    if (at > 0 && (line[at - 1] == ':' || line[at - 1] == ','))
+      return std::stoll(line.substr(at + name.size() + 1));
   }
   return -1;
 }

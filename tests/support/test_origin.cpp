@@ -19,7 +19,8 @@ namespace gearbox::testing {
 namespace {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 std::string lower(std::string s) {
@@ -29,7 +30,10 @@ std::string lower(std::string s) {
 
 }  // namespace
 
-TestOrigin::TestOrigin() { listen_on(0); acceptor_ = std::thread([this] { accept_loop(); }); }
+TestOrigin::TestOrigin() {
+  listen_on(0);
+  acceptor_ = std::thread([this] { accept_loop(); });
+}
 
 TestOrigin::~TestOrigin() {
   stop_ = true;
@@ -56,7 +60,8 @@ void TestOrigin::listen_on(int port) {
   addr.sin_port = htons(static_cast<uint16_t>(port));
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 16) != 0) {
     ::close(fd);
-    throw std::runtime_error("test origin: cannot listen on port " + std::to_string(port) + ": " + std::strerror(errno));
+    throw std::runtime_error("test origin: cannot listen on port " + std::to_string(port) + ": " +
+                             std::strerror(errno));
   }
   socklen_t len = sizeof addr;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
@@ -65,7 +70,9 @@ void TestOrigin::listen_on(int port) {
   port_ = ntohs(addr.sin_port);
 }
 
-std::string TestOrigin::url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/live/"; }
+std::string TestOrigin::url() const {
+  return "http://127.0.0.1:" + std::to_string(port_) + "/live/";
+}
 
 void TestOrigin::fail_next(int count, OriginFault fault) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -97,7 +104,8 @@ void TestOrigin::go_down() {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<uint16_t>(port_));
   if (::bind(held_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    throw std::runtime_error("test origin: cannot hold port " + std::to_string(port_) + ": " + std::strerror(errno));
+    throw std::runtime_error("test origin: cannot hold port " + std::to_string(port_) + ": " +
+                             std::strerror(errno));
   }
   ::close(listen_fd_);
   listen_fd_ = -1;
@@ -106,7 +114,8 @@ void TestOrigin::go_down() {
 void TestOrigin::come_back() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (::listen(held_fd_, 16) != 0) {
-    throw std::runtime_error("test origin: cannot listen on port " + std::to_string(port_) + ": " + std::strerror(errno));
+    throw std::runtime_error("test origin: cannot listen on port " + std::to_string(port_) + ": " +
+                             std::strerror(errno));
   }
   listen_fd_ = held_fd_;
   held_fd_ = -1;
@@ -262,7 +271,8 @@ std::vector<std::string> files_listed_by(const std::string& name, const std::str
   if (ends_with(name, ".m3u8")) {
     for (const std::string& line : lines_of(body)) {
       const size_t map = line.find("#EXT-X-MAP:URI=\"");
-      if (map != std::string::npos) out.push_back(line.substr(map + 16, line.find('"', map + 16) - map - 16));
+      if (map != std::string::npos)
+        out.push_back(line.substr(map + 16, line.find('"', map + 16) - map - 16));
     }
     for (const std::string& uri : uris(body)) out.push_back(uri);
   } else if (ends_with(name, ".mpd")) {

@@ -21,14 +21,14 @@ enum class OriginFault {
   kStatus500,  // the whole request is read, then answered 500
   kStatus403,  // the whole request is read, then answered 403 (a refusal for good)
   kDrop,       // half the body is read, then the connection is closed without an answer
-  kStall,      // the request is read, then nothing is answered for stall(); then the connection closes
+  kStall,  // the request is read, then nothing is answered for stall(); then the connection closes
 };
 
 struct OriginArrival {
-  std::string method;  // "PUT" or "DELETE"
-  std::string name;    // the path below /live/
-  std::string body;    // PUT: the body as far as it arrived
-  int status = 0;      // what was answered; 0: nothing (dropped or stalled)
+  std::string method;          // "PUT" or "DELETE"
+  std::string name;            // the path below /live/
+  std::string body;            // PUT: the body as far as it arrived
+  int status = 0;              // what was answered; 0: nothing (dropped or stalled)
   std::set<std::string> held;  // the files the origin held (complete) when the request arrived
 };
 
@@ -67,7 +67,8 @@ class TestOrigin {
   int held_fd_ = -1;  // while down: the port, bound and not listening
   int port_ = 0;
   std::atomic<bool> stop_{false};
-  std::atomic<int> down_generation_{0};  // bumped by go_down(): connections of older generations close
+  std::atomic<int> down_generation_{
+      0};  // bumped by go_down(): connections of older generations close
   std::atomic<bool> down_{false};
   std::vector<std::pair<int, OriginFault>> script_;  // (remaining count, fault)
   std::chrono::milliseconds put_delay_{0};

@@ -7,7 +7,8 @@
 namespace gearbox::testing {
 
 XmlQuery::XmlQuery(const std::string& xml) {
-  xmlDocPtr doc = xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "doc.xml", nullptr, XML_PARSE_NONET);
+  xmlDocPtr doc =
+      xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "doc.xml", nullptr, XML_PARSE_NONET);
   if (!doc) return;
   xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
   xmlXPathRegisterNs(ctx, BAD_CAST "d", BAD_CAST "urn:mpeg:dash:schema:mpd:2011");
@@ -23,7 +24,8 @@ XmlQuery::~XmlQuery() {
 std::vector<std::string> XmlQuery::values(const std::string& xpath) const {
   std::vector<std::string> out;
   if (!ctx_) return out;
-  xmlXPathObjectPtr r = xmlXPathEvalExpression(BAD_CAST xpath.c_str(), static_cast<xmlXPathContextPtr>(ctx_));
+  xmlXPathObjectPtr r =
+      xmlXPathEvalExpression(BAD_CAST xpath.c_str(), static_cast<xmlXPathContextPtr>(ctx_));
   for (int i = 0; r && r->nodesetval && i < r->nodesetval->nodeNr; ++i) {
     xmlChar* s = xmlNodeGetContent(r->nodesetval->nodeTab[i]);
     out.emplace_back(reinterpret_cast<char*>(s));

@@ -18,7 +18,8 @@ TEST(AtomicFile, AFailedRenameRemovesItsTemporaryFile) {
   Status s = write_file_atomically((dir / "target").string(), "bytes");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), ErrorCode::kIo);
-  EXPECT_NE(s.message().find("rename to \"" + (dir / "target").string() + "\""), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("rename to \"" + (dir / "target").string() + "\""), std::string::npos)
+      << s.message();
   EXPECT_FALSE(fs::exists(dir / "target.tmp")) << "the temporary file was left behind";
   fs::remove_all(dir);
 }

@@ -52,12 +52,14 @@ TEST(BackendOptions, ChoicesAndRangesNameTheKeyAndTheValue) {
   for (const char* v : {"9", "-1", "", "2x", "0x2", " 2", "99999999999999999999"}) {
     Status s = check_option_value("fake", integer_spec(), v);
     ASSERT_FALSE(s.ok()) << v;
-    EXPECT_EQ(s.message(), "fake.depth: \"" + std::string(v) + "\" is not a whole number within 0..8");
+    EXPECT_EQ(s.message(),
+              "fake.depth: \"" + std::string(v) + "\" is not a whole number within 0..8");
   }
 }
 
 TEST(BackendOptions, DefaultsApplyToWhatIsNotGiven) {
-  const BackendOptions o("fake", {choice_spec(), integer_spec()}, {{"fake.depth", "5"}, {"other.mode", "good"}});
+  const BackendOptions o("fake", {choice_spec(), integer_spec()},
+                         {{"fake.depth", "5"}, {"other.mode", "good"}});
   EXPECT_EQ(o.text("mode"), "fast");
   EXPECT_EQ(o.integer("depth"), 5);
   EXPECT_EQ(o.text("undescribed"), "");
@@ -81,18 +83,22 @@ TEST(BackendOptions, KeysAreCheckedAgainstTheBackendsThatOwnThem) {
 
   Status option = check_backend_options({{"fake.speed", "1"}}, backends);
   ASSERT_FALSE(option.ok());
-  EXPECT_EQ(option.message(), "backend_options: \"fake.speed\" is not an option of fake (its options: mode, depth)");
+  EXPECT_EQ(option.message(),
+            "backend_options: \"fake.speed\" is not an option of fake (its options: mode, depth)");
 
   Status backend = check_backend_options({{"nvenc2.preset", "p1"}}, backends);
   ASSERT_FALSE(backend.ok());
-  EXPECT_EQ(backend.message(), "backend_options: \"nvenc2.preset\" names no backend of this build (fake)");
+  EXPECT_EQ(backend.message(),
+            "backend_options: \"nvenc2.preset\" names no backend of this build (fake)");
 }
 
 // Today's settings, described by the backends this build carries.
 TEST(BackendOptions, BuiltInBackendsDescribeTheirOptions) {
   BackendList backends;
   for (std::unique_ptr<Backend>& b : all_backends()) backends.push_back(std::move(b));
-  EXPECT_TRUE(check_backend_options({{"x264.preset", "slow"}, {"x264.bframes", "3"}, {"x264.tune", "none"}}, backends).ok());
+  EXPECT_TRUE(check_backend_options(
+                  {{"x264.preset", "slow"}, {"x264.bframes", "3"}, {"x264.tune", "none"}}, backends)
+                  .ok());
   Status bframes = check_backend_options({{"x264.bframes", "17"}}, backends);
   EXPECT_EQ(bframes.message(), "x264.bframes: \"17\" is not a whole number within 0..16");
   Status rc = check_backend_options({{"nvenc.rate_control", "abr"}}, backends);

@@ -31,11 +31,15 @@ class PlainSurface final : public Surface {
   PlainSurface(int w, int h) : Surface(w, h, SurfaceFormat::kI420) {}
 };
 
-Error step_failed(const std::string& step) { return make_error(ErrorCode::kBackendFailure, "fake: " + step + " failed"); }
+Error step_failed(const std::string& step) {
+  return make_error(ErrorCode::kBackendFailure, "fake: " + step + " failed");
+}
 
 class FakeEncoder final : public Encoder {
  public:
-  explicit FakeEncoder(std::shared_ptr<Script> script) : script_(std::move(script)) { ++script_->encoders_alive; }
+  explicit FakeEncoder(std::shared_ptr<Script> script) : script_(std::move(script)) {
+    ++script_->encoders_alive;
+  }
   ~FakeEncoder() override { --script_->encoders_alive; }
   Status encode(const Surface&, int64_t pts, bool force_idr, PacketSink& sink) override {
     script_->forced_idr = force_idr;
@@ -50,7 +54,9 @@ class FakeEncoder final : public Encoder {
     }
     return {};
   }
-  Status drain(PacketSink&) override { return script_->fail_at == "drain" ? Status(step_failed("drain")) : Status(); }
+  Status drain(PacketSink&) override {
+    return script_->fail_at == "drain" ? Status(step_failed("drain")) : Status();
+  }
   const CodecConfig& codec_config() const override { return codec_; }
   EncoderStats stats() const override { return {}; }
 
@@ -97,7 +103,8 @@ ProbeSteps steps_for(std::shared_ptr<Script> script) {
   steps.time_limit = std::chrono::seconds(5);
   steps.open_device = [script](const DeviceOptions& options) -> Result<std::unique_ptr<Device>> {
     std::this_thread::sleep_for(script->open_delay);
-    if (script->fail_at == "open") return make_error(ErrorCode::kUnavailable, "fake: no such device");
+    if (script->fail_at == "open")
+      return make_error(ErrorCode::kUnavailable, "fake: no such device");
     EXPECT_EQ(options.input_format, PixelFormat::kBGR24);
     EXPECT_EQ(options.encoder_sessions, 1);
     return std::unique_ptr<Device>(new FakeDevice(script));
@@ -108,7 +115,9 @@ ProbeSteps steps_for(std::shared_ptr<Script> script) {
   return steps;
 }
 
-BackendInfo probe_with(std::shared_ptr<Script> script) { return probe_backend(steps_for(script)); }
+BackendInfo probe_with(std::shared_ptr<Script> script) {
+  return probe_backend(steps_for(script));
+}
 
 TEST(BackendProbe, EveryStepWorkingMakesTheBackendAvailableWithItsCapabilities) {
   auto script = std::make_shared<Script>();
@@ -148,7 +157,8 @@ TEST(BackendProbe, AForcedIdrMustComeOutAsExactlyOneKeyframePacket) {
     bool keyframe;
     const char* reason;
   };
-  for (const Case& c : {Case{1, false, "fake made 1 packets with 0 keyframes"}, Case{0, true, "fake made 0 packets with 0 keyframes"},
+  for (const Case& c : {Case{1, false, "fake made 1 packets with 0 keyframes"},
+                        Case{0, true, "fake made 0 packets with 0 keyframes"},
                         Case{2, true, "fake made 2 packets with 2 keyframes"}}) {
     SCOPED_TRACE(c.reason);
     auto script = std::make_shared<Script>();
@@ -157,7 +167,8 @@ TEST(BackendProbe, AForcedIdrMustComeOutAsExactlyOneKeyframePacket) {
     BackendInfo info = probe_with(script);
     EXPECT_FALSE(info.available);
     EXPECT_EQ(info.reason.rfind(c.reason, 0), 0u) << info.reason;
-    EXPECT_NE(info.reason.find("exactly one keyframe packet was expected"), std::string::npos) << info.reason;
+    EXPECT_NE(info.reason.find("exactly one keyframe packet was expected"), std::string::npos)
+        << info.reason;
   }
 }
 

@@ -35,13 +35,16 @@ std::vector<RenditionPlan> ladder_of(const std::vector<std::pair<int, int>>& siz
 }
 
 TEST(CapabilityCheck, ALadderInsideEveryLimitPasses) {
-  EXPECT_TRUE(check_ladder_capabilities(nvenc_like(), ladder_of({{3840, 2160}, {1280, 720}, {256, 144}}), "nvenc").ok());
+  EXPECT_TRUE(check_ladder_capabilities(nvenc_like(),
+                                        ladder_of({{3840, 2160}, {1280, 720}, {256, 144}}), "nvenc")
+                  .ok());
   // Each side on its own: a portrait 2160x3840 is inside 4096x4096.
   EXPECT_TRUE(check_ladder_capabilities(nvenc_like(), ladder_of({{2160, 3840}}), "nvenc").ok());
 }
 
 TEST(CapabilityCheck, ARenditionOverTheMaximumNamesItsSizeAndTheLimit) {
-  Status s = check_ladder_capabilities(nvenc_like(), ladder_of({{8192, 4320}, {1280, 720}}), "nvenc");
+  Status s =
+      check_ladder_capabilities(nvenc_like(), ladder_of({{8192, 4320}, {1280, 720}}), "nvenc");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), ErrorCode::kUnsupported);
   EXPECT_EQ(s.message(), "rendition v0 (8192x4320): nvenc encodes H.264 up to 4096x4096");
@@ -51,7 +54,8 @@ TEST(CapabilityCheck, ARenditionOverTheMaximumNamesItsSizeAndTheLimit) {
 }
 
 TEST(CapabilityCheck, ARenditionUnderTheMinimumNamesItsSizeAndTheLimit) {
-  Status s = check_ladder_capabilities(nvenc_like(), ladder_of({{1280, 720}, {640, 360}, {128, 72}}), "nvenc");
+  Status s = check_ladder_capabilities(nvenc_like(),
+                                       ladder_of({{1280, 720}, {640, 360}, {128, 72}}), "nvenc");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), ErrorCode::kUnsupported);
   EXPECT_EQ(s.message(), "rendition v2 (128x72): nvenc encodes H.264 from 145x49 up");
@@ -90,7 +94,9 @@ TEST(CapabilityCheck, MoreRenditionsThanReportedSessionsIsOutOfSessions) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), ErrorCode::kOutOfSessions);
   EXPECT_EQ(s.message(), "the ladder needs 4 encoder sessions (one per rendition); nvenc allows 3");
-  EXPECT_TRUE(check_ladder_capabilities(c, ladder_of({{1920, 1080}, {1280, 720}, {854, 480}}), "nvenc").ok());
+  EXPECT_TRUE(
+      check_ladder_capabilities(c, ladder_of({{1920, 1080}, {1280, 720}, {854, 480}}), "nvenc")
+          .ok());
   // No limit (0), and a limit the driver does not report (-1, found out when a session opens).
   c.max_sessions = 0;
   EXPECT_TRUE(check_ladder_capabilities(c, four, "x264").ok());

@@ -93,7 +93,9 @@ TEST(Parse, RenditionErrorsNameTheEntryAndField) {
   EXPECT_NE(bad_rate.error().message.find("framerate"), std::string::npos);
 }
 
-TEST(Validate, AcceptsDefaults) { EXPECT_TRUE(validate(base()).ok()); }
+TEST(Validate, AcceptsDefaults) {
+  EXPECT_TRUE(validate(base()).ok());
+}
 
 TEST(Parse, HlsSegmentTypes) {
   EXPECT_EQ(*parse_hls_segment_type("fmp4"), HlsSegmentType::kFmp4);
@@ -123,31 +125,57 @@ TEST(Validate, RejectsEachBadField) {
   };
   const Case cases[] = {
       {"output", [](StreamConfig& c) { c.output = ""; }},
-      {"input_frame_rate", [](StreamConfig& c) { c.input_frame_rate = {0, 1}; }},
-      {"input_frame_rate", [](StreamConfig& c) { c.input_frame_rate = {-25, 1}; }},
+      {"input_frame_rate",
+       [](StreamConfig& c) {
+         c.input_frame_rate = {0, 1};
+       }},
+      {"input_frame_rate",
+       [](StreamConfig& c) {
+         c.input_frame_rate = {-25, 1};
+       }},
       {"bpp", [](StreamConfig& c) { c.bpp = 0; }},
       {"bpp", [](StreamConfig& c) { c.bpp = -0.1; }},
-      {"segment_duration", [](StreamConfig& c) { c.segment_duration = {0, 1}; }},
-      {"segment_duration", [](StreamConfig& c) { c.segment_duration = {1, 50}; }},
+      {"segment_duration",
+       [](StreamConfig& c) {
+         c.segment_duration = {0, 1};
+       }},
+      {"segment_duration",
+       [](StreamConfig& c) {
+         c.segment_duration = {1, 50};
+       }},
       {"primary_bitrate_kbps", [](StreamConfig& c) { c.primary_bitrate_kbps = 0; }},
       {"renditions[1].resolution: height 361 is odd",
-       [](StreamConfig& c) { c.renditions.push_back({640, 361, 500, {}}); }},
+       [](StreamConfig& c) {
+         c.renditions.push_back({640, 361, 500, {}});
+       }},
       {"renditions[1].resolution: width 641 is odd",
-       [](StreamConfig& c) { c.renditions.push_back({641, 360, 500, {}}); }},
+       [](StreamConfig& c) {
+         c.renditions.push_back({641, 360, 500, {}});
+       }},
       {"renditions[2].resolution: size 0x360",
        [](StreamConfig& c) {
          c.renditions.push_back({640, 360, 500, {}});
          c.renditions.push_back({0, 360, 500, {}});
        }},
-      {"renditions[1].bitrate", [](StreamConfig& c) { c.renditions.push_back({640, 360, -5, {}}); }},
+      {"renditions[1].bitrate",
+       [](StreamConfig& c) {
+         c.renditions.push_back({640, 360, -5, {}});
+       }},
       {"renditions[1].framerate",
-       [](StreamConfig& c) { c.renditions.push_back({640, 360, {}, Rational{0, 1}}); }},
+       [](StreamConfig& c) {
+         c.renditions.push_back({640, 360, {}, Rational{0, 1}});
+       }},
       {"renditions[1].framerate: 60 fps is above the input frame rate 25 fps",
-       [](StreamConfig& c) { c.renditions.push_back({640, 360, 500, Rational{60, 1}}); }},
+       [](StreamConfig& c) {
+         c.renditions.push_back({640, 360, 500, Rational{60, 1}});
+       }},
       {"renditions[1]: has neither",
-       [](StreamConfig& c) { c.renditions.push_back({640, 360, {}, {}}); }},
+       [](StreamConfig& c) {
+         c.renditions.push_back({640, 360, {}, {}});
+       }},
       {"queue_depth", [](StreamConfig& c) { c.queue_depth = 0; }},
-      {"rate_control.vbv_maxrate_factor", [](StreamConfig& c) { c.rate_control.vbv_maxrate_factor = 0.5; }},
+      {"rate_control.vbv_maxrate_factor",
+       [](StreamConfig& c) { c.rate_control.vbv_maxrate_factor = 0.5; }},
       {"backend_options: key \"bframes\" is not of the form <backend>.<option>",
        [](StreamConfig& c) { c.backend_options["bframes"] = "2"; }},
       {"audio.bitrate: 4 kbps must be within 8..512",
@@ -202,7 +230,8 @@ TEST(Validate, FrameSizesBeyondH264AreRefused) {
   // The library refuses a huge first frame too (plan_ladder runs before any surface exists).
   auto ladder = plan_ladder(base(), 99998, 99998);
   ASSERT_FALSE(ladder.ok());
-  EXPECT_NE(ladder.error().message.find("99998x99998"), std::string::npos) << ladder.error().message;
+  EXPECT_NE(ladder.error().message.find("99998x99998"), std::string::npos)
+      << ladder.error().message;
 }
 
 // bpp feeds round(w*h*bpp*fps/1000): a value that overflows or gives absurd bitrates is refused
@@ -238,7 +267,8 @@ TEST(Ladder, UpscalingRenditionIsRefused) {
   auto ladder = plan_ladder(c, 640, 360);
   ASSERT_FALSE(ladder.ok());
   EXPECT_EQ(ladder.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_NE(ladder.error().message.find("renditions[1].resolution: 1920x1080 is larger than the 640x360 source"),
+  EXPECT_NE(ladder.error().message.find(
+                "renditions[1].resolution: 1920x1080 is larger than the 640x360 source"),
             std::string::npos)
       << ladder.error().message;
   c.renditions[0] = {640, 720, 1000, {}};  // taller only: still an upscale
@@ -251,7 +281,7 @@ TEST(Ladder, BitrateRuleIsStreamGears) {
   // round(w*h*bpp*fps/1000): 1280*720*0.1*30/1000 = 2764.8 -> 2765
   EXPECT_EQ(bitrate_from_bpp(1280, 720, 0.1, {30, 1}), 2765);
   EXPECT_EQ(bitrate_from_bpp(1920, 1080, 0.1, {25, 1}), 5184);
-  EXPECT_EQ(bitrate_from_bpp(640, 360, 0.1, {60, 1}), 1382);  // 1382.4
+  EXPECT_EQ(bitrate_from_bpp(640, 360, 0.1, {60, 1}), 1382);         // 1382.4
   EXPECT_EQ(bitrate_from_bpp(640, 360, 0.15, {30000, 1001}), 1036);  // 1035.96...
 }
 
@@ -287,7 +317,8 @@ TEST(Ladder, DuplicatesAreErrorsNamingBothEntries) {
   c.renditions.push_back({640, 360, 800, {}});
   auto ladder = plan_ladder(c, 1280, 720);
   ASSERT_FALSE(ladder.ok());
-  EXPECT_NE(ladder.error().message.find("renditions[2]: duplicates renditions[1]"), std::string::npos)
+  EXPECT_NE(ladder.error().message.find("renditions[2]: duplicates renditions[1]"),
+            std::string::npos)
       << ladder.error().message;
 
   StreamConfig d = base();
@@ -324,7 +355,8 @@ TEST(Ladder, DistinctSizesScaleOnce) {
 }
 
 TEST(Ladder, SmallerSizesScaleFromTheSmallestPictureTwiceTheirSize) {
-  const std::vector<SizeKey> sizes = {{1920, 1080}, {1280, 720}, {960, 540}, {640, 360}, {426, 240}};
+  const std::vector<SizeKey> sizes = {
+      {1920, 1080}, {1280, 720}, {960, 540}, {640, 360}, {426, 240}};
   // 1080p is the source itself (-1). 720p and 540p: no earlier picture is twice as large, so
   // the source. 360p: 720p is exactly twice. 240p: 720p and 540p are both at least 852x480;
   // 540p is the smaller.
@@ -383,7 +415,8 @@ TEST(FrameView, ImpossibleSizesAndStridesAreRefused) {
   FrameView wide = FrameView::packed(PixelFormat::kBGR24, 800000000, 2, &byte, 1);
   FrameView huge = FrameView::packed(PixelFormat::kGRAY8, 99999, 99999, &byte);
   FrameView long_rows = FrameView::packed(PixelFormat::kGRAY8, 64, 4096, &byte, 1 << 20);
-  for (const Case& k : {Case{wide, "800000000x2"}, Case{huge, "99999x99999"}, Case{long_rows, "stride[0] 1048576"}}) {
+  for (const Case& k : {Case{wide, "800000000x2"}, Case{huge, "99999x99999"},
+                        Case{long_rows, "stride[0] 1048576"}}) {
     Status s = validate_frame(k.view);
     ASSERT_FALSE(s.ok()) << k.expect;
     EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);

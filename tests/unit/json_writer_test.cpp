@@ -40,13 +40,13 @@ TEST(JsonQuote, PassesValidUtf8Through) {
 }
 
 TEST(JsonQuote, ReplacesEachByteOfInvalidUtf8) {
-  EXPECT_EQ(json_quote("a\x80z"), R"("a\ufffdz")");                    // a lone continuation
-  EXPECT_EQ(json_quote("\xc0\xaf"), R"("\ufffd\ufffd")");              // overlong '/'
-  EXPECT_EQ(json_quote("\xe0\x80\xaf"), R"("\ufffd\ufffd\ufffd")");    // overlong, 3 bytes
-  EXPECT_EQ(json_quote("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");    // a UTF-16 surrogate
+  EXPECT_EQ(json_quote("a\x80z"), R"("a\ufffdz")");                  // a lone continuation
+  EXPECT_EQ(json_quote("\xc0\xaf"), R"("\ufffd\ufffd")");            // overlong '/'
+  EXPECT_EQ(json_quote("\xe0\x80\xaf"), R"("\ufffd\ufffd\ufffd")");  // overlong, 3 bytes
+  EXPECT_EQ(json_quote("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");  // a UTF-16 surrogate
   EXPECT_EQ(json_quote("\xf4\x90\x80\x80"), R"("\ufffd\ufffd\ufffd\ufffd")");  // past U+10FFFF
-  EXPECT_EQ(json_quote("\xe2\x82"), R"("\ufffd\ufffd")");              // cut short at the end
-  EXPECT_EQ(json_quote("\xe2\x82z"), R"("\ufffd\ufffdz")");            // cut short by ASCII
+  EXPECT_EQ(json_quote("\xe2\x82"), R"("\ufffd\ufffd")");    // cut short at the end
+  EXPECT_EQ(json_quote("\xe2\x82z"), R"("\ufffd\ufffdz")");  // cut short by ASCII
   EXPECT_EQ(json_quote("\xff"), R"("\ufffd")");
 }
 

@@ -106,10 +106,11 @@ TEST(Hls, EventWhileWritingVodAtTheEnd) {
 TEST(Hls, MasterListsEveryRenditionWithPeakBandwidthAndCodecs) {
   auto l = lines(render_hls_master_playlist(two_tracks(true)));
   ASSERT_EQ(l.size(), 7u);
-  EXPECT_EQ(l[3],
-            "#EXT-X-STREAM-INF:BANDWIDTH=4000000,AVERAGE-BANDWIDTH=" +
-                std::to_string((2'050'000LL * 8 * 90000) / 543000) +
-                ",CODECS=\"avc1.64001f\",RESOLUTION=1280x720,FRAME-RATE=30.000,CLOSED-CAPTIONS=NONE");
+  EXPECT_EQ(
+      l[3],
+      "#EXT-X-STREAM-INF:BANDWIDTH=4000000,AVERAGE-BANDWIDTH=" +
+          std::to_string((2'050'000LL * 8 * 90000) / 543000) +
+          ",CODECS=\"avc1.64001f\",RESOLUTION=1280x720,FRAME-RATE=30.000,CLOSED-CAPTIONS=NONE");
   EXPECT_EQ(l[4], "v0.m3u8");
   EXPECT_NE(l[5].find("RESOLUTION=640x360"), std::string::npos);
   EXPECT_EQ(l[6], "v1.m3u8");
@@ -148,14 +149,18 @@ TEST(Hls, AudioGroupIsNamedByEveryVariantWhoseBandwidthIncludesIt) {
   EXPECT_NEAR(audio_peak, 160'000, 100);
   auto l = lines(render_hls_master_playlist(m));
   ASSERT_EQ(l.size(), 8u);
-  EXPECT_EQ(l[3], "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aac\",NAME=\"Audio\",DEFAULT=YES,AUTOSELECT=YES,"
-                  "CHANNELS=\"2\",URI=\"a0.m3u8\"");
-  EXPECT_EQ(l[4], "#EXT-X-STREAM-INF:BANDWIDTH=" + std::to_string(4'000'000 + audio_peak) +
-                      ",AVERAGE-BANDWIDTH=" + std::to_string(m.average_bitrate_bps(0) + audio_average) +
-                      ",CODECS=\"avc1.64001f,mp4a.40.2\",RESOLUTION=1280x720,FRAME-RATE=30.000,"
-                      "AUDIO=\"aac\",CLOSED-CAPTIONS=NONE");
+  EXPECT_EQ(l[3],
+            "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aac\",NAME=\"Audio\",DEFAULT=YES,AUTOSELECT=YES,"
+            "CHANNELS=\"2\",URI=\"a0.m3u8\"");
+  EXPECT_EQ(l[4],
+            "#EXT-X-STREAM-INF:BANDWIDTH=" + std::to_string(4'000'000 + audio_peak) +
+                ",AVERAGE-BANDWIDTH=" + std::to_string(m.average_bitrate_bps(0) + audio_average) +
+                ",CODECS=\"avc1.64001f,mp4a.40.2\",RESOLUTION=1280x720,FRAME-RATE=30.000,"
+                "AUDIO=\"aac\",CLOSED-CAPTIONS=NONE");
   EXPECT_EQ(l[5], "v0.m3u8");
-  EXPECT_NE(l[6].find("BANDWIDTH=" + std::to_string(2'000'000 + audio_peak) + ","), std::string::npos) << l[6];
+  EXPECT_NE(l[6].find("BANDWIDTH=" + std::to_string(2'000'000 + audio_peak) + ","),
+            std::string::npos)
+      << l[6];
   EXPECT_EQ(l[7], "v1.m3u8");
   // The audio's media playlist: its own EXTINFs, within the shared target duration.
   std::string audio = render_hls_media_playlist(m, 2);
@@ -168,19 +173,25 @@ TEST(Dash, AudioHasItsOwnAdaptationSet) {
   ManifestModel m = with_audio(false);
   XmlQuery x(render_mpd(m));
   ASSERT_TRUE(x.ok());
-  EXPECT_EQ(x.values("//d:AdaptationSet/@contentType"), (std::vector<std::string>{"video", "audio"}));
+  EXPECT_EQ(x.values("//d:AdaptationSet/@contentType"),
+            (std::vector<std::string>{"video", "audio"}));
   EXPECT_EQ(x.values("//d:AdaptationSet[@contentType='video']/d:Representation/@id"),
             (std::vector<std::string>{"v0", "v1"}));
-  EXPECT_EQ(x.values("//d:AdaptationSet[@contentType='video']/@maxWidth"), std::vector<std::string>{"1280"});
+  EXPECT_EQ(x.values("//d:AdaptationSet[@contentType='video']/@maxWidth"),
+            std::vector<std::string>{"1280"});
   const std::string rep = "//d:AdaptationSet[@contentType='audio']/d:Representation";
   EXPECT_EQ(x.values((rep + "/@id").c_str()), std::vector<std::string>{"a0"});
   EXPECT_EQ(x.values((rep + "/@codecs").c_str()), std::vector<std::string>{"mp4a.40.2"});
   EXPECT_EQ(x.values((rep + "/@audioSamplingRate").c_str()), std::vector<std::string>{"48000"});
   // The peak segment rate (160 kb/s here), never below the target while writing.
-  EXPECT_EQ(x.values((rep + "/@bandwidth").c_str()), std::vector<std::string>{std::to_string(m.peak_bitrate_bps(2, 2))});
-  EXPECT_EQ(x.values((rep + "/d:AudioChannelConfiguration/@value").c_str()), std::vector<std::string>{"2"});
-  EXPECT_EQ(x.values((rep + "//d:SegmentTemplate/@timescale").c_str()), std::vector<std::string>{"48000"});
-  EXPECT_EQ(x.values((rep + "//d:S/@d").c_str()), (std::vector<std::string>{"96256", "95488", "1600"}));
+  EXPECT_EQ(x.values((rep + "/@bandwidth").c_str()),
+            std::vector<std::string>{std::to_string(m.peak_bitrate_bps(2, 2))});
+  EXPECT_EQ(x.values((rep + "/d:AudioChannelConfiguration/@value").c_str()),
+            std::vector<std::string>{"2"});
+  EXPECT_EQ(x.values((rep + "//d:SegmentTemplate/@timescale").c_str()),
+            std::vector<std::string>{"48000"});
+  EXPECT_EQ(x.values((rep + "//d:S/@d").c_str()),
+            (std::vector<std::string>{"96256", "95488", "1600"}));
   EXPECT_EQ(x.values((rep + "//d:S/@r").c_str()), std::vector<std::string>{"1"});
 }
 
@@ -210,7 +221,8 @@ TEST(Dash, StaticMpdAtTheEnd) {
 TEST(Dash, MaxSegmentDurationBoundsTheAudioSegmentsToo) {
   XmlQuery x(render_mpd(with_audio(true)));
   ASSERT_TRUE(x.ok());
-  EXPECT_EQ(x.values("/d:MPD/@maxSegmentDuration"), std::vector<std::string>{"PT2.006S"});  // 96256 / 48000
+  EXPECT_EQ(x.values("/d:MPD/@maxSegmentDuration"),
+            std::vector<std::string>{"PT2.006S"});  // 96256 / 48000
 }
 
 TEST(Dash, MaxSegmentDurationWhileWritingBoundsAFractionalGrid) {
@@ -234,7 +246,7 @@ TEST(XsDuration, AtLeastRoundsUpToTheMillisecond) {
   EXPECT_EQ(xs_duration_at_least(22.0 / 30), "PT0.734S");
   EXPECT_EQ(xs_duration_at_least(2.0), "PT2.000S");  // exact values stay as they are
   EXPECT_EQ(xs_duration_at_least(0.7), "PT0.700S");
-  EXPECT_EQ(xs_duration(2.0053333), "PT2.005S");      // durations that are not bounds: nearest
+  EXPECT_EQ(xs_duration(2.0053333), "PT2.005S");  // durations that are not bounds: nearest
 }
 
 TEST(Dash, DynamicMpdWhileWriting) {

@@ -15,11 +15,11 @@ constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
 
 TEST(MulDivRound, RoundsToTheNearest) {
-  EXPECT_EQ(mul_div_round(4, 1, 3), 1);   // 1.33
-  EXPECT_EQ(mul_div_round(5, 1, 3), 2);   // 1.67
+  EXPECT_EQ(mul_div_round(4, 1, 3), 1);  // 1.33
+  EXPECT_EQ(mul_div_round(5, 1, 3), 2);  // 1.67
   EXPECT_EQ(mul_div_round(-4, 1, 3), -1);
   EXPECT_EQ(mul_div_round(-5, 1, 3), -2);
-  EXPECT_EQ(mul_div_round(6, 1, 3), 2);   // exact
+  EXPECT_EQ(mul_div_round(6, 1, 3), 2);  // exact
   EXPECT_EQ(mul_div_round(0, 7, 3), 0);
 }
 
@@ -72,14 +72,17 @@ int64_t nearest_by_floor(int64_t value, int64_t a, int64_t b) {
 }
 
 TEST(MulDivRound, MatchesTheFloorBasedReference) {
-  const int64_t values[] = {-1000003, -7, -5, -1, 0, 1, 2, 5, 7, 999983, kMax / 3, kMin / 3, kMax, kMin + 1};
+  const int64_t values[] = {-1000003, -7, -5,     -1,       0,        1,    2,
+                            5,        7,  999983, kMax / 3, kMin / 3, kMax, kMin + 1};
   const int64_t factors[] = {1, 3, 1001, 90000, -7};
   const int64_t divisors[] = {1, 2, 3, 10, 30000, 1000000, -4, kMax, kMin};
   for (int64_t v : values) {
     for (int64_t a : factors) {
       for (int64_t b : divisors) {
         // Quotients outside int64 are outside the domain.
-        if (std::abs(static_cast<double>(v) * static_cast<double>(a) / static_cast<double>(b)) > 9e18) continue;
+        if (std::abs(static_cast<double>(v) * static_cast<double>(a) / static_cast<double>(b)) >
+            9e18)
+          continue;
         const int64_t round = mul_div_round(v, a, b);
         EXPECT_EQ(round, nearest_by_floor(v, a, b)) << v << " * " << a << " / " << b;
         EXPECT_TRUE(round == mul_div_floor(v, a, b) || round == mul_div_ceil(v, a, b));
@@ -91,9 +94,9 @@ TEST(MulDivRound, MatchesTheFloorBasedReference) {
 TEST(DivRound, RoundsA128BitNumerator) {
   // A numerator past int64 (a 65-bit timestamp difference, times a rate) with a quotient inside.
   const __int128 wide = (static_cast<__int128>(1) << 64) + 2;
-  EXPECT_EQ(div_round(wide, 8), int64_t{1} << 61);             // 2^61 + 0.25
-  EXPECT_EQ(div_round(wide, 4), (int64_t{1} << 62) + 1);       // 2^62 + 0.5: a half, up
-  EXPECT_EQ(div_round(-wide, 4), -((int64_t{1} << 62) + 1));   // and down
+  EXPECT_EQ(div_round(wide, 8), int64_t{1} << 61);            // 2^61 + 0.25
+  EXPECT_EQ(div_round(wide, 4), (int64_t{1} << 62) + 1);      // 2^62 + 0.5: a half, up
+  EXPECT_EQ(div_round(-wide, 4), -((int64_t{1} << 62) + 1));  // and down
   EXPECT_EQ(div_round(wide, -4), -((int64_t{1} << 62) + 1));
   EXPECT_EQ(div_round(7, 2), mul_div_round(7, 1, 2));
 }

@@ -78,7 +78,8 @@ TEST(RateDecimator, SameRateTakesEveryFrame) {
 TEST(RateDecimator, ThirtyToTwentyFourTakesFourInFive) {
   auto t = taken({30, 1}, {24, 1}, 30, 30);
   // Slots at k/24 s: frames 0, 2 (0.067 >= 0.042), 3, 4, 5, then 7 ...: 24 of 30 per second.
-  EXPECT_EQ(std::vector<int64_t>(t.begin(), t.begin() + 6), (std::vector<int64_t>{0, 2, 3, 4, 5, 7}));
+  EXPECT_EQ(std::vector<int64_t>(t.begin(), t.begin() + 6),
+            (std::vector<int64_t>{0, 2, 3, 4, 5, 7}));
   EXPECT_EQ(t.size(), 24u);
 }
 

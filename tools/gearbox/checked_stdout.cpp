@@ -15,12 +15,17 @@ std::mutex g_stdout_mutex;
 }  // namespace
 
 void check_stdout() {
-  if (std::ferror(stdout) && !g_stdout_failed.exchange(true)) g_stdout_errno = errno ? errno : EPIPE;
+  if (std::ferror(stdout) && !g_stdout_failed.exchange(true))
+    g_stdout_errno = errno ? errno : EPIPE;
 }
 
-bool stdout_failed() { return g_stdout_failed; }
+bool stdout_failed() {
+  return g_stdout_failed;
+}
 
-int stdout_errno() { return g_stdout_errno; }
+int stdout_errno() {
+  return g_stdout_errno;
+}
 
 void print_stdout_line(const std::string& line) {
   std::lock_guard<std::mutex> lock(g_stdout_mutex);

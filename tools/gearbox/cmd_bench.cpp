@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "commands.h"
-#include "gearbox/backend_registry.h"
 #include "gearbox/backend.h"
+#include "gearbox/backend_registry.h"
 #include "gearbox/cpu_clock.h"
 #include "gearbox/streamer.h"
 #include "gearbox/test_pattern.h"
@@ -107,7 +107,8 @@ BenchResult run_one(const StreamOptions& o, int width, int height, int64_t frame
   r.realtime = r.fps / o.config.input_frame_rate.to_double();
   r.stages = st.stages;
   r.cpu_per_frame_ms = r.frames ? cpu * 1000.0 / static_cast<double>(r.frames) : 0;
-  r.overhead_cpu_ms = r.frames ? st.cpu_seconds_outside_encoders * 1000.0 / static_cast<double>(r.frames) : 0;
+  r.overhead_cpu_ms =
+      r.frames ? st.cpu_seconds_outside_encoders * 1000.0 / static_cast<double>(r.frames) : 0;
   r.peak_mb = peak_rss_mb();
   r.renditions = st.renditions;
   return r;
@@ -117,19 +118,26 @@ double per_frame_ms(double seconds, int64_t frames) {
   return frames ? seconds * 1000.0 / static_cast<double>(frames) : 0;
 }
 
-void print_table(const std::vector<BenchResult>& results, const StreamOptions& o, int w, int h,
+void print_table(const std::vector<BenchResult>& results,
+                 const StreamOptions& o,
+                 int w,
+                 int h,
                  int64_t frames) {
-  std::printf("workload: %dx%d BGR24 at %s fps, %lld frames, segments %s s, preset %s; ladder",
-              w, h, o.config.input_frame_rate.to_string().c_str(), static_cast<long long>(frames),
-              o.config.segment_duration.to_string().c_str(), backend_option_value(o.config, "x264.preset").c_str());
-  std::printf(" %dx%d@%lldk", w, h, static_cast<long long>(o.config.primary_bitrate_kbps.value_or(0)));
+  std::printf("workload: %dx%d BGR24 at %s fps, %lld frames, segments %s s, preset %s; ladder", w,
+              h, o.config.input_frame_rate.to_string().c_str(), static_cast<long long>(frames),
+              o.config.segment_duration.to_string().c_str(),
+              backend_option_value(o.config, "x264.preset").c_str());
+  std::printf(" %dx%d@%lldk", w, h,
+              static_cast<long long>(o.config.primary_bitrate_kbps.value_or(0)));
   for (const RenditionSpec& r : o.config.renditions) {
-    std::printf(" %dx%d@%lldk", r.width, r.height, static_cast<long long>(r.bitrate_kbps.value_or(0)));
+    std::printf(" %dx%d@%lldk", r.width, r.height,
+                static_cast<long long>(r.bitrate_kbps.value_or(0)));
   }
-  std::printf("\n\n%-8s %7s %8s | %8s %8s %8s %8s | %9s %10s %8s %8s\n", "backend", "fps", "realtime",
-              "upload", "scale", "encode", "package", "cpu/frame", "cpu outside", "peak MB", "ladders");
-  std::printf("%-8s %7s %8s | %35s | %9s %10s %8s %8s\n", "", "", "", "ms per frame (wall, per stage)", "ms",
-              "encoders ms", "", "in RT");
+  std::printf("\n\n%-8s %7s %8s | %8s %8s %8s %8s | %9s %10s %8s %8s\n", "backend", "fps",
+              "realtime", "upload", "scale", "encode", "package", "cpu/frame", "cpu outside",
+              "peak MB", "ladders");
+  std::printf("%-8s %7s %8s | %35s | %9s %10s %8s %8s\n", "", "", "",
+              "ms per frame (wall, per stage)", "ms", "encoders ms", "", "in RT");
   for (const BenchResult& r : results) {
     if (!r.error.empty()) {
       std::printf("%-8s failed: %s\n", r.backend.c_str(), r.error.c_str());
@@ -150,12 +158,18 @@ void print_table(const std::vector<BenchResult>& results, const StreamOptions& o
   }
 }
 
-void print_json(const std::vector<BenchResult>& results, const StreamOptions& o, int w, int h,
+void print_json(const std::vector<BenchResult>& results,
+                const StreamOptions& o,
+                int w,
+                int h,
                 int64_t frames) {
   JsonWriter j;
   j.begin_object().key("workload").begin_object();
   j.key("width").integer(w).key("height").integer(h).key("pixel_format").string("bgr24");
-  j.key("frame_rate").number(o.config.input_frame_rate.to_double(), 6).key("frames").integer(frames);
+  j.key("frame_rate")
+      .number(o.config.input_frame_rate.to_double(), 6)
+      .key("frames")
+      .integer(frames);
   j.key("segment_seconds").number(o.config.segment_duration.to_double(), 6);
   j.key("preset").string(backend_option_value(o.config, "x264.preset")).end_object();
   j.key("results").begin_array();
@@ -177,7 +191,8 @@ void print_json(const std::vector<BenchResult>& results, const StreamOptions& o,
     j.key("peak_rss_mb").number(r.peak_mb, 1).key("ladders_in_realtime").number(r.realtime, 3);
     j.key("renditions").begin_array();
     for (const RenditionStats& rs : r.renditions) {
-      j.begin_object().key("id").string(rs.id).key("width").integer(rs.width).key("height").integer(rs.height);
+      j.begin_object().key("id").string(rs.id).key("width").integer(rs.width).key("height").integer(
+          rs.height);
       j.key("target_kbps").integer(rs.target_kbps).key("bytes").integer(rs.bytes_written);
       j.key("segments").integer(rs.segments_written).end_object();
     }
@@ -230,18 +245,22 @@ int run_bench(int argc, char** argv) {
     return 1;
   };
   if (int rc = parse_stream_options("bench", kHelp, argc, argv, o, extra)) return rc == 1 ? 0 : rc;
-  if (o.input != "testsrc") return usage_error("bench", "the workload is the built-in test pattern; --input is not used");
+  if (o.input != "testsrc")
+    return usage_error("bench", "the workload is the built-in test pattern; --input is not used");
   auto size = parse_size(o.size);
   if (!size) return usage_error("bench", name_flag(size.error().message, "resolution", "--size"));
   if (o.config.renditions.empty()) {  // the default ladder: its steps below the source size
-    for (const RenditionSpec& r : {RenditionSpec{1280, 720, 2500, {}}, RenditionSpec{640, 360, 800, {}}}) {
+    for (const RenditionSpec& r :
+         {RenditionSpec{1280, 720, 2500, {}}, RenditionSpec{640, 360, 800, {}}}) {
       if (r.width < size->first && r.height < size->second) o.config.renditions.push_back(r);
     }
   }
   // As stream: the size and the ladder before the test pattern allocates its frame.
   StreamOptions checked = o;
-  if (checked.config.output.empty()) checked.config.output = "bench";  // each run gets its own folder
-  if (Status s = check_before_streaming(checked, size->first, size->second); !s) return usage_error("bench", s.message());
+  if (checked.config.output.empty())
+    checked.config.output = "bench";  // each run gets its own folder
+  if (Status s = check_before_streaming(checked, size->first, size->second); !s)
+    return usage_error("bench", s.message());
   int64_t frames = o.max_frames;
   if (o.duration) {
     frames = frames_in(*o.duration, o.config.input_frame_rate);
@@ -255,8 +274,11 @@ int run_bench(int argc, char** argv) {
   } else {
     for (auto& b : all_backends()) {
       BackendInfo info = b->probe();
-      if (info.available) backends.push_back(info.name);
-      else if (!o.quiet) std::fprintf(stderr, "gearbox bench: skipping %s: %s\n", info.name.c_str(), info.reason.c_str());
+      if (info.available)
+        backends.push_back(info.name);
+      else if (!o.quiet)
+        std::fprintf(stderr, "gearbox bench: skipping %s: %s\n", info.name.c_str(),
+                     info.reason.c_str());
     }
   }
   const bool keep_output = !o.config.output.empty();
@@ -266,17 +288,22 @@ int run_bench(int argc, char** argv) {
     run.config.backend = name;
     std::string dir = keep_output ? o.config.output + "/" + name
                                   : (std::filesystem::temp_directory_path() /
-                                     ("gearbox-bench-" + name + "-" + std::to_string(::getpid()))).string();
+                                     ("gearbox-bench-" + name + "-" + std::to_string(::getpid())))
+                                        .string();
     run.config.output = dir;
     run.config.log = [](LogLevel level, const std::string& m) {
       if (level != LogLevel::kInfo) std::fprintf(stderr, "gearbox bench: %s\n", m.c_str());
     };
-    if (!o.quiet && !json) std::fprintf(stderr, "gearbox bench: %s: encoding %lld frames...\n", name.c_str(), static_cast<long long>(frames));
+    if (!o.quiet && !json)
+      std::fprintf(stderr, "gearbox bench: %s: encoding %lld frames...\n", name.c_str(),
+                   static_cast<long long>(frames));
     results.push_back(run_one(run, size->first, size->second, frames));
     if (!keep_output) std::filesystem::remove_all(dir);
   }
-  if (json) print_json(results, o, size->first, size->second, frames);
-  else print_table(results, o, size->first, size->second, frames);
+  if (json)
+    print_json(results, o, size->first, size->second, frames);
+  else
+    print_table(results, o, size->first, size->second, frames);
   for (const BenchResult& r : results) {
     if (!r.error.empty()) return 1;
   }

@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "commands.h"
-#include "gearbox/backend_registry.h"
 #include "gearbox/backend.h"
+#include "gearbox/backend_registry.h"
 
 namespace gearbox::cli {
 namespace {
@@ -42,14 +42,15 @@ int run_probe(int argc, char** argv) {
                 info.reason.c_str());
     if (info.available) {
       const Capabilities& c = info.caps;
-      std::printf("%-7s %-12s codecs %s; sizes %dx%d..%dx%d; rate control %s; B-frames <= %d; "
-                  "lookahead %s; 10-bit %s; sessions %s\n",
-                  "", "", join(c.codecs).c_str(), c.min_size.width, c.min_size.height, c.max_size.width,
-                  c.max_size.height, join(c.rate_control).c_str(), c.max_bframes,
-                  c.lookahead ? "yes" : "no", c.ten_bit ? "yes" : "no",
-                  c.max_sessions > 0    ? std::to_string(c.max_sessions).c_str()
-                  : c.max_sessions == 0 ? "unlimited"
-                                        : "capped by the driver, not reported");
+      std::printf(
+          "%-7s %-12s codecs %s; sizes %dx%d..%dx%d; rate control %s; B-frames <= %d; "
+          "lookahead %s; 10-bit %s; sessions %s\n",
+          "", "", join(c.codecs).c_str(), c.min_size.width, c.min_size.height, c.max_size.width,
+          c.max_size.height, join(c.rate_control).c_str(), c.max_bframes,
+          c.lookahead ? "yes" : "no", c.ten_bit ? "yes" : "no",
+          c.max_sessions > 0    ? std::to_string(c.max_sessions).c_str()
+          : c.max_sessions == 0 ? "unlimited"
+                                : "capped by the driver, not reported");
       if (chosen.empty()) chosen = info.name;
     }
   }

@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "commands.h"
-#include "stream_options.h"
 #include "http_server.h"
+#include "stream_options.h"
 
 namespace gearbox::cli {
 namespace {
@@ -27,7 +27,8 @@ const char kHelp[] =
     "options:\n"
     "  --port N          TCP port; 0 picks any free port                  [default: 8080]\n"
     "  --host ADDR       address to listen on; 0.0.0.0 for every interface [default: 127.0.0.1]\n"
-    "  --player-dir DIR  the player page's files        [default: ../player beside the executable]\n"
+    "  --player-dir DIR  the player page's files        [default: ../player beside the "
+    "executable]\n"
     "  -v, --verbose     log every request on stderr\n"
     "  -h, --help        this text\n"
     "\n"
@@ -40,9 +41,13 @@ const char kHelp[] =
     "Ctrl-C stops serving. 'gearbox stream --serve' serves the folder it writes the same way.\n";
 
 std::atomic<bool> g_stop{false};
-void on_signal(int) { g_stop = true; }
+void on_signal(int) {
+  g_stop = true;
+}
 
-int bad_usage(const std::string& message) { return usage_error("serve", message); }
+int bad_usage(const std::string& message) {
+  return usage_error("serve", message);
+}
 
 }  // namespace
 

@@ -57,7 +57,8 @@ int run_stream(int argc, char** argv) {
   o.config.output = "gearbox-out";
   o.config.format = OutputFormat::kBoth;
   StreamFlags serve;
-  if (int rc = parse_stream_options("stream", kStreamHelp, argc, argv, o, stream_flags(serve))) return rc == 1 ? 0 : rc;
+  if (int rc = parse_stream_options("stream", kStreamHelp, argc, argv, o, stream_flags(serve)))
+    return rc == 1 ? 0 : rc;
   // A live test pattern runs in real time until Ctrl-C unless told otherwise.
   if (o.input == "testsrc" && o.config.live.enabled) o.realtime = true;
   if (o.input == "testsrc" && !o.duration && o.max_frames < 0 && !o.config.live.enabled) {
@@ -73,7 +74,8 @@ int run_stream(int argc, char** argv) {
   if (std::string wrong = FrameSource::check_flags(o); !wrong.empty()) return bad_usage(wrong);
   auto size = parse_size(FrameSource::size_flag(o));
   if (!size) return bad_usage(name_flag(size.error().message, "resolution", "--size"));
-  if (Status s = check_before_streaming(o, size->first, size->second); !s) return bad_usage(s.message());
+  if (Status s = check_before_streaming(o, size->first, size->second); !s)
+    return bad_usage(s.message());
   std::unique_ptr<FrameSource> source;
   if (int rc = FrameSource::open(o, size->first, size->second, source)) return rc;
   int64_t total = o.max_frames;
@@ -106,7 +108,9 @@ int run_stream(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   int exit_code = push_frames(streamer, *source, FrameLoop{o, total, serve.json, tty, start});
   if (stop_signals() > 0) {
-    std::fprintf(stderr, "\ngearbox stream: interrupted; closing the stream (Ctrl-C again to stop at once)\n");
+    std::fprintf(
+        stderr,
+        "\ngearbox stream: interrupted; closing the stream (Ctrl-C again to stop at once)\n");
   }
   if (stdout_failed()) {
     std::fprintf(stderr, "%sgearbox stream: stdout: %s; stopped printing, closing the stream\n",

@@ -36,9 +36,10 @@ const char* reason_phrase(int status) {
 
 void send_refusal(int fd, int status, const std::string& reason) {
   const std::string body = std::to_string(status) + ": " + reason + "\n";
-  std::string reply = "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) +
-                      "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
-                      "\r\nConnection: close\r\n";
+  std::string reply =
+      "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) +
+      "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\nConnection: close\r\n";
   if (status == 405) reply += "Allow: GET, HEAD, OPTIONS\r\n";
   reply += "\r\n" + body;
   // A few hundred bytes into an empty send buffer: never blocks; a client that does not read
@@ -48,7 +49,9 @@ void send_refusal(int fd, int status, const std::string& reason) {
 }
 
 ConnectionGate::ConnectionGate(GateSettings settings, Serve serve)
-    : settings_(settings), serve_(std::move(serve)), workers_(new httplib::ThreadPool(settings.workers)) {
+    : settings_(settings),
+      serve_(std::move(serve)),
+      workers_(new httplib::ThreadPool(settings.workers)) {
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   thread_ = std::thread([this] { run(); });
 }
@@ -75,7 +78,9 @@ void ConnectionGate::admit(int fd) {
     }
   }
   if (fd >= 0) {
-    send_refusal(fd, 503, "connections: more than " + std::to_string(settings_.max_connections) + " open at once");
+    send_refusal(
+        fd, 503,
+        "connections: more than " + std::to_string(settings_.max_connections) + " open at once");
     ::close(fd);
     return;
   }
@@ -90,8 +95,9 @@ void ConnectionGate::hand_over(int fd, std::string buffered, bool between_reques
       // Bytes of a next (pipelined) request already there: its head is due within the header
       // timeout; otherwise the connection may idle for the idle timeout.
       const bool idle = between_requests && buffered.empty();
-      incoming_.push_back({fd, std::move(buffered),
-                           Clock::now() + (idle ? settings_.idle_timeout : settings_.header_timeout), idle});
+      incoming_.push_back(
+          {fd, std::move(buffered),
+           Clock::now() + (idle ? settings_.idle_timeout : settings_.header_timeout), idle});
       fd = -1;
     }
   }
@@ -113,11 +119,13 @@ bool ConnectionGate::advance(Waiting& w) {
   const guard::HeadScan scan = guard::scan_head(w.buffered);
   if (scan.state == guard::HeadState::kIncomplete) return true;
   if (scan.state == guard::HeadState::kTooLarge) {
-    send_refusal(w.fd, 431, "request head: more than " + std::to_string(guard::kMaxHeadBytes) + " bytes");
+    send_refusal(w.fd, 431,
+                 "request head: more than " + std::to_string(guard::kMaxHeadBytes) + " bytes");
     close_connection(w.fd);
     return false;
   }
-  const guard::Verdict verdict = guard::check_head(std::string_view(w.buffered).substr(0, scan.length));
+  const guard::Verdict verdict =
+      guard::check_head(std::string_view(w.buffered).substr(0, scan.length));
   if (!verdict.ok()) {
     send_refusal(w.fd, verdict.status, verdict.reason);
     close_connection(w.fd);
@@ -156,8 +164,10 @@ void ConnectionGate::run() {
       fds.push_back(pollfd{w.fd, POLLIN, 0});
       next_deadline = std::min(next_deadline, w.deadline);
     }
-    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_deadline - Clock::now());
-    const int rc = ::poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(0, wait.count() + 1)));
+    const auto wait =
+        std::chrono::duration_cast<std::chrono::milliseconds>(next_deadline - Clock::now());
+    const int rc =
+        ::poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(0, wait.count() + 1)));
     if (rc < 0 && errno != EINTR) break;
     if (fds[0].revents) {
       uint64_t count;
@@ -170,7 +180,8 @@ void ConnectionGate::run() {
     for (size_t i = 0; i < waiting.size(); ++i) {
       Waiting& w = waiting[i];
       if (fds[i + 1].revents) {
-        const size_t room = guard::kMaxHeadBytes + 1 - std::min(w.buffered.size(), guard::kMaxHeadBytes);
+        const size_t room =
+            guard::kMaxHeadBytes + 1 - std::min(w.buffered.size(), guard::kMaxHeadBytes);
         const ssize_t n = ::recv(w.fd, buffer, room, MSG_DONTWAIT);
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
           close_connection(w.fd);  // the client went away
@@ -188,8 +199,9 @@ void ConnectionGate::run() {
       if (now >= w.deadline) {
         // An idle kept-alive connection just ends; a head that is too slow is told why.
         if (!w.between_requests) {
-          send_refusal(w.fd, 408, "request head: not complete within " +
-                                      std::to_string(settings_.header_timeout.count()) + " ms");
+          send_refusal(w.fd, 408,
+                       "request head: not complete within " +
+                           std::to_string(settings_.header_timeout.count()) + " ms");
         }
         close_connection(w.fd);
         continue;

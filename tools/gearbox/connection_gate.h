@@ -22,9 +22,10 @@ class ThreadPool;
 namespace gearbox::cli {
 
 struct GateSettings {
-  std::chrono::milliseconds header_timeout{10000};  // from accept (or the first byte of a next request)
-  std::chrono::milliseconds idle_timeout{5000};     // a kept-alive connection between requests
-  size_t max_connections = 512;                     // waiting and in service together
+  std::chrono::milliseconds header_timeout{
+      10000};  // from accept (or the first byte of a next request)
+  std::chrono::milliseconds idle_timeout{5000};  // a kept-alive connection between requests
+  size_t max_connections = 512;                  // waiting and in service together
   size_t workers = 32;
 };
 

@@ -22,7 +22,10 @@ class FrameSource {
   static std::string size_flag(const StreamOptions& o);
   // Renders or opens the input at width x height. Returns 0, or the exit status after reporting
   // why not on stderr (2: the command line names something wrong).
-  static int open(const StreamOptions& o, int width, int height, std::unique_ptr<FrameSource>& source);
+  static int open(const StreamOptions& o,
+                  int width,
+                  int height,
+                  std::unique_ptr<FrameSource>& source);
 
   // Frame n (counted from 0), valid until the next call; false at the end of the input.
   bool next(int64_t n, FrameView& frame);

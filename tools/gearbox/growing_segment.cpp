@@ -53,18 +53,25 @@ class WaitSlot {
 
 bool written_recently(const std::string& path) {
   struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && std::time(nullptr) - st.st_mtime <= kRecentSeconds;
+  return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+         std::time(nullptr) - st.st_mtime <= kRecentSeconds;
 }
 
-bool segment_expected(const std::string& dir, const std::string& rep, unsigned long number, const std::string& ext) {
-  const std::string before = dir + "/" + (number <= 1 ? rep + "-init.mp4" : rep + "-" + std::to_string(number - 1) + "." + ext);
+bool segment_expected(const std::string& dir,
+                      const std::string& rep,
+                      unsigned long number,
+                      const std::string& ext) {
+  const std::string before =
+      dir + "/" +
+      (number <= 1 ? rep + "-init.mp4" : rep + "-" + std::to_string(number - 1) + "." + ext);
   return written_recently(before + ".tmp") || written_recently(before);
 }
 
 }  // namespace
 
 void serve_growing_segments(httplib::Server& server, const std::string& dir) {
-  server.Get(R"(/([A-Za-z0-9_]+)-([0-9]{1,9})\.(m4s|ts))", [dir](const httplib::Request& req, httplib::Response& res) {
+  server.Get(R"(/([A-Za-z0-9_]+)-([0-9]{1,9})\.(m4s|ts))", [dir](const httplib::Request& req,
+                                                                 httplib::Response& res) {
     const std::string rep = req.matches[1].str(), ext = req.matches[3].str();
     const std::string name = rep + "-" + req.matches[2].str() + "." + ext;
     const std::string content_type = content_type_for(name);
@@ -81,8 +88,8 @@ void serve_growing_segments(httplib::Server& server, const std::string& dir) {
       status = open_below(dir, name + ".tmp", segment);
       if (status == OpenStatus::kOpened) break;
       if (status == OpenStatus::kRefused) break;
-      if (Clock::now() >= give_up || !segment_expected(dir, rep, std::stoul(req.matches[2].str()), ext) ||
-          !slot.take()) {
+      if (Clock::now() >= give_up ||
+          !segment_expected(dir, rep, std::stoul(req.matches[2].str()), ext) || !slot.take()) {
         break;
       }
       std::this_thread::sleep_for(kPoll);

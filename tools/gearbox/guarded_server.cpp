@@ -37,7 +37,9 @@ void address_of(int fd, bool peer, std::string& ip, int& port) {
 class GateStream : public httplib::Stream {
  public:
   GateStream(int fd, std::string& buffered) : fd_(fd), buffered_(buffered) {}
-  bool is_readable() const override { return pos_ < buffered_.size() || wait_for(fd_, POLLIN, kReadTimeoutMs); }
+  bool is_readable() const override {
+    return pos_ < buffered_.size() || wait_for(fd_, POLLIN, kReadTimeoutMs);
+  }
   bool is_writable() const override { return wait_for(fd_, POLLOUT, kWriteTimeoutMs); }
   ssize_t read(char* ptr, size_t size) override {
     if (pos_ < buffered_.size()) {
@@ -53,8 +55,12 @@ class GateStream : public httplib::Stream {
     if (!is_writable()) return -1;
     return ::send(fd_, ptr, size, MSG_NOSIGNAL);
   }
-  void get_remote_ip_and_port(std::string& ip, int& port) const override { address_of(fd_, true, ip, port); }
-  void get_local_ip_and_port(std::string& ip, int& port) const override { address_of(fd_, false, ip, port); }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    address_of(fd_, true, ip, port);
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    address_of(fd_, false, ip, port);
+  }
   socket_t socket() const override { return fd_; }
   std::string unread() const { return buffered_.substr(pos_); }
 
@@ -79,9 +85,8 @@ GuardedServer::GuardedServer(GateSettings settings) : settings_(settings) {
   set_keep_alive_timeout(std::max<time_t>(1, settings.idle_timeout.count() / 1000));
   set_keep_alive_max_count(1000);
   set_payload_max_length(0);  // no handler reads a body; the gate refuses them anyway
-  gate_ = std::make_unique<ConnectionGate>(settings, [this](int fd, std::string& buffered) {
-    return serve_one(fd, buffered);
-  });
+  gate_ = std::make_unique<ConnectionGate>(
+      settings, [this](int fd, std::string& buffered) { return serve_one(fd, buffered); });
 }
 
 GuardedServer::~GuardedServer() {

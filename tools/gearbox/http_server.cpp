@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -26,7 +26,8 @@ namespace fs = std::filesystem;
 namespace {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // The build stages the player page into build/player, beside build/tools/ that holds the
@@ -54,7 +55,9 @@ bool is_hls_master(const fs::path& path) {
   return head.find("#EXT-X-STREAM-INF") != std::string::npos;
 }
 
-std::string kind_of(const std::string& manifest) { return ends_with(manifest, ".mpd") ? "dash" : "hls"; }
+std::string kind_of(const std::string& manifest) {
+  return ends_with(manifest, ".mpd") ? "dash" : "hls";
+}
 
 // httplib's default also sets SO_REUSEPORT, which lets a second server bind a port already in
 // use without an error; a busy port must be reported instead.
@@ -70,7 +73,8 @@ std::string bind_error(const ServeOptions& o, int err) {
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
   if (int rc = getaddrinfo(o.host.c_str(), nullptr, &hints, &found)) {
-    return "host \"" + o.host + "\" is not an address gearbox can listen on (" + gai_strerror(rc) + ")";
+    return "host \"" + o.host + "\" is not an address gearbox can listen on (" + gai_strerror(rc) +
+           ")";
   }
   freeaddrinfo(found);
   if (err == EADDRINUSE) {
@@ -78,7 +82,8 @@ std::string bind_error(const ServeOptions& o, int err) {
            " is already in use (choose another --port, or --port 0 for any free one)";
   }
   if (err == EADDRNOTAVAIL || err == 0) {
-    return "host \"" + o.host + "\" is not an address of this machine (cannot listen on " + where + ")";
+    return "host \"" + o.host + "\" is not an address of this machine (cannot listen on " + where +
+           ")";
   }
   if (err == EACCES) {
     return "cannot listen on " + where + ": permission denied (ports below 1024 need root)";
@@ -128,7 +133,8 @@ httplib::Server::Handler file_handler(const std::string& root, size_t prefix, bo
     if (relative.empty() || relative.back() == '/') relative += "index.html";
     // Manifests are rewritten while a stream is written, and the page changes with a rebuild:
     // a cached copy would freeze a live stream or show an old page.
-    if (ends_with(relative, ".mpd") || ends_with(relative, ".m3u8") || ends_with(relative, ".html")) {
+    if (ends_with(relative, ".mpd") || ends_with(relative, ".m3u8") ||
+        ends_with(relative, ".html")) {
       res.set_header("Cache-Control", "no-store");
     }
     // Players on another origin (a hosted dash.js or hls.js demo page) may read the stream too.
@@ -137,12 +143,11 @@ httplib::Server::Handler file_handler(const std::string& root, size_t prefix, bo
     switch (open_below(root, relative, file)) {
       case OpenStatus::kOpened:
         return respond_with_file(file, req, res, content_type_for(relative));
-      case OpenStatus::kMissing:
-        res.status = 404;
-        return;
+      case OpenStatus::kMissing: res.status = 404; return;
       case OpenStatus::kRefused:
         res.status = 404;
-        res.set_content("404: " + req.path + " is not a regular file in the served folder\n", "text/plain");
+        res.set_content("404: " + req.path + " is not a regular file in the served folder\n",
+                        "text/plain");
         return;
     }
   };
@@ -160,10 +165,12 @@ Result<std::unique_ptr<StreamServer>> StreamServer::start(const ServeOptions& o)
   std::error_code ec;
   if (!fs::is_directory(o.dir, ec)) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "dir: \"" + o.dir + "\" " + (fs::exists(o.dir, ec) ? "is not a directory" : "does not exist"));
+                      "dir: \"" + o.dir + "\" " +
+                          (fs::exists(o.dir, ec) ? "is not a directory" : "does not exist"));
   }
   if (o.port < 0 || o.port > 65535) {
-    return make_error(ErrorCode::kInvalidArgument, "port: " + std::to_string(o.port) + " is not in 0-65535");
+    return make_error(ErrorCode::kInvalidArgument,
+                      "port: " + std::to_string(o.port) + " is not in 0-65535");
   }
   std::unique_ptr<StreamServer> s(new StreamServer());
   GateSettings gate;
@@ -184,15 +191,21 @@ Result<std::unique_ptr<StreamServer>> StreamServer::start(const ServeOptions& o)
   if (!player.empty() && player_complete(player)) {
     s->player_dir_ = real_path(player);
   } else {
-    s->player_hint_ = "the player page is not in \"" + player +
-                      "\": run tools/setup.sh (npm ci in tools/player) and rebuild, or pass --player-dir";
+    s->player_hint_ =
+        "the player page is not in \"" + player +
+        "\": run tools/setup.sh (npm ci in tools/player) and rebuild, or pass --player-dir";
   }
   const std::string dir = s->dir_;
   svr.Get("/player/manifests.json", [dir](const httplib::Request&, httplib::Response& res) {
     JsonWriter body(JsonWriter::Style::kSpaced);
     body.begin_object().key("manifests").begin_array();
     for (const std::string& found : find_manifests(dir)) {
-      body.begin_object().key("path").string("/" + found).key("kind").string(kind_of(found)).end_object();
+      body.begin_object()
+          .key("path")
+          .string("/" + found)
+          .key("kind")
+          .string(kind_of(found))
+          .end_object();
     }
     body.end_array().end_object();
     res.set_header("Cache-Control", "no-store");
@@ -205,11 +218,13 @@ Result<std::unique_ptr<StreamServer>> StreamServer::start(const ServeOptions& o)
       res.set_redirect("/player/");
     } else {
       res.status = 404;
-      res.set_content("no player page here; the stream's manifests are at /manifest.mpd and /master.m3u8\n",
-                      "text/plain");
+      res.set_content(
+          "no player page here; the stream's manifests are at /manifest.mpd and /master.m3u8\n",
+          "text/plain");
     }
   });
-  svr.Get("/player", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/player/"); });
+  svr.Get("/player",
+          [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/player/"); });
   if (!has_player) {
     svr.Get(R"(/player/.*)", [hint](const httplib::Request&, httplib::Response& res) {
       res.status = 404;
@@ -222,11 +237,13 @@ Result<std::unique_ptr<StreamServer>> StreamServer::start(const ServeOptions& o)
   serve_growing_segments(svr, dir);
   svr.Get(R"(/.*)", file_handler(dir, 1, true));
   svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (res.body.empty()) res.set_content(std::to_string(res.status) + ": " + req.path + "\n", "text/plain");
+    if (res.body.empty())
+      res.set_content(std::to_string(res.status) + ": " + req.path + "\n", "text/plain");
   });
   if (o.verbose) {
     svr.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-      std::fprintf(stderr, "gearbox serve: %s %s %d\n", req.method.c_str(), req.path.c_str(), res.status);
+      std::fprintf(stderr, "gearbox serve: %s %s %d\n", req.method.c_str(), req.path.c_str(),
+                   res.status);
     });
   }
   svr.set_socket_options(reuse_address_only);
@@ -245,7 +262,8 @@ Result<std::unique_ptr<StreamServer>> StreamServer::start(const ServeOptions& o)
 
   s->impl_->thread = std::thread([&svr] { svr.listen_after_bind(); });
   // stop() before the accept loop runs would be missed and leave the thread running.
-  for (int i = 0; i < 200 && !svr.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 200 && !svr.is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   return s;
 }
 
@@ -255,7 +273,9 @@ StreamServer::~StreamServer() {
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
-std::string StreamServer::describe() const { return describe(find_manifests(dir_)); }
+std::string StreamServer::describe() const {
+  return describe(find_manifests(dir_));
+}
 
 std::string StreamServer::describe(const std::vector<std::string>& found) const {
   std::string out;
@@ -268,7 +288,8 @@ std::string StreamServer::describe(const std::vector<std::string>& found) const 
     return "watch: " + url_ + "player/  (the page finds the manifests once they are written)\n";
   }
   for (const std::string& m : found) {
-    out += "watch: " + url_ + "player/?src=/" + m + "  (" + (kind_of(m) == "dash" ? "DASH, dash.js" : "HLS, hls.js") + ")\n";
+    out += "watch: " + url_ + "player/?src=/" + m + "  (" +
+           (kind_of(m) == "dash" ? "DASH, dash.js" : "HLS, hls.js") + ")\n";
   }
   return out;
 }

@@ -13,11 +13,11 @@
 namespace gearbox::cli {
 
 struct ServeOptions {
-  std::string dir;          // the output folder, served at /
+  std::string dir;  // the output folder, served at /
   std::string host = "127.0.0.1";
-  int port = 8080;          // 0: any free port (the chosen one is in StreamServer::url())
-  std::string player_dir;   // the player page's files; empty: next to the executable
-  bool verbose = false;     // log every request on stderr
+  int port = 8080;         // 0: any free port (the chosen one is in StreamServer::url())
+  std::string player_dir;  // the player page's files; empty: next to the executable
+  bool verbose = false;    // log every request on stderr
   // Limits against clients that hold connections (see connection_gate.h); tests shorten them.
   int header_timeout_ms = 10000;  // a request head must be complete within this
   int idle_timeout_ms = 5000;     // a kept-alive connection may wait this long for its next request

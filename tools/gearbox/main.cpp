@@ -11,7 +11,8 @@ void usage(FILE* out) {
       "usage: gearbox <command> [options]\n"
       "\n"
       "commands:\n"
-      "  stream   encode frames (built-in test pattern, a raw file or stdin) into a DASH/HLS ladder\n"
+      "  stream   encode frames (built-in test pattern, a raw file or stdin) into a DASH/HLS "
+      "ladder\n"
       "  serve    serve an output folder and the player page over HTTP, to watch a stream\n"
       "  probe    list every encoder backend, whether it is available here, and why\n"
       "  bench    measure the standard ladder workload on every available backend\n"
@@ -28,7 +29,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const char* command = argv[1];
-  if (!std::strcmp(command, "--help") || !std::strcmp(command, "-h") || !std::strcmp(command, "help")) {
+  if (!std::strcmp(command, "--help") || !std::strcmp(command, "-h") ||
+      !std::strcmp(command, "help")) {
     usage(stdout);
     return 0;
   }

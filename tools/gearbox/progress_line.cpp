@@ -21,17 +21,19 @@ void print_progress(const Streamer& s, int64_t total, double elapsed, Rational f
     line += buf;
   }
   for (const RenditionStats& r : st.renditions) {
-    std::snprintf(buf, sizeof buf, "  %s %dp: %lld enc %.0f fps %lld kb/s q%lld %lld seg", r.id.c_str(),
-                  r.height, static_cast<long long>(r.frames_encoded), r.encode_fps,
-                  static_cast<long long>(r.produced_bps / 1000), static_cast<long long>(r.queue_depth),
+    std::snprintf(buf, sizeof buf, "  %s %dp: %lld enc %.0f fps %lld kb/s q%lld %lld seg",
+                  r.id.c_str(), r.height, static_cast<long long>(r.frames_encoded), r.encode_fps,
+                  static_cast<long long>(r.produced_bps / 1000),
+                  static_cast<long long>(r.queue_depth),
                   static_cast<long long>(r.segments_written));
     line += buf;
   }
   if (st.audio.enabled) {
-    std::snprintf(buf, sizeof buf, "  a0: %lld seg%s", static_cast<long long>(st.audio.segments_written),
+    std::snprintf(buf, sizeof buf, "  a0: %lld seg%s",
+                  static_cast<long long>(st.audio.segments_written),
                   !st.audio.source_error.empty() ? " (source failed)"
-                  : st.audio.source_ended          ? " (source ended)"
-                                                   : "");
+                  : st.audio.source_ended        ? " (source ended)"
+                                                 : "");
     line += buf;
   }
   if (tty) {

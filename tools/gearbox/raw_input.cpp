@@ -9,11 +9,16 @@
 namespace gearbox::cli {
 
 RawInput::RawInput(FILE* file, bool owned, PixelFormat format, int width, int height)
-    : file_(file), owned_(owned), format_(format), width_(width), height_(height),
+    : file_(file),
+      owned_(owned),
+      format_(format),
+      width_(width),
+      height_(height),
       frame_bytes_(FrameView::packed_size(format, width, height)) {
   struct stat st;
   if (fstat(fileno(file_), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-    void* p = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fileno(file_), 0);
+    void* p =
+        mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fileno(file_), 0);
     if (p != MAP_FAILED) {
       map_ = static_cast<const uint8_t*>(p);
       map_size_ = st.st_size;
@@ -29,9 +34,12 @@ RawInput::~RawInput() {
   if (owned_) std::fclose(file_);
 }
 
-Result<std::unique_ptr<RawInput>> RawInput::open(const std::string& path, PixelFormat format,
-                                                 int width, int height) {
-  if (path == "-") return std::unique_ptr<RawInput>(new RawInput(stdin, false, format, width, height));
+Result<std::unique_ptr<RawInput>> RawInput::open(const std::string& path,
+                                                 PixelFormat format,
+                                                 int width,
+                                                 int height) {
+  if (path == "-")
+    return std::unique_ptr<RawInput>(new RawInput(stdin, false, format, width, height));
   FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) {
     return make_error(ErrorCode::kInvalidArgument,
@@ -40,8 +48,9 @@ Result<std::unique_ptr<RawInput>> RawInput::open(const std::string& path, PixelF
   struct stat st;
   if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {  // fopen() opens a directory too
     std::fclose(f);
-    return make_error(ErrorCode::kInvalidArgument,
-                      "--input: \"" + path + "\" is a directory; give a raw video file or - for stdin");
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        "--input: \"" + path + "\" is a directory; give a raw video file or - for stdin");
   }
   return std::unique_ptr<RawInput>(new RawInput(f, true, format, width, height));
 }
@@ -60,7 +69,8 @@ bool RawInput::next(FrameView& frame) {
     // The previous frame was pushed (gearbox copied what it needs): give its pages back.
     const int64_t done = offset_ / 4096 * 4096;
     if (done > released_) {
-      madvise(const_cast<uint8_t*>(map_ + released_), static_cast<size_t>(done - released_), MADV_DONTNEED);
+      madvise(const_cast<uint8_t*>(map_ + released_), static_cast<size_t>(done - released_),
+              MADV_DONTNEED);
       released_ = done;
     }
     if (map_size_ - offset_ < frame_bytes_) {

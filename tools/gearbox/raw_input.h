@@ -20,8 +20,10 @@ class RawInput {
  public:
   // path "-" reads stdin. A path that cannot be opened or is a directory is kInvalidArgument
   // (the command line names the wrong thing).
-  static Result<std::unique_ptr<RawInput>> open(const std::string& path, PixelFormat format,
-                                                int width, int height);
+  static Result<std::unique_ptr<RawInput>> open(const std::string& path,
+                                                PixelFormat format,
+                                                int width,
+                                                int height);
   ~RawInput();
   // The next frame, valid until the following call. Returns false at end of input; a partial
   // last frame sets trailing_bytes().
@@ -41,7 +43,7 @@ class RawInput {
   PixelFormat format_;
   int width_, height_;
   int64_t frame_bytes_;
-  std::vector<uint8_t> buffer_;  // pipes only
+  std::vector<uint8_t> buffer_;   // pipes only
   const uint8_t* map_ = nullptr;  // regular files only
   int64_t map_size_ = 0;
   int64_t offset_ = 0;    // of the next frame in the mapping

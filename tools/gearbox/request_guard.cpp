@@ -64,14 +64,18 @@ std::optional<uint64_t> parse_number(std::string_view s) {
   return v;
 }
 
-Verdict refuse(int status, std::string reason) { return Verdict{status, std::move(reason)}; }
+Verdict refuse(int status, std::string reason) {
+  return Verdict{status, std::move(reason)};
+}
 
 }  // namespace
 
 HeadScan scan_head(std::string_view received) {
   const size_t end = received.find("\r\n\r\n");
-  if (end != std::string_view::npos && end + 4 <= kMaxHeadBytes) return {HeadState::kComplete, end + 4};
-  if (end != std::string_view::npos || received.size() >= kMaxHeadBytes) return {HeadState::kTooLarge, 0};
+  if (end != std::string_view::npos && end + 4 <= kMaxHeadBytes)
+    return {HeadState::kComplete, end + 4};
+  if (end != std::string_view::npos || received.size() >= kMaxHeadBytes)
+    return {HeadState::kTooLarge, 0};
   return {HeadState::kIncomplete, 0};
 }
 
@@ -97,7 +101,8 @@ std::optional<std::string> decode_path(std::string_view target) {
 }
 
 Verdict check_path(std::string_view path) {
-  if (path.empty() || path[0] != '/') return refuse(400, "path: " + shown(path) + " does not start with /");
+  if (path.empty() || path[0] != '/')
+    return refuse(400, "path: " + shown(path) + " does not start with /");
   for (char c : path) {
     const unsigned char u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7f || c == '\\') {
@@ -110,7 +115,8 @@ Verdict check_path(std::string_view path) {
     if (end == std::string_view::npos) end = path.size();
     const std::string_view segment = path.substr(start, end - start);
     if (!segment.empty() && segment[0] == '.') {
-      return refuse(404, "path: " + shown(path) + " names a dot file or folder (" + shown(segment) + ")");
+      return refuse(
+          404, "path: " + shown(path) + " names a dot file or folder (" + shown(segment) + ")");
     }
     if (segment.size() >= 4 && segment.substr(segment.size() - 4) == ".tmp") {
       return refuse(404, "path: " + shown(path) + " is a file still being written (.tmp)");
@@ -150,7 +156,8 @@ Verdict check_head(std::string_view head) {
     // Server-wide OPTIONS: no path to check.
   } else {
     const std::optional<std::string> path = decode_path(target);
-    if (!path) return refuse(400, "target: " + shown(target) + " has a malformed or NUL percent escape");
+    if (!path)
+      return refuse(400, "target: " + shown(target) + " has a malformed or NUL percent escape");
     Verdict v = check_path(*path);
     if (!v.ok()) return v;
   }
@@ -168,7 +175,8 @@ Verdict check_head(std::string_view head) {
       return refuse(431, "headers: more than " + std::to_string(kMaxHeaderCount) + " header lines");
     }
     const size_t colon = field.find(':');
-    if (colon == 0 || colon == std::string_view::npos) return refuse(400, "header: " + shown(field) + " has no name");
+    if (colon == 0 || colon == std::string_view::npos)
+      return refuse(400, "header: " + shown(field) + " has no name");
     const std::string_view name = field.substr(0, colon);
     for (char c : name) {
       if (!is_token_char(c)) return refuse(400, "header: name " + shown(name) + " is not a token");
@@ -176,20 +184,24 @@ Verdict check_head(std::string_view head) {
     const std::string_view value = trim(field.substr(colon + 1));
     for (char c : value) {
       const unsigned char u = static_cast<unsigned char>(c);
-      if ((u < 0x20 && c != '\t') || u == 0x7f) return refuse(400, "header " + shown(name) + ": control character in the value");
+      if ((u < 0x20 && c != '\t') || u == 0x7f)
+        return refuse(400, "header " + shown(name) + ": control character in the value");
     }
     if (iequals(name, "Content-Length")) {
       const std::optional<uint64_t> n = parse_number(value);
-      if (!n || seen_length) return refuse(400, "Content-Length: " + shown(value) + " is not one number");
+      if (!n || seen_length)
+        return refuse(400, "Content-Length: " + shown(value) + " is not one number");
       seen_length = true;
       if (*n != 0) {
-        return refuse(413, "Content-Length: " + shown(value) + ": requests to gearbox serve carry no body");
+        return refuse(
+            413, "Content-Length: " + shown(value) + ": requests to gearbox serve carry no body");
       }
     } else if (iequals(name, "Transfer-Encoding")) {
-      return refuse(413, "Transfer-Encoding: " + shown(value) + ": requests to gearbox serve carry no body");
+      return refuse(
+          413, "Transfer-Encoding: " + shown(value) + ": requests to gearbox serve carry no body");
     } else if (iequals(name, "Range") && count_range_specs(value) > kMaxRangeSpecs) {
-      return refuse(416, "Range: " + std::to_string(count_range_specs(value)) + " ranges, more than " +
-                             std::to_string(kMaxRangeSpecs));
+      return refuse(416, "Range: " + std::to_string(count_range_specs(value)) +
+                             " ranges, more than " + std::to_string(kMaxRangeSpecs));
     }
   }
   return {};
@@ -198,7 +210,8 @@ Verdict check_head(std::string_view head) {
 RangeDecision decide_range(std::string_view value, uint64_t size) {
   RangeDecision whole;
   value = trim(value);
-  if (value.size() < 6 || !iequals(value.substr(0, 6), "bytes=")) return whole;  // not bytes: ignored
+  if (value.size() < 6 || !iequals(value.substr(0, 6), "bytes="))
+    return whole;  // not bytes: ignored
   value.remove_prefix(6);
   if (count_range_specs(value) > kMaxRangeSpecs) return {RangeKind::kUnsatisfiable, {}};
   std::vector<ByteRange> ranges;
@@ -211,7 +224,8 @@ RangeDecision decide_range(std::string_view value, uint64_t size) {
     if (a.empty()) {
       const std::optional<uint64_t> n = parse_number(b);
       if (!n) return whole;
-      if (*n > 0 && size > 0) ranges.push_back({size > *n ? size - *n : 0, size - 1});  // the last n bytes
+      if (*n > 0 && size > 0)
+        ranges.push_back({size > *n ? size - *n : 0, size - 1});  // the last n bytes
     } else {
       const std::optional<uint64_t> first = parse_number(a);
       if (!first) return whole;
@@ -227,10 +241,12 @@ RangeDecision decide_range(std::string_view value, uint64_t size) {
     value.remove_prefix(comma + 1);
   }
   if (ranges.empty()) return {RangeKind::kUnsatisfiable, {}};
-  std::sort(ranges.begin(), ranges.end(), [](const ByteRange& x, const ByteRange& y) { return x.first < y.first; });
+  std::sort(ranges.begin(), ranges.end(),
+            [](const ByteRange& x, const ByteRange& y) { return x.first < y.first; });
   ByteRange merged = ranges[0];
   for (size_t i = 1; i < ranges.size(); ++i) {
-    if (ranges[i].first > merged.last + 1) return whole;  // disjoint ranges: the file instead of multipart
+    if (ranges[i].first > merged.last + 1)
+      return whole;  // disjoint ranges: the file instead of multipart
     merged.last = std::max(merged.last, ranges[i].last);
   }
   return {RangeKind::kPartial, merged};

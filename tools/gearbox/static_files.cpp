@@ -17,7 +17,8 @@ namespace {
 constexpr size_t kChunk = 64 * 1024;  // what one read from disk, and one write to the client, holds
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace
@@ -26,12 +27,15 @@ OpenFile::~OpenFile() {
   if (fd >= 0) ::close(fd);
 }
 
-OpenStatus open_below(const std::string& root, const std::string& relative, std::shared_ptr<OpenFile>& file) {
+OpenStatus open_below(const std::string& root,
+                      const std::string& relative,
+                      std::shared_ptr<OpenFile>& file) {
   const std::string path = root + "/" + relative;
   // O_NOFOLLOW: a symlink as the last step is refused; O_NONBLOCK: opening a FIFO does not wait
   // for a writer (it is then refused as not regular).
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0) return errno == ENOENT || errno == ENOTDIR ? OpenStatus::kMissing : OpenStatus::kRefused;
+  if (fd < 0)
+    return errno == ENOENT || errno == ENOTDIR ? OpenStatus::kMissing : OpenStatus::kRefused;
   auto opened = std::make_shared<OpenFile>();
   opened->fd = fd;
   struct stat st {};
@@ -48,7 +52,9 @@ OpenStatus open_below(const std::string& root, const std::string& relative, std:
   return OpenStatus::kOpened;
 }
 
-void respond_with_file(std::shared_ptr<OpenFile> file, const httplib::Request& req, httplib::Response& res,
+void respond_with_file(std::shared_ptr<OpenFile> file,
+                       const httplib::Request& req,
+                       httplib::Response& res,
                        const std::string& content_type) {
   uint64_t first = 0, length = file->size;
   res.set_header("Accept-Ranges", "bytes");
@@ -64,31 +70,40 @@ void respond_with_file(std::shared_ptr<OpenFile> file, const httplib::Request& r
       length = d.range.last - d.range.first + 1;
       res.status = 206;
       res.set_header("Content-Range", "bytes " + std::to_string(d.range.first) + "-" +
-                                          std::to_string(d.range.last) + "/" + std::to_string(file->size));
+                                          std::to_string(d.range.last) + "/" +
+                                          std::to_string(file->size));
     }
   }
-  res.set_content_provider(
-      static_cast<size_t>(length), content_type,
-      [file, first](size_t offset, size_t want, httplib::DataSink& sink) {
-        char buffer[kChunk];
-        const ssize_t n = ::pread(file->fd, buffer, std::min(want, kChunk), static_cast<off_t>(first + offset));
-        // Shorter than announced (truncated while served): the connection ends, the client
-        // sees the reply is incomplete.
-        if (n <= 0) return false;
-        return sink.write(buffer, static_cast<size_t>(n));
-      });
+  res.set_content_provider(static_cast<size_t>(length), content_type,
+                           [file, first](size_t offset, size_t want, httplib::DataSink& sink) {
+                             char buffer[kChunk];
+                             const ssize_t n = ::pread(file->fd, buffer, std::min(want, kChunk),
+                                                       static_cast<off_t>(first + offset));
+                             // Shorter than announced (truncated while served): the connection
+                             // ends, the client sees the reply is incomplete.
+                             if (n <= 0) return false;
+                             return sink.write(buffer, static_cast<size_t>(n));
+                           });
 }
 
 std::string content_type_for(const std::string& name) {
   static const std::pair<const char*, const char*> kTypes[] = {
-      {".mpd", "application/dash+xml"}, {".m3u8", "application/vnd.apple.mpegurl"},
-      {".m4s", "video/iso.segment"},    {".ts", "video/mp2t"},
-      {".mp4", "video/mp4"},            {".m4a", "audio/mp4"},
-      {".js", "text/javascript"},       {".html", "text/html"},
-      {".css", "text/css"},             {".json", "application/json"},
-      {".txt", "text/plain"},           {".md", "text/plain"},
-      {".png", "image/png"},            {".jpg", "image/jpeg"},
-      {".svg", "image/svg+xml"},        {".vtt", "text/vtt"}};
+      {".mpd", "application/dash+xml"},
+      {".m3u8", "application/vnd.apple.mpegurl"},
+      {".m4s", "video/iso.segment"},
+      {".ts", "video/mp2t"},
+      {".mp4", "video/mp4"},
+      {".m4a", "audio/mp4"},
+      {".js", "text/javascript"},
+      {".html", "text/html"},
+      {".css", "text/css"},
+      {".json", "application/json"},
+      {".txt", "text/plain"},
+      {".md", "text/plain"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".svg", "image/svg+xml"},
+      {".vtt", "text/vtt"}};
   for (const auto& [ext, type] : kTypes) {
     if (ends_with(name, ext)) return type;
   }

@@ -25,10 +25,14 @@ enum class OpenStatus { kOpened, kMissing, kRefused };
 
 // `root`: an absolute folder with no symlink in it (realpath); `relative`: a path below it that
 // passed guard::check_path. kRefused: it exists but is not a regular file below `root`.
-OpenStatus open_below(const std::string& root, const std::string& relative, std::shared_ptr<OpenFile>& file);
+OpenStatus open_below(const std::string& root,
+                      const std::string& relative,
+                      std::shared_ptr<OpenFile>& file);
 
 // The reply for an opened file: 200, 206 with Content-Range, or 416; read on demand.
-void respond_with_file(std::shared_ptr<OpenFile> file, const httplib::Request& req, httplib::Response& res,
+void respond_with_file(std::shared_ptr<OpenFile> file,
+                       const httplib::Request& req,
+                       httplib::Response& res,
                        const std::string& content_type);
 
 // The MIME type gearbox serve sends for a file name.

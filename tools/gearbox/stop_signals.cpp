@@ -12,7 +12,9 @@ namespace gearbox::cli {
 namespace {
 
 std::atomic<int> g_stop_signals{0};
-void on_stop_signal(int) { g_stop_signals++; }
+void on_stop_signal(int) {
+  g_stop_signals++;
+}
 
 }  // namespace
 
@@ -27,7 +29,9 @@ void count_stop_signals() {
   std::signal(SIGHUP, on_stop_signal);
 }
 
-int stop_signals() { return g_stop_signals; }
+int stop_signals() {
+  return g_stop_signals;
+}
 
 Status close_or_abort_on_stop_signal(Streamer& streamer) {
   const int seen = g_stop_signals;

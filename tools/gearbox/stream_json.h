@@ -13,7 +13,9 @@ namespace gearbox::cli {
 std::string segment_json(const SegmentEvent& e);
 std::string progress_json(const StreamStats& st, double elapsed);
 // The progress object's fields, then the backend and the manifests written (empty: none).
-std::string summary_json(const StreamStats& st, double elapsed, const std::string& backend,
+std::string summary_json(const StreamStats& st,
+                         double elapsed,
+                         const std::string& backend,
                          const OutputPaths& written);
 
 }  // namespace gearbox::cli

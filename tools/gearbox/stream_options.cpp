@@ -62,7 +62,8 @@ const std::vector<BackendFlag>& backend_flags() {
     std::vector<BackendFlag> list;
     for (const std::unique_ptr<Backend>& b : all_backends()) {
       for (const OptionSpec& spec : b->options()) {
-        list.push_back({option_flag(b->name(), spec), b->name() + "." + spec.name, b->name(), spec});
+        list.push_back(
+            {option_flag(b->name(), spec), b->name() + "." + spec.name, b->name(), spec});
       }
     }
     return list;
@@ -85,7 +86,9 @@ std::string name_backend_flags(std::string message) {
 
 // One help line as the hand-written ones: flag and value in 26 columns, the description, and
 // the default right-aligned to column 83 (on a line of its own when it does not fit).
-std::string help_line(const std::string& left, const std::string& text, const std::string& default_value) {
+std::string help_line(const std::string& left,
+                      const std::string& text,
+                      const std::string& default_value) {
   constexpr size_t kFlagColumns = 26, kWidth = 83;
   std::string line = "  " + left;
   line += line.size() < kFlagColumns ? std::string(kFlagColumns - line.size(), ' ') : " ";
@@ -120,9 +123,12 @@ std::string backend_option_value(const StreamConfig& config, const std::string& 
   return "";
 }
 
-Result<int64_t> parse_whole_number(const std::string& flag, const std::string& text, int64_t min,
+Result<int64_t> parse_whole_number(const std::string& flag,
+                                   const std::string& text,
+                                   int64_t min,
                                    int64_t max) {
-  const std::string range = "a whole number within " + std::to_string(min) + ".." + std::to_string(max);
+  const std::string range =
+      "a whole number within " + std::to_string(min) + ".." + std::to_string(max);
   if (text.empty() || text.size() > 19) return bad_value(flag, text, range);
   int64_t v = 0;
   for (char c : text) {
@@ -133,12 +139,16 @@ Result<int64_t> parse_whole_number(const std::string& flag, const std::string& t
   return v;
 }
 
-Result<double> parse_real_number(const std::string& flag, const std::string& text, double min,
-                                 double max, bool min_excluded) {
+Result<double> parse_real_number(const std::string& flag,
+                                 const std::string& text,
+                                 double min,
+                                 double max,
+                                 bool min_excluded) {
   const std::string range = std::string("a number ") + (min_excluded ? "above " : "of at least ") +
                             number_text(min) + " and at most " + number_text(max);
   // Decimal notation only: strtod alone would take " 5", "0x10", "nan", "inf" and "1e999".
-  const bool decimal = !text.empty() && text.find_first_not_of("0123456789.eE+-") == std::string::npos;
+  const bool decimal =
+      !text.empty() && text.find_first_not_of("0123456789.eE+-") == std::string::npos;
   if (!decimal) return bad_value(flag, text, range);
   char* end = nullptr;
   errno = 0;
@@ -148,10 +158,13 @@ Result<double> parse_real_number(const std::string& flag, const std::string& tex
   return v;
 }
 
-std::string name_flag(const std::string& message, const std::string& field, const std::string& flag) {
+std::string name_flag(const std::string& message,
+                      const std::string& field,
+                      const std::string& flag) {
   // "field: ..." or "field \"value\": ..." (parse_rendition names the spec it refuses).
   if (message.compare(0, field.size(), field) != 0) return message;
-  if (message.size() == field.size() || (message[field.size()] != ':' && message[field.size()] != ' ')) {
+  if (message.size() == field.size() ||
+      (message[field.size()] != ':' && message[field.size()] != ' ')) {
     return message;
   }
   return flag + message.substr(field.size());
@@ -162,7 +175,8 @@ int64_t frames_in(Rational duration, Rational fps) {
   const __int128 d = static_cast<__int128>(duration.den) * fps.den;
   if (d <= 0 || n <= 0) return 0;
   const __int128 q = n / d;
-  return q > std::numeric_limits<int64_t>::max() ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(q);
+  return q > std::numeric_limits<int64_t>::max() ? std::numeric_limits<int64_t>::max()
+                                                 : static_cast<int64_t>(q);
 }
 
 Status check_before_streaming(const StreamOptions& o, int width, int height) {
@@ -179,7 +193,8 @@ Status check_before_streaming(const StreamOptions& o, int width, int height) {
   if (!options) return make_error(options.code(), name_backend_flags(options.message()));
   auto ladder = plan_ladder(o.config, width, height);
   if (!ladder) {
-    return make_error(ladder.error().code, name_flag(ladder.error().message, "frame: source size", "--size"));
+    return make_error(ladder.error().code,
+                      name_flag(ladder.error().message, "frame: source size", "--size"));
   }
   return {};
 }
@@ -189,8 +204,12 @@ int usage_error(const char* command, const std::string& message) {
   return 2;
 }
 
-int parse_stream_options(const char* command, const char* help, int argc, char** argv,
-                         StreamOptions& o, const ExtraFlag& extra) {
+int parse_stream_options(const char* command,
+                         const char* help,
+                         int argc,
+                         char** argv,
+                         StreamOptions& o,
+                         const ExtraFlag& extra) {
   auto bad_usage = [command](const std::string& message) { return usage_error(command, message); };
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -204,7 +223,8 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
       // The backends' flags are described by the backends: spliced in where the help says.
       std::string text = help;
       const size_t at = text.find(kBackendOptionsHelpMarker);
-      if (at != std::string::npos) text.replace(at, std::strlen(kBackendOptionsHelpMarker), backend_options_help());
+      if (at != std::string::npos)
+        text.replace(at, std::strlen(kBackendOptionsHelpMarker), backend_options_help());
       std::fputs(text.c_str(), stdout);
       return 1;
     }
@@ -229,7 +249,8 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
       continue;
     }
     if (arg == "--low-latency") {
-      if (o.config.low_latency.chunk_frames == 0) o.config.low_latency.chunk_frames = kLowLatencyChunkFrames;
+      if (o.config.low_latency.chunk_frames == 0)
+        o.config.low_latency.chunk_frames = kLowLatencyChunkFrames;
       continue;
     }
 
@@ -244,13 +265,35 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
     }
 
     // Options with a value: each helper stores it or reports the usage error (returning 2).
-    static const char* const kWithValue[] = {
-        "-o", "--output", "-i", "--input", "--size", "--pix-fmt", "--backend",
-        "--format", "--hls-segment-type", "--segment", "--rate", "--duration", "--bitrate",
-        "--rendition", "--bpp", "--frames", "--maxrate-factor", "--vbv-seconds",
-        "--queue-depth", "--window", "--delete-delay", "--chunk-frames", "--close-timeout",
-        "--timestamps", "--audio", "--audio-bitrate",
-        "--audio-rate", "--audio-channels", "--audio-clock"};
+    static const char* const kWithValue[] = {"-o",
+                                             "--output",
+                                             "-i",
+                                             "--input",
+                                             "--size",
+                                             "--pix-fmt",
+                                             "--backend",
+                                             "--format",
+                                             "--hls-segment-type",
+                                             "--segment",
+                                             "--rate",
+                                             "--duration",
+                                             "--bitrate",
+                                             "--rendition",
+                                             "--bpp",
+                                             "--frames",
+                                             "--maxrate-factor",
+                                             "--vbv-seconds",
+                                             "--queue-depth",
+                                             "--window",
+                                             "--delete-delay",
+                                             "--chunk-frames",
+                                             "--close-timeout",
+                                             "--timestamps",
+                                             "--audio",
+                                             "--audio-bitrate",
+                                             "--audio-rate",
+                                             "--audio-channels",
+                                             "--audio-clock"};
     if (std::find(std::begin(kWithValue), std::end(kWithValue), arg) == std::end(kWithValue)) {
       return bad_usage("unknown option \"" + arg + "\"");
     }
@@ -276,40 +319,64 @@ int parse_stream_options(const char* command, const char* help, int argc, char**
       return 0;
     };
     int rc = 0;
-    if (arg == "-o" || arg == "--output") o.config.output = v;
-    else if (arg == "-i" || arg == "--input") o.input = v;
-    else if (arg == "--size") o.size = v;
-    else if (arg == "--pix-fmt") o.pix_fmt = v;
-    else if (arg == "--backend") o.config.backend = v;
-    else if (arg == "--format") rc = parsed(parse_output_format, "format", o.config.format);
-    else if (arg == "--hls-segment-type") rc = parsed(parse_hls_segment_type, "hls_segment_type", o.config.hls_segment_type);
-    else if (arg == "--segment") rc = parsed(parse_duration, "duration", o.config.segment_duration);
-    else if (arg == "--rate") rc = parsed(parse_frame_rate, "framerate", o.config.input_frame_rate);
-    else if (arg == "--duration") rc = parsed(parse_duration, "duration", o.duration);
-    else if (arg == "--bitrate") rc = parsed(parse_bitrate_kbps, "bitrate", o.config.primary_bitrate_kbps);
+    if (arg == "-o" || arg == "--output")
+      o.config.output = v;
+    else if (arg == "-i" || arg == "--input")
+      o.input = v;
+    else if (arg == "--size")
+      o.size = v;
+    else if (arg == "--pix-fmt")
+      o.pix_fmt = v;
+    else if (arg == "--backend")
+      o.config.backend = v;
+    else if (arg == "--format")
+      rc = parsed(parse_output_format, "format", o.config.format);
+    else if (arg == "--hls-segment-type")
+      rc = parsed(parse_hls_segment_type, "hls_segment_type", o.config.hls_segment_type);
+    else if (arg == "--segment")
+      rc = parsed(parse_duration, "duration", o.config.segment_duration);
+    else if (arg == "--rate")
+      rc = parsed(parse_frame_rate, "framerate", o.config.input_frame_rate);
+    else if (arg == "--duration")
+      rc = parsed(parse_duration, "duration", o.duration);
+    else if (arg == "--bitrate")
+      rc = parsed(parse_bitrate_kbps, "bitrate", o.config.primary_bitrate_kbps);
     else if (arg == "--rendition") {
       std::optional<RenditionSpec> spec;
       rc = parsed(parse_rendition, "rendition", spec);
       if (spec) o.config.renditions.push_back(*spec);
-    }
-    else if (arg == "--bpp") rc = real(o.config.bpp, 0, kMaxBpp, true);
-    else if (arg == "--frames") rc = whole(o.max_frames, 1, std::numeric_limits<int64_t>::max());
-    else if (arg == "--maxrate-factor") rc = real(o.config.rate_control.vbv_maxrate_factor, 1, 100);
-    else if (arg == "--vbv-seconds") rc = real(o.config.rate_control.vbv_buffer_seconds, 0, 60, true);
-    else if (arg == "--queue-depth") rc = whole(o.config.queue_depth, 1, 1024);
-    else if (arg == "--window") rc = whole(o.config.live.window_segments, 1, 10000);
-    else if (arg == "--delete-delay") rc = whole(o.config.live.delete_delay_segments, 0, 10000);
-    else if (arg == "--chunk-frames") rc = whole(o.config.low_latency.chunk_frames, 0, 1000);
-    else if (arg == "--close-timeout") rc = real(o.config.close_timeout_seconds, 0.001, 86400);
+    } else if (arg == "--bpp")
+      rc = real(o.config.bpp, 0, kMaxBpp, true);
+    else if (arg == "--frames")
+      rc = whole(o.max_frames, 1, std::numeric_limits<int64_t>::max());
+    else if (arg == "--maxrate-factor")
+      rc = real(o.config.rate_control.vbv_maxrate_factor, 1, 100);
+    else if (arg == "--vbv-seconds")
+      rc = real(o.config.rate_control.vbv_buffer_seconds, 0, 60, true);
+    else if (arg == "--queue-depth")
+      rc = whole(o.config.queue_depth, 1, 1024);
+    else if (arg == "--window")
+      rc = whole(o.config.live.window_segments, 1, 10000);
+    else if (arg == "--delete-delay")
+      rc = whole(o.config.live.delete_delay_segments, 0, 10000);
+    else if (arg == "--chunk-frames")
+      rc = whole(o.config.low_latency.chunk_frames, 0, 1000);
+    else if (arg == "--close-timeout")
+      rc = real(o.config.close_timeout_seconds, 0.001, 86400);
     else if (arg == "--timestamps") {
-      if (v != "index" && v != "wallclock") return bad_usage(arg + ": \"" + v + "\" is not index or wallclock");
+      if (v != "index" && v != "wallclock")
+        return bad_usage(arg + ": \"" + v + "\" is not index or wallclock");
       o.wallclock_timestamps = v == "wallclock";
-    }
-    else if (arg == "--audio") o.config.audio.source = v;
-    else if (arg == "--audio-bitrate") rc = parsed(parse_bitrate_kbps, "bitrate", o.config.audio.bitrate_kbps);
-    else if (arg == "--audio-rate") rc = whole(o.config.audio.sample_rate, 1, 1000000);
-    else if (arg == "--audio-channels") rc = whole(o.config.audio.channels, 1, 2);
-    else if (arg == "--audio-clock") rc = parsed(parse_audio_clock, "audio.clock", o.config.audio.clock);
+    } else if (arg == "--audio")
+      o.config.audio.source = v;
+    else if (arg == "--audio-bitrate")
+      rc = parsed(parse_bitrate_kbps, "bitrate", o.config.audio.bitrate_kbps);
+    else if (arg == "--audio-rate")
+      rc = whole(o.config.audio.sample_rate, 1, 1000000);
+    else if (arg == "--audio-channels")
+      rc = whole(o.config.audio.channels, 1, 2);
+    else if (arg == "--audio-clock")
+      rc = parsed(parse_audio_clock, "audio.clock", o.config.audio.clock);
     if (rc) return rc;
   }
   return 0;

@@ -33,13 +33,20 @@ inline constexpr int kExitUsage = 2;
 
 // Strict numbers for flag values: the whole text is the number (no spaces, trailing junk, hex,
 // NaN or infinity), within min..max; the error names the flag and the value as typed.
-Result<int64_t> parse_whole_number(const std::string& flag, const std::string& text, int64_t min,
+Result<int64_t> parse_whole_number(const std::string& flag,
+                                   const std::string& text,
+                                   int64_t min,
                                    int64_t max);
-Result<double> parse_real_number(const std::string& flag, const std::string& text, double min,
-                                 double max, bool min_excluded = false);
+Result<double> parse_real_number(const std::string& flag,
+                                 const std::string& text,
+                                 double min,
+                                 double max,
+                                 bool min_excluded = false);
 // A library error that starts with its own field name ("duration: ...", "bpp: ...") readdressed
 // to the flag the user typed ("--segment: ..."); other messages are returned as they are.
-std::string name_flag(const std::string& message, const std::string& field, const std::string& flag);
+std::string name_flag(const std::string& message,
+                      const std::string& field,
+                      const std::string& flag);
 // Frames in `duration` at `fps`, rounded down; saturates instead of overflowing.
 int64_t frames_in(Rational duration, Rational fps);
 
@@ -65,7 +72,11 @@ std::string backend_option_value(const StreamConfig& config, const std::string& 
 
 // Parses argv[1..] into `o` (whose fields hold the command's defaults). Returns 0 to go on,
 // 1 after printing `help` for --help, 2 on a usage error (already reported).
-int parse_stream_options(const char* command, const char* help, int argc, char** argv,
-                         StreamOptions& o, const ExtraFlag& extra = {});
+int parse_stream_options(const char* command,
+                         const char* help,
+                         int argc,
+                         char** argv,
+                         StreamOptions& o,
+                         const ExtraFlag& extra = {});
 
 }  // namespace gearbox::cli

@@ -70,8 +70,12 @@ GEARBOX_HOST_DEVICE inline uint8_t rgb_to_v(int r, int g, int b) {
 
 // The block at (bx, by) in 2x2 blocks. Pointers are already the host or device view of the
 // argument's addresses.
-GEARBOX_HOST_DEVICE inline void packed_to_nv12_block(const PackedToNv12Args& a, const uint8_t* src,
-                                                     uint8_t* y, uint8_t* uv, int bx, int by) {
+GEARBOX_HOST_DEVICE inline void packed_to_nv12_block(const PackedToNv12Args& a,
+                                                     const uint8_t* src,
+                                                     uint8_t* y,
+                                                     uint8_t* uv,
+                                                     int bx,
+                                                     int by) {
   if (bx * 2 >= a.width || by * 2 >= a.height) return;
   int sum_r = 0, sum_g = 0, sum_b = 0;
   for (int dy = 0; dy < 2; ++dy) {
@@ -94,8 +98,12 @@ GEARBOX_HOST_DEVICE inline void packed_to_nv12_block(const PackedToNv12Args& a, 
   c[1] = rgb_to_v(r, g, b);
 }
 
-GEARBOX_HOST_DEVICE inline void i420_to_nv12_sample(const I420ToNv12Args& a, const uint8_t* u,
-                                                    const uint8_t* v, uint8_t* uv, int x, int y) {
+GEARBOX_HOST_DEVICE inline void i420_to_nv12_sample(const I420ToNv12Args& a,
+                                                    const uint8_t* u,
+                                                    const uint8_t* v,
+                                                    uint8_t* uv,
+                                                    int x,
+                                                    int y) {
   if (x >= a.chroma_width || y >= a.chroma_height) return;
   uint8_t* c = uv + static_cast<int64_t>(y) * a.uv_pitch + 2 * x;
   c[0] = u[static_cast<int64_t>(y) * a.u_pitch + x];
@@ -113,8 +121,11 @@ GEARBOX_HOST_DEVICE inline int64_t area_weight(int64_t begin, int64_t end, int s
   return hi > lo ? hi - lo : 0;
 }
 
-GEARBOX_HOST_DEVICE inline void scale_area_sample(const ScaleAreaArgs& a, const uint8_t* src,
-                                                  uint8_t* dst, int x, int y) {
+GEARBOX_HOST_DEVICE inline void scale_area_sample(const ScaleAreaArgs& a,
+                                                  const uint8_t* src,
+                                                  uint8_t* dst,
+                                                  int x,
+                                                  int y) {
   if (x >= a.dst_width || y >= a.dst_height) return;
   const int64_t x0 = area_begin(x, a.src_width, a.dst_width);
   const int64_t x1 = area_begin(x + 1, a.src_width, a.dst_width);

@@ -26,8 +26,14 @@ struct LaunchShape {
 LaunchShape launch_shape(WorkSize work);
 
 // Host pointers stand for the argument's device addresses.
-void packed_to_nv12_reference(const PackedToNv12Args& a, const uint8_t* src, uint8_t* y, uint8_t* uv);
-void i420_to_nv12_reference(const I420ToNv12Args& a, const uint8_t* u, const uint8_t* v, uint8_t* uv);
+void packed_to_nv12_reference(const PackedToNv12Args& a,
+                              const uint8_t* src,
+                              uint8_t* y,
+                              uint8_t* uv);
+void i420_to_nv12_reference(const I420ToNv12Args& a,
+                            const uint8_t* u,
+                            const uint8_t* v,
+                            uint8_t* uv);
 void scale_area_reference(const ScaleAreaArgs& a, const uint8_t* src, uint8_t* dst);
 
 // Bytes each pointer of an argument struct reaches (pitch * (rows - 1) + row bytes), so that

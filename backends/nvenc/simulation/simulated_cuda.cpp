@@ -29,7 +29,8 @@ struct Settings {
 
 Settings& settings() {
   static Settings* s = [] {
-    auto* fresh = new Settings();  // never destroyed: read by the exit check and other libraries' destructors
+    auto* fresh =
+        new Settings();  // never destroyed: read by the exit check and other libraries' destructors
     const char* failures = std::getenv("GEARBOX_SIM_NVIDIA_FAIL");
     const char* strict = std::getenv("GEARBOX_SIM_NVIDIA_STRICT");
     fresh->failures = failures ? failures : "";
@@ -56,7 +57,8 @@ bool failure_requested(const char* name, std::string* value) {
     if (next == ',' || next == ':') {
       if (value) {
         value->clear();
-        if (next == ':') *value = list.substr(at + key.size() + 1, list.find(',', at + 1) - at - key.size() - 1);
+        if (next == ':')
+          *value = list.substr(at + key.size() + 1, list.find(',', at + 1) - at - key.size() - 1);
       }
       return true;
     }
@@ -127,8 +129,9 @@ CUresult violation(int code, const std::string& message) {
 CUresult check_context(const char* call) {
   if (!state().initialised) return violation(kNotInitialized, std::string(call) + " before cuInit");
   if (current_contexts.empty() || current_contexts.back()->retained <= 0) {
-    return violation(kInvalidContext, std::string(call) + " with no current CUDA context on this thread "
-                                                          "(cuCtxPushCurrent first)");
+    return violation(kInvalidContext, std::string(call) +
+                                          " with no current CUDA context on this thread "
+                                          "(cuCtxPushCurrent first)");
   }
   return CUDA_SUCCESS;
 }
@@ -150,7 +153,9 @@ class Exit {
   ~Exit() {
     const int n = state().violations.load();
     if (n == 0) return;
-    std::fprintf(stderr, "gearbox NVIDIA simulation: %d violation(s) of the documented API in this process; last: %s\n",
+    std::fprintf(stderr,
+                 "gearbox NVIDIA simulation: %d violation(s) of the documented API in this "
+                 "process; last: %s\n",
                  n, state().last_violation.c_str());
     auto& settings = gearbox::nvidia_simulation::settings();
     std::lock_guard<std::mutex> lock(settings.mutex);
@@ -162,8 +167,7 @@ class Exit {
 
 extern "C" {
 
-const char gearbox_nvidia_simulation[] =
-    "gearbox SIMULATED NVIDIA runtime (no real GPU)";
+const char gearbox_nvidia_simulation[] = "gearbox SIMULATED NVIDIA runtime (no real GPU)";
 
 void gearbox_sim_violation(const char* message) {
   State& s = state();
@@ -183,21 +187,23 @@ void gearbox_nvidia_simulation_configure(const char* failures, int strict) {
   settings.strict = strict != 0;
 }
 
-int gearbox_sim_violation_count(void) { return state().violations.load(); }
+int gearbox_sim_violation_count(void) {
+  return state().violations.load();
+}
 const char* gearbox_sim_last_violation(void) {
   return state().last_violation.c_str();
 }
 
-uint8_t* gearbox_sim_device_span(unsigned long long address, size_t bytes,
-                                                                          const char* what) {
+uint8_t* gearbox_sim_device_span(unsigned long long address, size_t bytes, const char* what) {
   State& s = state();
   std::unique_lock<std::mutex> lock(s.mutex);
   uint8_t* p = span_locked(address, bytes);
   lock.unlock();
   if (!p) {
     char text[256];
-    std::snprintf(text, sizeof text, "%s: device range 0x%llx + %zu bytes is outside every allocation", what,
-                  address, bytes);
+    std::snprintf(text, sizeof text,
+                  "%s: device range 0x%llx + %zu bytes is outside every allocation", what, address,
+                  bytes);
     gearbox_sim_violation(text);
   }
   return p;
@@ -209,7 +215,8 @@ int gearbox_sim_is_context(void* context) {
 
 CUresult cuInit(unsigned int flags) {
   if (flags != 0) return violation(kInvalidValue, "cuInit: Flags must be 0");
-  if (gearbox::nvidia_simulation::failure_requested("no_cuda_device")) return static_cast<CUresult>(kNoDevice);
+  if (gearbox::nvidia_simulation::failure_requested("no_cuda_device"))
+    return static_cast<CUresult>(kNoDevice);
   state().initialised = true;
   return CUDA_SUCCESS;
 }
@@ -247,7 +254,8 @@ CUresult cuDeviceGetAttribute(int* value, CUdevice_attribute, CUdevice device) {
 }
 
 CUresult cuDevicePrimaryCtxRetain(CUcontext* context, CUdevice device) {
-  if (!state().initialised) return violation(kNotInitialized, "cuDevicePrimaryCtxRetain before cuInit");
+  if (!state().initialised)
+    return violation(kNotInitialized, "cuDevicePrimaryCtxRetain before cuInit");
   if (!context || device != 0) return static_cast<CUresult>(kInvalidValue);
   std::lock_guard<std::mutex> lock(state().mutex);
   ++state().primary.retained;
@@ -258,7 +266,8 @@ CUresult cuDevicePrimaryCtxRetain(CUcontext* context, CUdevice device) {
 CUresult cuDevicePrimaryCtxRelease(CUdevice device) {
   if (device != 0) return static_cast<CUresult>(kInvalidValue);
   std::lock_guard<std::mutex> lock(state().mutex);
-  if (state().primary.retained <= 0) return violation(kInvalidContext, "cuDevicePrimaryCtxRelease without a retain");
+  if (state().primary.retained <= 0)
+    return violation(kInvalidContext, "cuDevicePrimaryCtxRelease without a retain");
   --state().primary.retained;
   return CUDA_SUCCESS;
 }
@@ -272,7 +281,8 @@ CUresult cuCtxPushCurrent_v2(CUcontext context) {
 }
 
 CUresult cuCtxPopCurrent_v2(CUcontext* context) {
-  if (current_contexts.empty()) return violation(kInvalidContext, "cuCtxPopCurrent with no current context");
+  if (current_contexts.empty())
+    return violation(kInvalidContext, "cuCtxPopCurrent with no current context");
   if (context) *context = current_contexts.back();
   current_contexts.pop_back();
   return CUDA_SUCCESS;
@@ -285,11 +295,16 @@ CUresult cuMemAlloc_v2(CUdeviceptr* ptr, size_t bytes) {
   std::lock_guard<std::mutex> lock(s.mutex);
   *ptr = s.next_address;
   s.device[s.next_address] = Allocation{std::make_unique<uint8_t[]>(bytes), bytes};
-  s.next_address += (bytes + 0xFFFF) & ~static_cast<size_t>(0xFFFF);  // 64 KiB apart, like real allocations
+  s.next_address +=
+      (bytes + 0xFFFF) & ~static_cast<size_t>(0xFFFF);  // 64 KiB apart, like real allocations
   return CUDA_SUCCESS;
 }
 
-CUresult cuMemAllocPitch_v2(CUdeviceptr* ptr, size_t* pitch, size_t width, size_t height, unsigned int element) {
+CUresult cuMemAllocPitch_v2(CUdeviceptr* ptr,
+                            size_t* pitch,
+                            size_t width,
+                            size_t height,
+                            unsigned int element) {
   if (CUresult r = check_context("cuMemAllocPitch")) return r;
   if (element != 4 && element != 8 && element != 16) {
     return violation(kInvalidValue, "cuMemAllocPitch: ElementSizeBytes must be 4, 8 or 16");
@@ -303,7 +318,9 @@ CUresult cuMemFree_v2(CUdeviceptr ptr) {
   if (CUresult r = check_context("cuMemFree")) return r;
   State& s = state();
   std::lock_guard<std::mutex> lock(s.mutex);
-  if (s.device.erase(ptr) == 0) return violation(kInvalidValue, "cuMemFree of a pointer that is not an allocation (double free?)");
+  if (s.device.erase(ptr) == 0)
+    return violation(kInvalidValue,
+                     "cuMemFree of a pointer that is not an allocation (double free?)");
   return CUDA_SUCCESS;
 }
 
@@ -319,7 +336,8 @@ CUresult cuMemAllocHost_v2(void** pp, size_t bytes) {
 CUresult cuMemFreeHost(void* p) {
   if (CUresult r = check_context("cuMemFreeHost")) return r;
   std::lock_guard<std::mutex> lock(state().mutex);
-  if (state().pinned.erase(p) == 0) return violation(kInvalidValue, "cuMemFreeHost of memory not from cuMemAllocHost");
+  if (state().pinned.erase(p) == 0)
+    return violation(kInvalidValue, "cuMemFreeHost of memory not from cuMemAllocHost");
   std::free(p);
   return CUDA_SUCCESS;
 }
@@ -350,23 +368,36 @@ CUresult cuMemcpy2DAsync_v2(const CUDA_MEMCPY2D* c, CUstream stream) {
   if (CUresult r = check_context("cuMemcpy2DAsync")) return r;
   if (!known_stream(stream)) return violation(kInvalidHandle, "cuMemcpy2DAsync: unknown stream");
   if (!c) return static_cast<CUresult>(kInvalidValue);
-  if (c->srcPitch < c->WidthInBytes + c->srcXInBytes || c->dstPitch < c->WidthInBytes + c->dstXInBytes) {
+  if (c->srcPitch < c->WidthInBytes + c->srcXInBytes ||
+      c->dstPitch < c->WidthInBytes + c->dstXInBytes) {
     return violation(kInvalidValue, "cuMemcpy2DAsync: a pitch is smaller than WidthInBytes");
   }
-  const size_t src_span = k::span_bytes(static_cast<int>(c->srcPitch), static_cast<int>(c->WidthInBytes), static_cast<int>(c->Height));
-  const size_t dst_span = k::span_bytes(static_cast<int>(c->dstPitch), static_cast<int>(c->WidthInBytes), static_cast<int>(c->Height));
+  const size_t src_span =
+      k::span_bytes(static_cast<int>(c->srcPitch), static_cast<int>(c->WidthInBytes),
+                    static_cast<int>(c->Height));
+  const size_t dst_span =
+      k::span_bytes(static_cast<int>(c->dstPitch), static_cast<int>(c->WidthInBytes),
+                    static_cast<int>(c->Height));
   const uint8_t* src = nullptr;
   uint8_t* dst = nullptr;
-  if (c->srcMemoryType == CU_MEMORYTYPE_HOST) src = static_cast<const uint8_t*>(c->srcHost);
-  else if (c->srcMemoryType == CU_MEMORYTYPE_DEVICE) src = gearbox_sim_device_span(c->srcDevice, src_span, "cuMemcpy2DAsync source");
-  else return violation(kInvalidValue, "cuMemcpy2DAsync: simulation supports host and device memory only");
-  if (c->dstMemoryType == CU_MEMORYTYPE_HOST) dst = static_cast<uint8_t*>(c->dstHost);
-  else if (c->dstMemoryType == CU_MEMORYTYPE_DEVICE) dst = gearbox_sim_device_span(c->dstDevice, dst_span, "cuMemcpy2DAsync destination");
-  else return violation(kInvalidValue, "cuMemcpy2DAsync: simulation supports host and device memory only");
+  if (c->srcMemoryType == CU_MEMORYTYPE_HOST)
+    src = static_cast<const uint8_t*>(c->srcHost);
+  else if (c->srcMemoryType == CU_MEMORYTYPE_DEVICE)
+    src = gearbox_sim_device_span(c->srcDevice, src_span, "cuMemcpy2DAsync source");
+  else
+    return violation(kInvalidValue,
+                     "cuMemcpy2DAsync: simulation supports host and device memory only");
+  if (c->dstMemoryType == CU_MEMORYTYPE_HOST)
+    dst = static_cast<uint8_t*>(c->dstHost);
+  else if (c->dstMemoryType == CU_MEMORYTYPE_DEVICE)
+    dst = gearbox_sim_device_span(c->dstDevice, dst_span, "cuMemcpy2DAsync destination");
+  else
+    return violation(kInvalidValue,
+                     "cuMemcpy2DAsync: simulation supports host and device memory only");
   if (!src || !dst) return static_cast<CUresult>(kInvalidValue);
   for (size_t y = 0; y < c->Height; ++y) {
-    std::memcpy(dst + (c->dstY + y) * c->dstPitch + c->dstXInBytes, src + (c->srcY + y) * c->srcPitch + c->srcXInBytes,
-                c->WidthInBytes);
+    std::memcpy(dst + (c->dstY + y) * c->dstPitch + c->dstXInBytes,
+                src + (c->srcY + y) * c->srcPitch + c->srcXInBytes, c->WidthInBytes);
   }
   return CUDA_SUCCESS;
 }
@@ -383,9 +414,11 @@ CUresult cuStreamCreate(CUstream* stream, unsigned int flags) {
 
 CUresult cuStreamSynchronize(CUstream stream) {
   if (CUresult r = check_context("cuStreamSynchronize")) return r;
-  if (!known_stream(stream)) return violation(kInvalidHandle, "cuStreamSynchronize: unknown stream");
+  if (!known_stream(stream))
+    return violation(kInvalidHandle, "cuStreamSynchronize: unknown stream");
   // A kernel that faulted is reported by the next synchronisation, as on a real GPU.
-  if (gearbox::nvidia_simulation::failure_requested("cuda_lost")) return static_cast<CUresult>(kIllegalAddress);
+  if (gearbox::nvidia_simulation::failure_requested("cuda_lost"))
+    return static_cast<CUresult>(kIllegalAddress);
   // Work runs when it is enqueued: a stream is always idle.
   return CUDA_SUCCESS;
 }
@@ -393,7 +426,8 @@ CUresult cuStreamSynchronize(CUstream stream) {
 CUresult cuStreamDestroy_v2(CUstream stream) {
   if (CUresult r = check_context("cuStreamDestroy")) return r;
   std::lock_guard<std::mutex> lock(state().mutex);
-  if (state().streams.erase(stream) == 0) return violation(kInvalidHandle, "cuStreamDestroy: unknown stream");
+  if (state().streams.erase(stream) == 0)
+    return violation(kInvalidHandle, "cuStreamDestroy: unknown stream");
   delete stream;
   return CUDA_SUCCESS;
 }
@@ -404,7 +438,8 @@ CUresult cuModuleLoadData(CUmodule* module, const void* image) {
   if (!module || !image) return static_cast<CUresult>(kInvalidValue);
   const std::string ptx(static_cast<const char*>(image));
   if (ptx.find(".version") == std::string::npos || ptx.find(".target") == std::string::npos) {
-    return violation(kInvalidImage, "cuModuleLoadData: the image is not PTX text (.version/.target missing)");
+    return violation(kInvalidImage,
+                     "cuModuleLoadData: the image is not PTX text (.version/.target missing)");
   }
   auto* m = new CUmod_st();
   for (size_t at = ptx.find(".entry "); at != std::string::npos; at = ptx.find(".entry ", at + 1)) {
@@ -420,7 +455,8 @@ CUresult cuModuleLoadData(CUmodule* module, const void* image) {
 CUresult cuModuleUnload(CUmodule module) {
   if (CUresult r = check_context("cuModuleUnload")) return r;
   std::lock_guard<std::mutex> lock(state().mutex);
-  if (state().modules.erase(module) == 0) return violation(kInvalidHandle, "cuModuleUnload: unknown module");
+  if (state().modules.erase(module) == 0)
+    return violation(kInvalidHandle, "cuModuleUnload: unknown module");
   delete module;
   return CUDA_SUCCESS;
 }
@@ -428,66 +464,102 @@ CUresult cuModuleUnload(CUmodule module) {
 CUresult cuModuleGetFunction(CUfunction* function, CUmodule module, const char* name) {
   if (CUresult r = check_context("cuModuleGetFunction")) return r;
   std::lock_guard<std::mutex> lock(state().mutex);
-  if (!function || !name || state().modules.count(module) == 0) return static_cast<CUresult>(kInvalidValue);
+  if (!function || !name || state().modules.count(module) == 0)
+    return static_cast<CUresult>(kInvalidValue);
   if (module->entries.count(name) == 0) return static_cast<CUresult>(kNotFound);
   state().functions.push_back(std::make_unique<CUfunc_st>(CUfunc_st{name}));
   *function = state().functions.back().get();
   return CUDA_SUCCESS;
 }
 
-CUresult launch_check(const char* name, const k::WorkSize& work, unsigned gx, unsigned gy, unsigned bx, unsigned by) {
+CUresult launch_check(const char* name,
+                      const k::WorkSize& work,
+                      unsigned gx,
+                      unsigned gy,
+                      unsigned bx,
+                      unsigned by) {
   if (static_cast<uint64_t>(gx) * bx < static_cast<uint64_t>(work.width) ||
       static_cast<uint64_t>(gy) * by < static_cast<uint64_t>(work.height)) {
-    return violation(kInvalidValue, std::string("cuLaunchKernel(") + name + "): the grid does not cover the work");
+    return violation(kInvalidValue,
+                     std::string("cuLaunchKernel(") + name + "): the grid does not cover the work");
   }
   return CUDA_SUCCESS;
 }
 
-CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx,
-                        unsigned int by, unsigned int bz, unsigned int shared, CUstream stream, void** params,
+CUresult cuLaunchKernel(CUfunction f,
+                        unsigned int gx,
+                        unsigned int gy,
+                        unsigned int gz,
+                        unsigned int bx,
+                        unsigned int by,
+                        unsigned int bz,
+                        unsigned int shared,
+                        CUstream stream,
+                        void** params,
                         void** extra) {
   if (CUresult r = check_context("cuLaunchKernel")) return r;
   if (!known_stream(stream)) return violation(kInvalidHandle, "cuLaunchKernel: unknown stream");
-  if (!f || !params || extra) return violation(kInvalidValue, "cuLaunchKernel: needs a function and kernelParams, not extra");
+  if (!f || !params || extra)
+    return violation(kInvalidValue, "cuLaunchKernel: needs a function and kernelParams, not extra");
   if (static_cast<uint64_t>(bx) * by * bz > 1024 || gz != 1 || bz != 1 || shared != 0) {
-    return violation(kInvalidValue, "cuLaunchKernel: block over 1024 threads, or a 3-D launch these kernels do not use");
+    return violation(
+        kInvalidValue,
+        "cuLaunchKernel: block over 1024 threads, or a 3-D launch these kernels do not use");
   }
   const std::string& name = f->name;
   if (name == k::kPackedToNv12) {
     const auto& a = *static_cast<const k::PackedToNv12Args*>(params[0]);
     if (CUresult r = launch_check(k::kPackedToNv12, k::work_size(a), gx, gy, bx, by)) return r;
-    const uint8_t* src = gearbox_sim_device_span(a.src, k::span_bytes(a.src_pitch, a.width * a.bytes_per_pixel, a.height), "gearbox_packed_to_nv12 src");
-    uint8_t* y = gearbox_sim_device_span(a.y, k::span_bytes(a.y_pitch, a.width, a.height), "gearbox_packed_to_nv12 y");
-    uint8_t* uv = gearbox_sim_device_span(a.uv, k::span_bytes(a.uv_pitch, a.width, a.height / 2), "gearbox_packed_to_nv12 uv");
+    const uint8_t* src = gearbox_sim_device_span(
+        a.src, k::span_bytes(a.src_pitch, a.width * a.bytes_per_pixel, a.height),
+        "gearbox_packed_to_nv12 src");
+    uint8_t* y = gearbox_sim_device_span(a.y, k::span_bytes(a.y_pitch, a.width, a.height),
+                                         "gearbox_packed_to_nv12 y");
+    uint8_t* uv = gearbox_sim_device_span(a.uv, k::span_bytes(a.uv_pitch, a.width, a.height / 2),
+                                          "gearbox_packed_to_nv12 uv");
     if (!src || !y || !uv) return static_cast<CUresult>(kInvalidValue);
     k::packed_to_nv12_reference(a, src, y, uv);
   } else if (name == k::kI420ToNv12) {
     const auto& a = *static_cast<const k::I420ToNv12Args*>(params[0]);
     if (CUresult r = launch_check(k::kI420ToNv12, k::work_size(a), gx, gy, bx, by)) return r;
-    const uint8_t* u = gearbox_sim_device_span(a.u, k::span_bytes(a.u_pitch, a.chroma_width, a.chroma_height), "gearbox_i420_to_nv12 u");
-    const uint8_t* v = gearbox_sim_device_span(a.v, k::span_bytes(a.v_pitch, a.chroma_width, a.chroma_height), "gearbox_i420_to_nv12 v");
-    uint8_t* uv = gearbox_sim_device_span(a.uv, k::span_bytes(a.uv_pitch, a.chroma_width * 2, a.chroma_height), "gearbox_i420_to_nv12 uv");
+    const uint8_t* u = gearbox_sim_device_span(
+        a.u, k::span_bytes(a.u_pitch, a.chroma_width, a.chroma_height), "gearbox_i420_to_nv12 u");
+    const uint8_t* v = gearbox_sim_device_span(
+        a.v, k::span_bytes(a.v_pitch, a.chroma_width, a.chroma_height), "gearbox_i420_to_nv12 v");
+    uint8_t* uv = gearbox_sim_device_span(
+        a.uv, k::span_bytes(a.uv_pitch, a.chroma_width * 2, a.chroma_height),
+        "gearbox_i420_to_nv12 uv");
     if (!u || !v || !uv) return static_cast<CUresult>(kInvalidValue);
     k::i420_to_nv12_reference(a, u, v, uv);
   } else if (name == k::kScaleArea) {
     const auto& a = *static_cast<const k::ScaleAreaArgs*>(params[0]);
     if (CUresult r = launch_check(k::kScaleArea, k::work_size(a), gx, gy, bx, by)) return r;
-    const uint8_t* src = gearbox_sim_device_span(a.src, k::span_bytes(a.src_pitch, a.src_width * a.channels, a.src_height), "gearbox_scale_area src");
-    uint8_t* dst = gearbox_sim_device_span(a.dst, k::span_bytes(a.dst_pitch, a.dst_width * a.channels, a.dst_height), "gearbox_scale_area dst");
+    const uint8_t* src = gearbox_sim_device_span(
+        a.src, k::span_bytes(a.src_pitch, a.src_width * a.channels, a.src_height),
+        "gearbox_scale_area src");
+    uint8_t* dst = gearbox_sim_device_span(
+        a.dst, k::span_bytes(a.dst_pitch, a.dst_width * a.channels, a.dst_height),
+        "gearbox_scale_area dst");
     if (!src || !dst) return static_cast<CUresult>(kInvalidValue);
     k::scale_area_reference(a, src, dst);
   } else {
-    return violation(kNotFound, "cuLaunchKernel: the simulation has no CPU reference for kernel " + name);
+    return violation(kNotFound,
+                     "cuLaunchKernel: the simulation has no CPU reference for kernel " + name);
   }
   return CUDA_SUCCESS;
 }
 
 CUresult cuGetErrorName(CUresult error, const char** text) {
-  static const std::map<int, const char*> names = {
-      {0, "CUDA_SUCCESS"}, {1, "CUDA_ERROR_INVALID_VALUE"}, {3, "CUDA_ERROR_NOT_INITIALIZED"},
-      {35, "CUDA_ERROR_INSUFFICIENT_DRIVER"}, {100, "CUDA_ERROR_NO_DEVICE"}, {200, "CUDA_ERROR_INVALID_IMAGE"},
-      {201, "CUDA_ERROR_INVALID_CONTEXT"}, {400, "CUDA_ERROR_INVALID_HANDLE"}, {500, "CUDA_ERROR_NOT_FOUND"},
-      {700, "CUDA_ERROR_ILLEGAL_ADDRESS"}};
+  static const std::map<int, const char*> names = {{0, "CUDA_SUCCESS"},
+                                                   {1, "CUDA_ERROR_INVALID_VALUE"},
+                                                   {3, "CUDA_ERROR_NOT_INITIALIZED"},
+                                                   {35, "CUDA_ERROR_INSUFFICIENT_DRIVER"},
+                                                   {100, "CUDA_ERROR_NO_DEVICE"},
+                                                   {200, "CUDA_ERROR_INVALID_IMAGE"},
+                                                   {201, "CUDA_ERROR_INVALID_CONTEXT"},
+                                                   {400, "CUDA_ERROR_INVALID_HANDLE"},
+                                                   {500, "CUDA_ERROR_NOT_FOUND"},
+                                                   {700, "CUDA_ERROR_ILLEGAL_ADDRESS"}};
   auto it = names.find(static_cast<int>(error));
   if (!text || it == names.end()) return static_cast<CUresult>(kInvalidValue);
   *text = it->second;
@@ -496,10 +568,15 @@ CUresult cuGetErrorName(CUresult error, const char** text) {
 
 CUresult cuGetErrorString(CUresult error, const char** text) {
   static const std::map<int, const char*> texts = {
-      {0, "no error"}, {1, "invalid argument"}, {3, "initialization error"},
+      {0, "no error"},
+      {1, "invalid argument"},
+      {3, "initialization error"},
       {35, "CUDA driver version is insufficient for CUDA runtime version"},
-      {100, "no CUDA-capable device is detected"}, {200, "device kernel image is invalid"},
-      {201, "invalid device context"}, {400, "invalid resource handle"}, {500, "named symbol not found"},
+      {100, "no CUDA-capable device is detected"},
+      {200, "device kernel image is invalid"},
+      {201, "invalid device context"},
+      {400, "invalid resource handle"},
+      {500, "named symbol not found"},
       {700, "an illegal memory access was encountered"}};
   auto it = texts.find(static_cast<int>(error));
   if (!text || it == texts.end()) return static_cast<CUresult>(kInvalidValue);

@@ -11,8 +11,8 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
-#include "nv12_reference.h"
 #include "gearbox/test_pattern.h"
+#include "nv12_reference.h"
 
 namespace gearbox {
 namespace {
@@ -22,13 +22,21 @@ namespace k = nvenc_kernels;
 struct Nv12 {
   int width, height;
   std::vector<uint8_t> y, uv;
-  Nv12(int w, int h) : width(w), height(h), y(static_cast<size_t>(w) * h), uv(static_cast<size_t>(w) * h / 2) {}
+  Nv12(int w, int h)
+      : width(w), height(h), y(static_cast<size_t>(w) * h), uv(static_cast<size_t>(w) * h / 2) {}
 };
 
-Nv12 swscale_nv12(const uint8_t* const planes[], const int strides[], AVPixelFormat format, int w, int h,
-                  int ow, int oh, int flags) {
+Nv12 swscale_nv12(const uint8_t* const planes[],
+                  const int strides[],
+                  AVPixelFormat format,
+                  int w,
+                  int h,
+                  int ow,
+                  int oh,
+                  int flags) {
   Nv12 out(ow, oh);
-  SwsContext* sws = sws_getContext(w, h, format, ow, oh, AV_PIX_FMT_NV12, flags | SWS_ACCURATE_RND, nullptr, nullptr, nullptr);
+  SwsContext* sws = sws_getContext(w, h, format, ow, oh, AV_PIX_FMT_NV12, flags | SWS_ACCURATE_RND,
+                                   nullptr, nullptr, nullptr);
   uint8_t* dst[4] = {out.y.data(), out.uv.data(), nullptr, nullptr};
   int dst_stride[4] = {ow, ow, 0, 0};
   sws_scale(sws, planes, strides, 0, h, dst, dst_stride);
@@ -48,7 +56,14 @@ double mean_difference(const std::vector<uint8_t>& a, const std::vector<uint8_t>
   return sum / static_cast<double>(a.size());
 }
 
-Nv12 packed_reference(PixelFormat format, const uint8_t* data, int w, int h, int bpp, int r, int g, int b) {
+Nv12 packed_reference(PixelFormat format,
+                      const uint8_t* data,
+                      int w,
+                      int h,
+                      int bpp,
+                      int r,
+                      int g,
+                      int b) {
   Nv12 out(w, h);
   k::PackedToNv12Args a{};
   a.src_pitch = w * bpp;
@@ -111,8 +126,10 @@ TEST(Nv12KernelReference, GreyMatchesLibswscale) {
 
 TEST(Nv12KernelReference, I420InterleavesExactlyLikeLibswscale) {
   const int w = 320, h = 180;
-  std::vector<uint8_t> y(static_cast<size_t>(w) * h), u(static_cast<size_t>(w) * h / 4), v(u.size());
-  for (size_t i = 0; i < u.size(); ++i) u[i] = static_cast<uint8_t>(i * 7), v[i] = static_cast<uint8_t>(i * 13);
+  std::vector<uint8_t> y(static_cast<size_t>(w) * h), u(static_cast<size_t>(w) * h / 4),
+      v(u.size());
+  for (size_t i = 0; i < u.size(); ++i)
+    u[i] = static_cast<uint8_t>(i * 7), v[i] = static_cast<uint8_t>(i * 13);
   Nv12 ours(w, h);
   k::I420ToNv12Args a{};
   a.u_pitch = a.v_pitch = w / 2;
@@ -142,7 +159,8 @@ TEST(Nv12KernelReference, AreaScalingMatchesLibswscale) {
       a.dst_pitch = ow;
       a.src_width = w / a.channels, a.src_height = h / a.channels;
       a.dst_width = ow / a.channels, a.dst_height = oh / a.channels;
-      k::scale_area_reference(a, plane == 0 ? src.y.data() : src.uv.data(), plane == 0 ? ours.y.data() : ours.uv.data());
+      k::scale_area_reference(a, plane == 0 ? src.y.data() : src.uv.data(),
+                              plane == 0 ? ours.y.data() : ours.uv.data());
     }
     const uint8_t* planes[4] = {src.y.data(), src.uv.data(), nullptr, nullptr};
     int strides[4] = {w, w, 0, 0};

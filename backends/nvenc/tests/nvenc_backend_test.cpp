@@ -12,15 +12,15 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "gearbox/backend.h"
+#include "gearbox/backend_registry.h"
+#include "gearbox/streamer.h"
+#include "gearbox/test_pattern.h"
 #include "nv12_reference.h"
 #include "nvenc_backend.h"
 #include "nvenc_device.h"
 #include "nvenc_status.h"
 #include "nvidia_simulation.h"
-#include "gearbox/backend_registry.h"
-#include "gearbox/backend.h"
-#include "gearbox/streamer.h"
-#include "gearbox/test_pattern.h"
 
 namespace gearbox {
 namespace {
@@ -35,7 +35,9 @@ nvenc::NvidiaRuntimeLoader runtime_under_test() {
   return nvenc::runtime_from(real_driver() ? "" : nvenc::testing::simulation_directory());
 }
 
-Result<std::shared_ptr<nvenc::NvidiaRuntime>> load_runtime() { return runtime_under_test()(); }
+Result<std::shared_ptr<nvenc::NvidiaRuntime>> load_runtime() {
+  return runtime_under_test()();
+}
 
 // The registry's backends, with nvenc on the runtime under test.
 BackendList backends_under_test() {
@@ -70,9 +72,13 @@ class SimulatedFailure {
 #define REQUIRE_SIMULATION() \
   if (real_driver()) GTEST_SKIP() << "needs the simulated NVIDIA runtime's failure injection"
 
-BackendInfo probe_nvenc() { return make_nvenc_backend(runtime_under_test())->probe(); }
+BackendInfo probe_nvenc() {
+  return make_nvenc_backend(runtime_under_test())->probe();
+}
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 TEST(NvencProbe, TheSimulationIsAvailableAndSaysItIsOne) {
   REQUIRE_SIMULATION();
@@ -85,16 +91,21 @@ TEST(NvencProbe, TheSimulationIsAvailableAndSaysItIsOne) {
   EXPECT_EQ(info.caps.max_size.height, 4096);
   EXPECT_EQ(info.caps.min_size.width, 145);
   EXPECT_EQ(info.caps.min_size.height, 49);
-  EXPECT_EQ(info.caps.rate_control, (std::vector<RateControl>{RateControl::kCbr, RateControl::kVbr}));
+  EXPECT_EQ(info.caps.rate_control,
+            (std::vector<RateControl>{RateControl::kCbr, RateControl::kVbr}));
   EXPECT_EQ(info.caps.max_bframes, 4);
   EXPECT_TRUE(info.caps.lookahead);
   EXPECT_EQ(info.caps.max_sessions, -1) << "NVENC does not report the session cap";
 }
 
 TEST(NvencProbe, NoDriverIsExplained) {
-  BackendInfo info = make_nvenc_backend(nvenc::runtime_from("/nonexistent-gearbox-driver-dir"))->probe();
+  BackendInfo info =
+      make_nvenc_backend(nvenc::runtime_from("/nonexistent-gearbox-driver-dir"))->probe();
   EXPECT_FALSE(info.available);
-  EXPECT_EQ(info.reason.rfind("no NVIDIA driver: dlopen libcuda.so.1 from the directory /nonexistent-gearbox-driver-dir failed (", 0), 0u)
+  EXPECT_EQ(info.reason.rfind("no NVIDIA driver: dlopen libcuda.so.1 from the directory "
+                              "/nonexistent-gearbox-driver-dir failed (",
+                              0),
+            0u)
       << info.reason;
 }
 
@@ -106,21 +117,33 @@ struct FailureCase {
 TEST(NvencProbe, EveryTypedFailureNamesTheStatusAndExplainsIt) {
   REQUIRE_SIMULATION();
   const FailureCase cases[] = {
-      {"no_cuda_device", {"no CUDA GPU: cuInit returned CUDA_ERROR_NO_DEVICE (100: no CUDA-capable device is detected)"}},
-      {"old_driver", {"NVIDIA driver too old: ", "supports NVENC API 11.0 but gearbox is built for 11.1", "update the NVIDIA driver"}},
+      {"no_cuda_device",
+       {"no CUDA GPU: cuInit returned CUDA_ERROR_NO_DEVICE (100: no CUDA-capable device is "
+        "detected)"}},
+      {"old_driver",
+       {"NVIDIA driver too old: ", "supports NVENC API 11.0 but gearbox is built for 11.1",
+        "update the NVIDIA driver"}},
       {"no_encode_engine",
-       {"GPU without NVENC engines: nvEncOpenEncodeSessionEx returned NV_ENC_ERR_UNSUPPORTED_DEVICE (2: the device passed is not supported)",
+       {"GPU without NVENC engines: nvEncOpenEncodeSessionEx returned "
+        "NV_ENC_ERR_UNSUPPORTED_DEVICE (2: the device passed is not supported)",
         "H100", "use a GPU with NVENC or another backend"}},
-      {"no_encode_device", {"GPU without NVENC engines: nvEncOpenEncodeSessionEx returned NV_ENC_ERR_NO_ENCODE_DEVICE (1: "}},
+      {"no_encode_device",
+       {"GPU without NVENC engines: nvEncOpenEncodeSessionEx returned NV_ENC_ERR_NO_ENCODE_DEVICE "
+        "(1: "}},
       {"session_limit:0",
-       {"NVENC session limit reached: nvEncOpenEncodeSessionEx returned NV_ENC_ERR_OUT_OF_MEMORY (10: out of memory)",
+       {"NVENC session limit reached: nvEncOpenEncodeSessionEx returned NV_ENC_ERR_OUT_OF_MEMORY "
+        "(10: out of memory)",
         "cap on concurrent encode sessions"}},
-      {"max_size:200x200", {"not supported by this GPU's NVENC: 256x144 is outside this GPU's H.264 encoder sizes 145x49..200x200"}},
+      {"max_size:200x200",
+       {"not supported by this GPU's NVENC: 256x144 is outside this GPU's H.264 encoder sizes "
+        "145x49..200x200"}},
       {"device_lost",
-       {"GPU lost: nvEncEncodePicture returned NV_ENC_ERR_DEVICE_NOT_EXIST (5: the device is no longer available",
+       {"GPU lost: nvEncEncodePicture returned NV_ENC_ERR_DEVICE_NOT_EXIST (5: the device is no "
+        "longer available",
         "open it again, or use another backend"}},
       {"cuda_lost",
-       {"GPU lost: cuStreamSynchronize returned CUDA_ERROR_ILLEGAL_ADDRESS (700: an illegal memory access was encountered)",
+       {"GPU lost: cuStreamSynchronize returned CUDA_ERROR_ILLEGAL_ADDRESS (700: an illegal memory "
+        "access was encountered)",
         "leaving the context unusable"}},
   };
   for (const FailureCase& c : cases) {
@@ -128,7 +151,8 @@ TEST(NvencProbe, EveryTypedFailureNamesTheStatusAndExplainsIt) {
     SimulatedFailure failure(c.simulate);
     BackendInfo info = probe_nvenc();
     EXPECT_FALSE(info.available);
-    for (const std::string& part : c.expect) EXPECT_TRUE(contains(info.reason, part)) << info.reason;
+    for (const std::string& part : c.expect)
+      EXPECT_TRUE(contains(info.reason, part)) << info.reason;
   }
 }
 
@@ -140,15 +164,19 @@ TEST(NvencSelection, AutoPassesOverNvencAndSaysWhy) {
   ASSERT_TRUE(selection.ok()) << selection.error().message;
   EXPECT_EQ(selection->backend->name(), "x264");
   ASSERT_FALSE(selection->passed_over.empty());
-  EXPECT_EQ(selection->passed_over[0].rfind("nvenc: GPU without NVENC engines: ", 0), 0u) << selection->passed_over[0];
+  EXPECT_EQ(selection->passed_over[0].rfind("nvenc: GPU without NVENC engines: ", 0), 0u)
+      << selection->passed_over[0];
   auto named = select_backend("nvenc", backends);
   ASSERT_FALSE(named.ok());
-  EXPECT_TRUE(contains(named.error().message, "backend \"nvenc\": GPU without NVENC engines")) << named.error().message;
+  EXPECT_TRUE(contains(named.error().message, "backend \"nvenc\": GPU without NVENC engines"))
+      << named.error().message;
 }
 
 StreamConfig nvenc_config(const std::string& name) {
   StreamConfig c;
-  c.output = (std::filesystem::temp_directory_path() / ("gearbox-nvenc-" + name + "-" + std::to_string(::getpid()))).string();
+  c.output = (std::filesystem::temp_directory_path() /
+              ("gearbox-nvenc-" + name + "-" + std::to_string(::getpid())))
+                 .string();
   c.backend = "nvenc";
   c.log = [](LogLevel, const std::string&) {};
   return c;
@@ -166,9 +194,10 @@ TEST(NvencStream, SessionLimitSaysHowManySessionsTheLadderNeeds) {
   Status st = (*s)->push(pattern.render(0));
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.code(), ErrorCode::kOutOfSessions) << st.message();
-  for (const char* part : {"rendition v2 (160x90): NVENC session limit reached: nvEncOpenEncodeSessionEx returned "
-                           "NV_ENC_ERR_OUT_OF_MEMORY",
-                           "this ladder needs 3 sessions (one per rendition), 2 were open in gearbox"}) {
+  for (const char* part :
+       {"rendition v2 (160x90): NVENC session limit reached: nvEncOpenEncodeSessionEx returned "
+        "NV_ENC_ERR_OUT_OF_MEMORY",
+        "this ladder needs 3 sessions (one per rendition), 2 were open in gearbox"}) {
     EXPECT_TRUE(contains(st.message(), part)) << st.message();
   }
   std::filesystem::remove_all(c.output);
@@ -185,7 +214,8 @@ TEST(NvencStream, ASizeOverTheGpuMaximumIsAClearError) {
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.code(), ErrorCode::kUnsupported) << st.message();
   // The engine checks the ladder against the device's capabilities before any encoder opens.
-  EXPECT_TRUE(contains(st.message(), "rendition v0 (1280x720): nvenc encodes H.264 up to 640x360")) << st.message();
+  EXPECT_TRUE(contains(st.message(), "rendition v0 (1280x720): nvenc encodes H.264 up to 640x360"))
+      << st.message();
   std::filesystem::remove_all(c.output);
 }
 
@@ -233,15 +263,19 @@ TEST(NvencErrors, AGoneDeviceIsDeviceLostFromTheEncoderAndFromCuda) {
     Status st = d.encoder->encode(**surface, 0, true, sink);
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.code(), ErrorCode::kDeviceLost) << st.message();
-    EXPECT_TRUE(contains(st.message(), "GPU lost: nvEncEncodePicture returned NV_ENC_ERR_DEVICE_NOT_EXIST")) << st.message();
-    EXPECT_TRUE(contains(st.message(), "driver says: SIMULATED NVENC: the simulated GPU is gone")) << st.message();
+    EXPECT_TRUE(
+        contains(st.message(), "GPU lost: nvEncEncodePicture returned NV_ENC_ERR_DEVICE_NOT_EXIST"))
+        << st.message();
+    EXPECT_TRUE(contains(st.message(), "driver says: SIMULATED NVENC: the simulated GPU is gone"))
+        << st.message();
   }
   {
     SimulatedFailure failure("cuda_lost");
     auto again = d.device->upload(pattern.render(1));
     ASSERT_FALSE(again.ok());
     EXPECT_EQ(again.error().code, ErrorCode::kDeviceLost) << again.error().message;
-    EXPECT_TRUE(contains(again.error().message, "GPU lost: cuStreamSynchronize returned CUDA_ERROR_ILLEGAL_ADDRESS"))
+    EXPECT_TRUE(contains(again.error().message,
+                         "GPU lost: cuStreamSynchronize returned CUDA_ERROR_ILLEGAL_ADDRESS"))
         << again.error().message;
     auto scaled = d.device->scale(**surface, 160, 90);
     ASSERT_FALSE(scaled.ok());
@@ -255,20 +289,23 @@ TEST(NvencErrors, EachFailureHasTheCodeSelectionActsOn) {
   EXPECT_EQ(nvenc::code_of(Failure::kDeviceLost), ErrorCode::kDeviceLost);
   EXPECT_EQ(nvenc::code_of(Failure::kUnsupported), ErrorCode::kUnsupported);
   EXPECT_EQ(nvenc::code_of(Failure::kVendor), ErrorCode::kBackendFailure);
-  for (Failure absent : {Failure::kNoDriver, Failure::kDriverTooOld, Failure::kNoCudaDevice, Failure::kNoEncodeEngine,
-                         Failure::kNoKernels}) {
+  for (Failure absent : {Failure::kNoDriver, Failure::kDriverTooOld, Failure::kNoCudaDevice,
+                         Failure::kNoEncodeEngine, Failure::kNoKernels}) {
     EXPECT_EQ(nvenc::code_of(absent), ErrorCode::kUnavailable) << nvenc::title(absent);
   }
-  // The session open tells the cap, a missing engine and a lost GPU apart; any later call a lost GPU.
+  // The session open tells the cap, a missing engine and a lost GPU apart; any later call a lost
+  // GPU.
   EXPECT_EQ(nvenc::classify_open_session(NV_ENC_ERR_OUT_OF_MEMORY), Failure::kSessionLimit);
   EXPECT_EQ(nvenc::classify_open_session(NV_ENC_ERR_UNSUPPORTED_DEVICE), Failure::kNoEncodeEngine);
   EXPECT_EQ(nvenc::classify_open_session(NV_ENC_ERR_DEVICE_NOT_EXIST), Failure::kDeviceLost);
   EXPECT_EQ(nvenc::classify(NV_ENC_ERR_DEVICE_NOT_EXIST, Failure::kVendor), Failure::kDeviceLost);
-  EXPECT_EQ(nvenc::classify(NV_ENC_ERR_INVALID_PARAM, Failure::kUnsupported), Failure::kUnsupported);
+  EXPECT_EQ(nvenc::classify(NV_ENC_ERR_INVALID_PARAM, Failure::kUnsupported),
+            Failure::kUnsupported);
   EXPECT_EQ(nvenc::classify_cuda(700), Failure::kDeviceLost);  // CUDA_ERROR_ILLEGAL_ADDRESS
   EXPECT_EQ(nvenc::classify_cuda(719), Failure::kDeviceLost);  // CUDA_ERROR_LAUNCH_FAILED
   EXPECT_EQ(nvenc::classify_cuda(709), Failure::kDeviceLost);  // CUDA_ERROR_CONTEXT_IS_DESTROYED
-  EXPECT_EQ(nvenc::classify_cuda(201), Failure::kVendor) << "no current context is gearbox's bug, not a lost GPU";
+  EXPECT_EQ(nvenc::classify_cuda(201), Failure::kVendor)
+      << "no current context is gearbox's bug, not a lost GPU";
   EXPECT_EQ(nvenc::classify_cuda(2), Failure::kVendor);  // CUDA_ERROR_OUT_OF_MEMORY
 }
 
@@ -300,7 +337,8 @@ TEST(NvencDevice, ASessionCapAtOpenSaysHowManySessionsTheStreamNeeds) {
   auto device = nvenc::NvencDevice::open(options, *runtime);
   ASSERT_FALSE(device.ok());
   EXPECT_EQ(device.error().code, ErrorCode::kOutOfSessions) << device.error().message;
-  EXPECT_TRUE(contains(device.error().message, "this ladder needs 4 sessions (one per rendition), 0 were open"))
+  EXPECT_TRUE(contains(device.error().message,
+                       "this ladder needs 4 sessions (one per rendition), 0 were open"))
       << device.error().message;
 }
 
@@ -337,7 +375,8 @@ TEST(NvencSimulation, CatchesMisuseOfTheApi) {
   NV_ENC_CAPS_PARAM caps{};
   caps.capsToQuery = NV_ENC_CAPS_WIDTH_MAX;
   int value = 0;
-  EXPECT_EQ(nv.nvEncGetEncodeCaps(encoder, NV_ENC_CODEC_H264_GUID, &caps, &value), NV_ENC_ERR_INVALID_VERSION);
+  EXPECT_EQ(nv.nvEncGetEncodeCaps(encoder, NV_ENC_CODEC_H264_GUID, &caps, &value),
+            NV_ENC_ERR_INVALID_VERSION);
 
   // A surface larger than its allocation.
   NV_ENC_REGISTER_RESOURCE reg{};
@@ -359,7 +398,8 @@ TEST(NvencSimulation, CatchesMisuseOfTheApi) {
   map.registeredResource = reg.registeredResource;
   ASSERT_EQ(nv.nvEncMapInputResource(encoder, &map), NV_ENC_SUCCESS);
   EXPECT_EQ(nv.nvEncUnmapInputResource(encoder, map.mappedResource), NV_ENC_SUCCESS);
-  EXPECT_EQ(nv.nvEncUnmapInputResource(encoder, map.mappedResource), NV_ENC_ERR_RESOURCE_NOT_MAPPED);
+  EXPECT_EQ(nv.nvEncUnmapInputResource(encoder, map.mappedResource),
+            NV_ENC_ERR_RESOURCE_NOT_MAPPED);
   EXPECT_TRUE(contains(sim.last_violation(), "not mapped")) << sim.last_violation();
 
   // Encoding before the encoder is initialised.
@@ -371,7 +411,8 @@ TEST(NvencSimulation, CatchesMisuseOfTheApi) {
   EXPECT_EQ(nv.nvEncDestroyEncoder(encoder), NV_ENC_SUCCESS);
   EXPECT_EQ(cu.cuMemFree(ptr), CUDA_SUCCESS);
   EXPECT_NE(static_cast<int>(cu.cuMemFree(ptr)), 0) << "a double free is refused";
-  EXPECT_EQ(sim.violation_count() - before, 6) << "each of the six misuses above is counted as a violation";
+  EXPECT_EQ(sim.violation_count() - before, 6)
+      << "each of the six misuses above is counted as a violation";
 }
 
 // Breaks one of NVIDIA's rules (device memory with no current context), then exits with 0.
@@ -424,15 +465,17 @@ std::vector<uint8_t> read_back(const nvenc::CudaContext& context, const Surface&
   EXPECT_EQ(context.cu().cuMemcpyDtoH(all.data(), s.luma(), all.size()), CUDA_SUCCESS);
   std::vector<uint8_t> packed;
   for (int row = 0; row < s.height() * 3 / 2; ++row) {
-    packed.insert(packed.end(), all.begin() + static_cast<ptrdiff_t>(row * s.pitch()),
-                  all.begin() + static_cast<ptrdiff_t>(row * s.pitch() + static_cast<size_t>(s.width())));
+    packed.insert(
+        packed.end(), all.begin() + static_cast<ptrdiff_t>(row * s.pitch()),
+        all.begin() + static_cast<ptrdiff_t>(row * s.pitch() + static_cast<size_t>(s.width())));
   }
   return packed;
 }
 
 int max_difference(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
   int worst = a.size() == b.size() ? 0 : 255;
-  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) worst = std::max(worst, std::abs(a[i] - b[i]));
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    worst = std::max(worst, std::abs(a[i] - b[i]));
   return worst;
 }
 
@@ -460,7 +503,8 @@ TEST(NvencDevice, KernelsMatchTheirCpuReferences) {
   a.y_pitch = a.uv_pitch = w;
   a.width = w, a.height = h;
   a.bytes_per_pixel = 3, a.b_offset = 0, a.g_offset = 1, a.r_offset = 2;
-  k::packed_to_nv12_reference(a, frame.data[0], expect.data(), expect.data() + static_cast<size_t>(w) * h);
+  k::packed_to_nv12_reference(a, frame.data[0], expect.data(),
+                              expect.data() + static_cast<size_t>(w) * h);
   const int convert_diff = max_difference(read_back((*device)->context(), **source), expect);
   EXPECT_EQ(convert_diff, 0);
 
@@ -478,14 +522,17 @@ TEST(NvencDevice, KernelsMatchTheirCpuReferences) {
       k::scale_area_reference(s, expect.data() + (plane ? static_cast<size_t>(w) * h : 0),
                               want.data() + (plane ? static_cast<size_t>(ow) * oh : 0));
     }
-    scale_diff = std::max(scale_diff, max_difference(read_back((*device)->context(), **scaled), want));
+    scale_diff =
+        std::max(scale_diff, max_difference(read_back((*device)->context(), **scaled), want));
   }
   EXPECT_EQ(scale_diff, 0);
   RecordProperty("runtime", (*runtime)->label());
   RecordProperty("largest_difference_convert", convert_diff);
   RecordProperty("largest_difference_scale", scale_diff);
-  std::printf("kernels vs CPU references on %s, GPU \"%s\": largest difference %d (conversion), %d (scaling)\n",
-              (*runtime)->label(), (*device)->context().gpu_name().c_str(), convert_diff, scale_diff);
+  std::printf(
+      "kernels vs CPU references on %s, GPU \"%s\": largest difference %d (conversion), %d "
+      "(scaling)\n",
+      (*runtime)->label(), (*device)->context().gpu_name().c_str(), convert_diff, scale_diff);
 }
 
 }  // namespace

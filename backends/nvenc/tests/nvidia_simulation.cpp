@@ -6,7 +6,9 @@
 
 namespace gearbox::nvenc::testing {
 
-std::string simulation_directory() { return GEARBOX_NVIDIA_SIMULATION_DIR; }
+std::string simulation_directory() {
+  return GEARBOX_NVIDIA_SIMULATION_DIR;
+}
 
 namespace {
 
@@ -26,7 +28,9 @@ void SimulationControl::configure(const std::string& failures, bool strict) cons
   if (configure_) configure_(failures.c_str(), strict ? 1 : 0);
 }
 
-int SimulationControl::violation_count() const { return violation_count_ ? violation_count_() : -1; }
+int SimulationControl::violation_count() const {
+  return violation_count_ ? violation_count_() : -1;
+}
 
 std::string SimulationControl::last_violation() const {
   const char* text = last_violation_ ? last_violation_() : nullptr;
@@ -43,8 +47,9 @@ std::unique_ptr<Backend> make_nvenc_simulation_backend() {
     if (!runtime) return runtime;
     const nvenc::testing::SimulationControl control(**runtime);
     if (!control.found()) {
-      return make_error(ErrorCode::kInternal, "the runtime in " + (*runtime)->origin +
-                                                  " lacks the simulation's gearbox_nvidia_simulation_configure");
+      return make_error(ErrorCode::kInternal,
+                        "the runtime in " + (*runtime)->origin +
+                            " lacks the simulation's gearbox_nvidia_simulation_configure");
     }
     // Set at every load, so nothing in the process can have turned it off since.
     control.configure("", true);

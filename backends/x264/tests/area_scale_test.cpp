@@ -23,7 +23,8 @@ namespace {
 void fill_noise(CpuSurface& s, unsigned seed) {
   std::mt19937 rng(seed);
   for (int i = 0; i < 3; ++i) {
-    const int w = i == 0 ? s.width() : (s.width() + 1) / 2, h = i == 0 ? s.height() : (s.height() + 1) / 2;
+    const int w = i == 0 ? s.width() : (s.width() + 1) / 2,
+              h = i == 0 ? s.height() : (s.height() + 1) / 2;
     for (int y = 0; y < h; ++y) {
       for (int x = 0; x < w; ++x) s.plane(i)[y * s.stride(i) + x] = static_cast<uint8_t>(rng());
     }
@@ -40,8 +41,9 @@ void fill_pattern(CpuSurface& s) {
 // SWS_ACCURATE_RND as well, exactly rounded sums (its default vertical pass truncates).
 CpuSurface swscale_area(const CpuSurface& in, int ow, int oh, int extra_flags = 0) {
   CpuSurface out(ow, oh);
-  SwsContext* sws = sws_getContext(in.width(), in.height(), AV_PIX_FMT_YUV420P, ow, oh, AV_PIX_FMT_YUV420P,
-                                   SWS_AREA | extra_flags, nullptr, nullptr, nullptr);
+  SwsContext* sws =
+      sws_getContext(in.width(), in.height(), AV_PIX_FMT_YUV420P, ow, oh, AV_PIX_FMT_YUV420P,
+                     SWS_AREA | extra_flags, nullptr, nullptr, nullptr);
   const uint8_t* src[3] = {in.plane(0), in.plane(1), in.plane(2)};
   const int src_stride[3] = {in.stride(0), in.stride(1), in.stride(2)};
   uint8_t* dst[3] = {out.plane(0), out.plane(1), out.plane(2)};
@@ -54,7 +56,8 @@ CpuSurface swscale_area(const CpuSurface& in, int ow, int oh, int extra_flags = 
 // Largest difference between two surfaces' samples in plane `i`.
 int max_difference(const CpuSurface& a, const CpuSurface& b, int i) {
   int worst = 0;
-  const int w = i == 0 ? a.width() : (a.width() + 1) / 2, h = i == 0 ? a.height() : (a.height() + 1) / 2;
+  const int w = i == 0 ? a.width() : (a.width() + 1) / 2,
+            h = i == 0 ? a.height() : (a.height() + 1) / 2;
   for (int y = 0; y < h; ++y) {
     for (int x = 0; x < w; ++x) {
       const int diff = std::abs(a.plane(i)[y * a.stride(i) + x] - b.plane(i)[y * b.stride(i) + x]);
@@ -97,7 +100,10 @@ TEST(AreaScale3to2, MatchesLibswscaleArea) {
   CpuSurface in(1920, 1080);
   for (int picture = 0; picture < 2; ++picture) {
     SCOPED_TRACE(picture == 0 ? "test pattern" : "noise");
-    if (picture == 0) fill_pattern(in); else fill_noise(in, 7);
+    if (picture == 0)
+      fill_pattern(in);
+    else
+      fill_noise(in, 7);
     CpuSurface ours(1280, 720);
     I420Scaler scaler;
     ASSERT_TRUE(scaler.scale(in, ours));

@@ -9,8 +9,8 @@
 
 #include "banded_ladder.h"
 #include "cpu_convert.h"
-#include "x264_backend.h"
 #include "gearbox/cpu_surface.h"
+#include "x264_backend.h"
 
 namespace gearbox {
 namespace {
@@ -21,8 +21,9 @@ struct RandomFrame {
       : bytes(static_cast<size_t>(FrameView::packed_size(format, width, height))) {
     std::mt19937 rng(seed);
     for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng());
-    view = plane_count(format) == 1 ? FrameView::packed(format, width, height, bytes.data())
-                                    : FrameView::contiguous_yuv(format, width, height, bytes.data());
+    view = plane_count(format) == 1
+               ? FrameView::packed(format, width, height, bytes.data())
+               : FrameView::contiguous_yuv(format, width, height, bytes.data());
   }
   std::vector<uint8_t> bytes;
   FrameView view;
@@ -31,13 +32,14 @@ struct RandomFrame {
 // Where two surfaces of one size first differ ("" when every sample of every plane is equal).
 std::string first_difference(const CpuSurface& a, const CpuSurface& b) {
   for (int p = 0; p < 3; ++p) {
-    const int w = p == 0 ? a.width() : (a.width() + 1) / 2, h = p == 0 ? a.height() : (a.height() + 1) / 2;
+    const int w = p == 0 ? a.width() : (a.width() + 1) / 2,
+              h = p == 0 ? a.height() : (a.height() + 1) / 2;
     for (int y = 0; y < h; ++y) {
       for (int x = 0; x < w; ++x) {
         const int va = a.plane(p)[y * a.stride(p) + x], vb = b.plane(p)[y * b.stride(p) + x];
         if (va != vb) {
-          return "plane " + std::to_string(p) + " at (" + std::to_string(x) + ", " + std::to_string(y) +
-                 "): " + std::to_string(va) + " against " + std::to_string(vb);
+          return "plane " + std::to_string(p) + " at (" + std::to_string(x) + ", " +
+                 std::to_string(y) + "): " + std::to_string(va) + " against " + std::to_string(vb);
         }
       }
     }
@@ -79,18 +81,20 @@ TEST(BandedLadder, TakesOnExactThreeToTwoAndHalvingsFromPicturesItMakes) {
 // The pass against the two-pass path, bit for bit, for each input format and two frame sizes
 // (the bench's 1080p in 45 bands, and a small one in 9).
 TEST(BandedLadder, MakesThePicturesOfConvertingThenScalingBitForBit) {
-  const PixelFormat formats[] = {PixelFormat::kBGR24, PixelFormat::kRGB24, PixelFormat::kBGRA, PixelFormat::kRGBA,
-                                 PixelFormat::kGRAY8, PixelFormat::kNV12,  PixelFormat::kI420};
+  const PixelFormat formats[] = {PixelFormat::kBGR24, PixelFormat::kRGB24, PixelFormat::kBGRA,
+                                 PixelFormat::kRGBA,  PixelFormat::kGRAY8, PixelFormat::kNV12,
+                                 PixelFormat::kI420};
   struct Size {
     int w, h;
   };
   for (Size size : {Size{384, 216}, Size{1920, 1080}}) {
-    const std::vector<ScaleRequest> requests = {
-        {-1, size.w * 2 / 3, size.h * 2 / 3}, {0, size.w / 3, size.h / 3}};
+    const std::vector<ScaleRequest> requests = {{-1, size.w * 2 / 3, size.h * 2 / 3},
+                                                {0, size.w / 3, size.h / 3}};
     const BandedPlan plan = plan_banded_ladder(size.w, size.h, requests);
     ASSERT_EQ(plan.steps.size(), 2u);
     for (PixelFormat format : formats) {
-      SCOPED_TRACE(std::string(to_string(format)) + " " + std::to_string(size.w) + "x" + std::to_string(size.h));
+      SCOPED_TRACE(std::string(to_string(format)) + " " + std::to_string(size.w) + "x" +
+                   std::to_string(size.h));
       RandomFrame frame(format, size.w, size.h, 7u + static_cast<unsigned>(format));
 
       CpuSurface whole(size.w, size.h), mid(requests[0].width, requests[0].height),
@@ -147,7 +151,8 @@ TEST(BandedLadder, DeviceHandsOutWhatUploadMadeAndScalesTheRest) {
       }
     }
     for (size_t k = 0; k < expected.size(); ++k) {
-      EXPECT_EQ(first_difference(static_cast<const CpuSurface&>(*got[k]), static_cast<const CpuSurface&>(*expected[k])),
+      EXPECT_EQ(first_difference(static_cast<const CpuSurface&>(*got[k]),
+                                 static_cast<const CpuSurface&>(*expected[k])),
                 "")
           << "picture " << k;
     }

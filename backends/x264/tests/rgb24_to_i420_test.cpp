@@ -14,7 +14,12 @@ namespace gearbox {
 namespace {
 
 struct Planes {
-  Planes(int w, int h) : w(w), h(h), y(static_cast<size_t>(w) * h), u(static_cast<size_t>(w / 2) * (h / 2)), v(u.size()) {}
+  Planes(int w, int h)
+      : w(w),
+        h(h),
+        y(static_cast<size_t>(w) * h),
+        u(static_cast<size_t>(w / 2) * (h / 2)),
+        v(u.size()) {}
   int w, h;
   std::vector<uint8_t> y, u, v;
 };
@@ -27,8 +32,9 @@ std::string first_difference(const Planes& a, const Planes& b) {
     const int w = p == 0 ? a.w : a.w / 2;
     for (size_t i = 0; i < pa[p]->size(); ++i) {
       if ((*pa[p])[i] != (*pb[p])[i]) {
-        return "plane " + std::to_string(p) + " at (" + std::to_string(i % w) + ", " + std::to_string(i / w) +
-               "): " + std::to_string((*pa[p])[i]) + " against " + std::to_string((*pb[p])[i]);
+        return "plane " + std::to_string(p) + " at (" + std::to_string(i % w) + ", " +
+               std::to_string(i / w) + "): " + std::to_string((*pa[p])[i]) + " against " +
+               std::to_string((*pb[p])[i]);
       }
     }
   }
@@ -36,7 +42,8 @@ std::string first_difference(const Planes& a, const Planes& b) {
 }
 
 TEST(Rgb24ToI420, MatchesLibyuvBitForBit) {
-  if (!rgb24_to_i420_available()) GTEST_SKIP() << "this CPU has no AVX2: gearbox converts with libyuv itself";
+  if (!rgb24_to_i420_available())
+    GTEST_SKIP() << "this CPU has no AVX2: gearbox converts with libyuv itself";
   struct Size {
     int w, h;
   };
@@ -48,14 +55,15 @@ TEST(Rgb24ToI420, MatchesLibyuvBitForBit) {
     std::mt19937 rng(static_cast<unsigned>(size.w * 31 + size.h));
     for (uint8_t& b : src) b = static_cast<uint8_t>(rng());
     for (Rgb24Order order : {Rgb24Order::kBgr, Rgb24Order::kRgb}) {
-      SCOPED_TRACE((order == Rgb24Order::kBgr ? "bgr " : "rgb ") + std::to_string(size.w) + "x" + std::to_string(size.h));
+      SCOPED_TRACE((order == Rgb24Order::kBgr ? "bgr " : "rgb ") + std::to_string(size.w) + "x" +
+                   std::to_string(size.h));
       Planes ours(size.w, size.h), theirs(size.w, size.h);
-      ASSERT_TRUE(rgb24_to_i420(order, src.data(), stride, ours.y.data(), size.w, ours.u.data(), size.w / 2,
-                                ours.v.data(), size.w / 2, size.w, size.h));
+      ASSERT_TRUE(rgb24_to_i420(order, src.data(), stride, ours.y.data(), size.w, ours.u.data(),
+                                size.w / 2, ours.v.data(), size.w / 2, size.w, size.h));
       // libyuv's "RGB24" is B,G,R in memory, its "RAW" R,G,B.
       auto libyuv_convert = order == Rgb24Order::kBgr ? libyuv::RGB24ToI420 : libyuv::RAWToI420;
-      ASSERT_EQ(libyuv_convert(src.data(), stride, theirs.y.data(), size.w, theirs.u.data(), size.w / 2,
-                               theirs.v.data(), size.w / 2, size.w, size.h),
+      ASSERT_EQ(libyuv_convert(src.data(), stride, theirs.y.data(), size.w, theirs.u.data(),
+                               size.w / 2, theirs.v.data(), size.w / 2, size.w, size.h),
                 0);
       EXPECT_EQ(first_difference(ours, theirs), "");
     }
@@ -64,8 +72,10 @@ TEST(Rgb24ToI420, MatchesLibyuvBitForBit) {
 
 TEST(Rgb24ToI420, RefusesOddSizesAndLeavesThemToLibyuv) {
   std::vector<uint8_t> src(3 * 5 * 4), y(5 * 4, 7), u(3 * 2, 7), v(3 * 2, 7);
-  EXPECT_FALSE(rgb24_to_i420(Rgb24Order::kBgr, src.data(), 15, y.data(), 5, u.data(), 3, v.data(), 3, 5, 4));
-  EXPECT_FALSE(rgb24_to_i420(Rgb24Order::kBgr, src.data(), 12, y.data(), 4, u.data(), 2, v.data(), 2, 4, 3));
+  EXPECT_FALSE(
+      rgb24_to_i420(Rgb24Order::kBgr, src.data(), 15, y.data(), 5, u.data(), 3, v.data(), 3, 5, 4));
+  EXPECT_FALSE(
+      rgb24_to_i420(Rgb24Order::kBgr, src.data(), 12, y.data(), 4, u.data(), 2, v.data(), 2, 4, 3));
   EXPECT_EQ(y, std::vector<uint8_t>(5 * 4, 7));  // nothing written
 }
 

@@ -16,7 +16,8 @@ TEST(X264Probe, RunsTheSharedProbeThroughItsOwnDevice) {
   ASSERT_TRUE(info.available) << info.reason;
   EXPECT_EQ(info.name, "x264");
   EXPECT_EQ(info.reason.rfind("libx264 build ", 0), 0u) << info.reason;
-  EXPECT_NE(info.reason.find("encoded a 256x144 IDR from a BGR frame"), std::string::npos) << info.reason;
+  EXPECT_NE(info.reason.find("encoded a 256x144 IDR from a BGR frame"), std::string::npos)
+      << info.reason;
   EXPECT_EQ(info.caps.codecs, std::vector<Codec>{Codec::kH264});
   EXPECT_EQ(info.caps.rate_control, std::vector<RateControl>{RateControl::kAbrVbv});
   EXPECT_EQ(info.caps.max_size.width, kMaxFrameSide);

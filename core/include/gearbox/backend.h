@@ -2,7 +2,8 @@
 //
 //   Backend  --open-->  Device  --upload(frame)-->  Surface (source size, NV12/I420, on the device)
 //                          |----scale(surface, size)--> Surface (each distinct rendition size once)
-//                          '----open_encoder(config)--> Encoder --encode(surface, pts, idr)--> packets
+//                          '----open_encoder(config)--> Encoder --encode(surface, pts, idr)-->
+//                          packets
 //
 // Surfaces live in pools owned by the device and are reference-counted: the engine holds a
 // SurfaceRef while any encoder still needs the picture, and dropping the last reference
@@ -36,8 +37,8 @@
 //     capture by value what they use, never a raw pointer to the Backend.
 #pragma once
 
-#include <cstddef>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -89,8 +90,8 @@ struct Size {
 // opens (engine/src/capability_check.h).
 struct Capabilities {
   std::vector<Codec> codecs;
-  Size min_size, max_size;   // each side on its own: a side outside its range is refused
-  int size_alignment = 2;    // both sides a multiple of this (4:2:0 needs 2)
+  Size min_size, max_size;  // each side on its own: a side outside its range is refused
+  int size_alignment = 2;   // both sides a multiple of this (4:2:0 needs 2)
   std::vector<RateControl> rate_control;
   int max_bframes = 0;
   bool lookahead = false;
@@ -115,8 +116,8 @@ struct BackendInfo {
 struct EncodedPacket {
   const uint8_t* data = nullptr;
   size_t size = 0;
-  int64_t pts = 0;  // media ticks (EncoderConfig::timescale)
-  int64_t dts = 0;  // may be negative before the first IDR's pts when B-frames are used
+  int64_t pts = 0;        // media ticks (EncoderConfig::timescale)
+  int64_t dts = 0;        // may be negative before the first IDR's pts when B-frames are used
   bool keyframe = false;  // an IDR
 };
 
@@ -225,13 +226,14 @@ class Backend {
 
 // Runs `probe` on its own thread and gives up after `limit`, so that a wedged driver or encoder
 // cannot hang the caller (the thread is left to finish on its own). For Backend::probe().
-BackendInfo probe_with_time_limit(const std::string& name, std::chrono::seconds limit,
+BackendInfo probe_with_time_limit(const std::string& name,
+                                  std::chrono::seconds limit,
                                   std::function<BackendInfo()> probe);
 
 // What a backend gives the shared probe: how to open its device and how to say what worked.
 struct ProbeSteps {
-  std::string backend;                    // BackendInfo::name
-  std::chrono::seconds time_limit{10};    // for all the steps together
+  std::string backend;                  // BackendInfo::name
+  std::chrono::seconds time_limit{10};  // for all the steps together
   // Opens the device to probe (options: a kProbeWidth x kProbeHeight BGR24 source, two
   // surfaces a size, one encoder session). Its error is the probe's reason.
   std::function<Result<std::unique_ptr<Device>>(const DeviceOptions&)> open_device;

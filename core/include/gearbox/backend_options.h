@@ -20,12 +20,12 @@ enum class OptionType {
 };
 
 struct OptionSpec {
-  std::string name;           // "preset": the key is "<backend>.<name>"
+  std::string name;  // "preset": the key is "<backend>.<name>"
   OptionType type = OptionType::kText;
-  std::string default_value;  // as text, as a user would type it
+  std::string default_value;         // as text, as a user would type it
   std::vector<std::string> choices;  // kChoice
   int64_t min = 0, max = 0;          // kInteger
-  std::string help;           // one line, for --help
+  std::string help;                  // one line, for --help
   // The CLI flag; empty: "--<backend>-<name>". Older flags keep their names (x264's --preset).
   std::string flag;
   std::string value_name = "NAME";  // the flag's value in --help ("N" for numbers)
@@ -40,7 +40,9 @@ std::string option_flag(const std::string& backend, const OptionSpec& spec);
 
 // Checks one value against its description. The error names the key and the value, e.g.
 // `nvenc.rate_control: "abr" is not one of cbr, vbr`.
-Status check_option_value(const std::string& backend, const OptionSpec& spec, const std::string& value);
+Status check_option_value(const std::string& backend,
+                          const OptionSpec& spec,
+                          const std::string& value);
 
 // A backend's own options, read from a configuration's values with its defaults applied. The
 // values were checked before the stream opened (check_option_value); an integer that does not

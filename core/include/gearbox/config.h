@@ -120,8 +120,8 @@ struct StreamConfig {
   std::string output;
   OutputFormat format = OutputFormat::kDash;  // StreamGear's default
   HlsSegmentType hls_segment_type = HlsSegmentType::kFmp4;
-  Rational input_frame_rate{25, 1};           // StreamGear's default
-  double bpp = 0.1;                           // bits per pixel for the bitrate rule
+  Rational input_frame_rate{25, 1};             // StreamGear's default
+  double bpp = 0.1;                             // bits per pixel for the bitrate rule
   std::optional<int64_t> primary_bitrate_kbps;  // default: the bitrate rule at source size
   std::vector<RenditionSpec> renditions;        // secondary renditions, in manifest order
   Rational segment_duration{2, 1};              // seconds; every rendition cuts on this grid
@@ -129,7 +129,7 @@ struct StreamConfig {
   // output directory (segments, init segments, media playlists, manifests, temporary files),
   // by gearbox's own file names only; other files are left alone.
   bool clear_previous_assets = false;
-  std::string backend = "auto";                 // "auto", "x264", "nvenc", "qsv", "vaapi"
+  std::string backend = "auto";  // "auto", "x264", "nvenc", "qsv", "vaapi"
   // Each backend's own settings by "<backend>.<option>" (x264.preset, nvenc.tuning, ...), as the
   // backends describe them (Backend::options(); `gearbox stream --help` lists them). Checked
   // against the descriptions when the stream opens, whichever backend is chosen.
@@ -142,7 +142,7 @@ struct StreamConfig {
   // close() returns within this time even if an encoder, a disk or a callback hangs; it then
   // terminates the stream as abort() does.
   double close_timeout_seconds = 15;
-  LogCallback log;      // default: warnings and errors to stderr
+  LogCallback log;             // default: warnings and errors to stderr
   SegmentCallback on_segment;  // optional: every segment written
 };
 

@@ -15,14 +15,14 @@ enum class ErrorCode {
   kUnavailable,      // a backend, device or feature is not present on this machine
   kBackendFailure,   // a vendor call failed (message names the call and the vendor's text)
   // What automatic selection and fallback tell apart (a backend returns the most specific):
-  kOutOfSessions,    // the device has no encoder session left (NVENC's consumer-GPU limit)
-  kDeviceLost,       // the device went away or stopped answering (reset, unplugged, driver hang)
-  kUnsupported,      // the device cannot do this configuration (size, rate control, profile):
-                     // the message names the rendition or field and the device's limit
-  kIo,               // writing output failed (message names the path and errno text)
-  kClosed,           // the stream was already closed
-  kTimeout,          // close() gave up waiting for a stage that hung (message names it)
-  kInternal,         // a bug in gearbox
+  kOutOfSessions,  // the device has no encoder session left (NVENC's consumer-GPU limit)
+  kDeviceLost,     // the device went away or stopped answering (reset, unplugged, driver hang)
+  kUnsupported,    // the device cannot do this configuration (size, rate control, profile):
+                   // the message names the rendition or field and the device's limit
+  kIo,             // writing output failed (message names the path and errno text)
+  kClosed,         // the stream was already closed
+  kTimeout,        // close() gave up waiting for a stage that hung (message names it)
+  kInternal,       // a bug in gearbox
 };
 
 const char* to_string(ErrorCode code);
@@ -35,7 +35,7 @@ struct Error {
 // Result of an operation that produces no value.
 class [[nodiscard]] Status {
  public:
-  Status() = default;  // success
+  Status() = default;                                       // success
   Status(Error e) : error_(std::move(e)), failed_(true) {}  // NOLINT: implicit by design
 
   bool ok() const { return !failed_; }
@@ -53,7 +53,7 @@ class [[nodiscard]] Status {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}    // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
   Result(Status status) : v_(status.error()) {}  // only for failed statuses
 
@@ -79,8 +79,8 @@ inline Error make_error(ErrorCode code, std::string message) {
 
 // Returns the error of a failed Status or Result<T> from the enclosing function (whose return
 // type is Status or any Result<U>).
-#define GEARBOX_RETURN_IF_ERROR(expr)                        \
-  do {                                                       \
-    auto&& gearbox_rie_ = (expr);                            \
-    if (!gearbox_rie_.ok()) return gearbox_rie_.error();     \
+#define GEARBOX_RETURN_IF_ERROR(expr)                    \
+  do {                                                   \
+    auto&& gearbox_rie_ = (expr);                        \
+    if (!gearbox_rie_.ok()) return gearbox_rie_.error(); \
   } while (0)

@@ -36,7 +36,10 @@ struct FrameView {
   int stride[3] = {0, 0, 0};                             // bytes per row per plane
 
   // A single-plane (packed) frame: BGR24, RGB24, BGRA, RGBA or GRAY8. stride 0 = tightly packed.
-  static FrameView packed(PixelFormat format, int width, int height, const uint8_t* data,
+  static FrameView packed(PixelFormat format,
+                          int width,
+                          int height,
+                          const uint8_t* data,
                           int stride = 0);
   // A tightly packed NV12 or I420 frame in one contiguous buffer (planes back to back).
   static FrameView contiguous_yuv(PixelFormat format, int width, int height, const uint8_t* data);

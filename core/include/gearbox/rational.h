@@ -20,15 +20,25 @@ struct Rational {
 
 bool operator==(Rational a, Rational b);
 bool operator<(Rational a, Rational b);
-inline bool operator!=(Rational a, Rational b) { return !(a == b); }
-inline bool operator<=(Rational a, Rational b) { return !(b < a); }
-inline bool operator>(Rational a, Rational b) { return b < a; }
-inline bool operator>=(Rational a, Rational b) { return !(a < b); }
+inline bool operator!=(Rational a, Rational b) {
+  return !(a == b);
+}
+inline bool operator<=(Rational a, Rational b) {
+  return !(b < a);
+}
+inline bool operator>(Rational a, Rational b) {
+  return b < a;
+}
+inline bool operator>=(Rational a, Rational b) {
+  return !(a < b);
+}
 
 // floor(value * a / b) without overflow for the magnitudes gearbox uses (128-bit intermediate).
 int64_t mul_div_floor(int64_t value, int64_t a, int64_t b);
 // ceil(value * a / b), likewise.
-inline int64_t mul_div_ceil(int64_t value, int64_t a, int64_t b) { return -mul_div_floor(-value, a, b); }
+inline int64_t mul_div_ceil(int64_t value, int64_t a, int64_t b) {
+  return -mul_div_floor(-value, a, b);
+}
 // value * a / b to the nearest integer, halves away from zero (2.5 -> 3, -2.5 -> -3): a
 // timestamp or a duration rescaled to the nearest tick. Exact for every int64 value, a and b
 // (the product is formed in 128 bits); b must not be 0. Like its neighbours it does not detect

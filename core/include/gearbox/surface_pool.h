@@ -17,8 +17,7 @@ class SurfacePool {
  public:
   using Factory = std::function<std::unique_ptr<S>()>;
 
-  SurfacePool(size_t capacity, Factory factory)
-      : state_(std::make_shared<State>()) {
+  SurfacePool(size_t capacity, Factory factory) : state_(std::make_shared<State>()) {
     state_->capacity = capacity;
     state_->factory = std::move(factory);
   }

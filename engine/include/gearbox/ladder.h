@@ -10,8 +10,8 @@
 namespace gearbox {
 
 struct RenditionPlan {
-  int index = 0;       // 0 is the primary rendition
-  std::string id;      // "v0", "v1", ... used in file names and manifests
+  int index = 0;   // 0 is the primary rendition
+  std::string id;  // "v0", "v1", ... used in file names and manifests
   int width = 0;
   int height = 0;
   int64_t bitrate_kbps = 0;
@@ -23,7 +23,8 @@ int64_t bitrate_from_bpp(int width, int height, double bpp, Rational fps);
 
 // Primary first, then the secondary renditions in the order given. Fails (naming the entry)
 // on an odd source size, or a secondary identical in size and bitrate to another rendition.
-Result<std::vector<RenditionPlan>> plan_ladder(const StreamConfig& config, int source_width,
+Result<std::vector<RenditionPlan>> plan_ladder(const StreamConfig& config,
+                                               int source_width,
                                                int source_height);
 
 // The distinct sizes of a ladder, each scaled once per frame however many renditions share it,
@@ -45,7 +46,8 @@ std::vector<int> scale_sources(const std::vector<SizeKey>& sizes, SizeKey source
 // of renditions at the input rate, and the sizes those are scaled from, in the order of
 // distinct_sizes() and from the pictures scale_sources() names. A size equal to the source's
 // is the uploaded picture itself and is not listed.
-std::vector<ScaleRequest> every_frame_scales(const std::vector<RenditionPlan>& ladder, Rational input_rate,
+std::vector<ScaleRequest> every_frame_scales(const std::vector<RenditionPlan>& ladder,
+                                             Rational input_rate,
                                              SizeKey source);
 
 }  // namespace gearbox

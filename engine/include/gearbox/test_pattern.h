@@ -27,9 +27,9 @@ class TestPattern {
   // fly), so rows are copied from tables built once: the bars and the ramp twice as wide as
   // the frame (a shifted row is a window into them), and a noise texture twice the noise band
   // in each direction, read at a different offset every frame.
-  std::vector<uint8_t> bars_row_;   // 2 * width BGR pixels
-  std::vector<uint8_t> ramp_row_;   // 2 * width BGR pixels
-  std::vector<uint8_t> noise_;      // noise_rows_ rows of 2 * width BGR pixels
+  std::vector<uint8_t> bars_row_;  // 2 * width BGR pixels
+  std::vector<uint8_t> ramp_row_;  // 2 * width BGR pixels
+  std::vector<uint8_t> noise_;     // noise_rows_ rows of 2 * width BGR pixels
   int noise_rows_ = 0;
 };
 
