@@ -4,7 +4,7 @@
 #   but the browser tests (Chromium under an instrumented server adds minutes and finds nothing
 #   the CLI tests do not);
 # - build-tsan/: ThreadSanitizer, the engine's threaded tests (every e2e test on x264: pipeline,
-#   close, abort, live, audio, URL output).
+#   close, abort, live, audio, URL output; and engine.*, the engine on the fake backend).
 # Both build with -Werror. The first report fails its test (no recovery, halt_on_error).
 # Usage: tools/sanitize.sh [asan|tsan]...   (default: both)
 set -euo pipefail
@@ -36,11 +36,11 @@ run_asan() {
 }
 
 run_tsan() {
-  echo "sanitize: ThreadSanitizer, the engine's threaded tests (e2e on x264)"
+  echo "sanitize: ThreadSanitizer, the engine's threaded tests (e2e on x264, engine on the fake backend)"
   configure build-tsan thread
   (cd build-tsan &&
     TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" \
-    ctest --output-on-failure --timeout 900 -j "$jobs" -R '^e2e\.')
+    ctest --output-on-failure --timeout 900 -j "$jobs" -R '^(e2e|engine)\.')
 }
 
 what=("$@")
