@@ -3,35 +3,14 @@
 namespace gearbox {
 
 std::vector<OptionSpec> x264_option_specs() {
-  std::vector<OptionSpec> specs(5);
-  specs[0].name = "preset";
-  specs[0].default_value = "veryfast";
-  specs[0].help = "x264 preset";
-  specs[0].flag = "--preset";
-  specs[1].name = "tune";
-  specs[1].default_value = "zerolatency";
-  specs[1].help = "x264 tune ('none' for none)";
-  specs[1].flag = "--tune";
-  specs[2].name = "profile";
-  specs[2].default_value = "high";
-  specs[2].help = "x264 profile";
-  specs[2].flag = "--profile";
-  specs[3].name = "bframes";
-  specs[3].type = OptionType::kInteger;
-  specs[3].default_value = "0";
-  specs[3].min = 0;
-  specs[3].max = 16;
-  specs[3].help = "B-frames";
-  specs[3].flag = "--bframes";
-  specs[3].value_name = "N";
-  specs[4].name = "threads";
-  specs[4].type = OptionType::kInteger;
-  specs[4].default_value = "0";
-  specs[4].min = 0;
-  specs[4].max = 128;
-  specs[4].help = "x264 threads per rendition (0: x264's choice)";
-  specs[4].value_name = "N";
-  return specs;
+  // The flags keep the names they had before backends described their options.
+  return {
+      text_option("preset", "veryfast", "x264 preset", "--preset"),
+      text_option("tune", "zerolatency", "x264 tune ('none' for none)", "--tune"),
+      text_option("profile", "high", "x264 profile", "--profile"),
+      integer_option("bframes", 0, 0, 16, "B-frames", "--bframes"),
+      integer_option("threads", 0, 0, 128, "x264 threads per rendition (0: x264's choice)"),
+  };
 }
 
 X264Settings X264Settings::from(const OptionValues& values) {

@@ -21,6 +21,45 @@ bool parse_integer(const std::string& text, int64_t& out) {
 
 }  // namespace
 
+OptionSpec text_option(std::string name,
+                       std::string default_value,
+                       std::string help,
+                       std::string flag) {
+  OptionSpec s;
+  s.name = std::move(name);
+  s.default_value = std::move(default_value);
+  s.help = std::move(help);
+  s.flag = std::move(flag);
+  return s;
+}
+
+OptionSpec choice_option(std::string name,
+                         std::string default_value,
+                         std::vector<std::string> choices,
+                         std::string help,
+                         std::string flag) {
+  OptionSpec s =
+      text_option(std::move(name), std::move(default_value), std::move(help), std::move(flag));
+  s.type = OptionType::kChoice;
+  s.choices = std::move(choices);
+  return s;
+}
+
+OptionSpec integer_option(std::string name,
+                          int64_t default_value,
+                          int64_t min,
+                          int64_t max,
+                          std::string help,
+                          std::string flag) {
+  OptionSpec s =
+      text_option(std::move(name), std::to_string(default_value), std::move(help), std::move(flag));
+  s.type = OptionType::kInteger;
+  s.min = min;
+  s.max = max;
+  s.value_name = "N";
+  return s;
+}
+
 std::string option_flag(const std::string& backend, const OptionSpec& spec) {
   if (!spec.flag.empty()) return spec.flag;
   std::string name = spec.name;

@@ -12,22 +12,11 @@ namespace gearbox {
 namespace {
 
 OptionSpec choice_spec() {
-  OptionSpec s;
-  s.name = "mode";
-  s.type = OptionType::kChoice;
-  s.default_value = "fast";
-  s.choices = {"fast", "good"};
-  return s;
+  return choice_option("mode", "fast", {"fast", "good"}, "a mode");
 }
 
 OptionSpec integer_spec() {
-  OptionSpec s;
-  s.name = "depth";
-  s.type = OptionType::kInteger;
-  s.default_value = "2";
-  s.min = 0;
-  s.max = 8;
-  return s;
+  return integer_option("depth", 2, 0, 8, "a depth");
 }
 
 // A backend with options and nothing else, to check keys against.

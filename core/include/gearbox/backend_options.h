@@ -31,6 +31,23 @@ struct OptionSpec {
   std::string value_name = "NAME";  // the flag's value in --help ("N" for numbers)
 };
 
+// The three kinds of description, as backends write them (flag: see OptionSpec::flag).
+OptionSpec text_option(std::string name,
+                       std::string default_value,
+                       std::string help,
+                       std::string flag = "");
+OptionSpec choice_option(std::string name,
+                         std::string default_value,
+                         std::vector<std::string> choices,
+                         std::string help,
+                         std::string flag = "");
+OptionSpec integer_option(std::string name,
+                          int64_t default_value,
+                          int64_t min,
+                          int64_t max,
+                          std::string help,
+                          std::string flag = "");
+
 // Values by "<backend>.<option>", e.g. {"x264.preset", "slow"}, {"nvenc.tuning", "ull"}. Options
 // not given take their description's default.
 using OptionValues = std::map<std::string, std::string>;
