@@ -10,14 +10,17 @@
 #include <unistd.h>
 #include <utime.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "gearbox/http_server.h"
 #include "gearbox/request_guard.h"
@@ -77,14 +80,44 @@ struct LiveServer {
   }
 };
 
-// Sends the bytes, ends the sending side, and reads until the server closes.
-std::string exchange(int port, std::string_view request) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+// A connection to the live server. libFuzzer's -timeout alarm (SIGALRM every second, installed
+// without SA_RESTART) can interrupt a connect() that waits for the server's accept queue: the
+// connection then completes on its own, so wait for it rather than call that a refusal. Local
+// ports in short supply (EADDRNOTAVAIL, other tests' TIME_WAIT) are waited out for a while;
+// anything else, a refusal above all, is the server's failure and stops the fuzzer with errno.
+int connect_to(int port) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  check(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0, "cannot connect");
+  int error = 0;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    check(fd >= 0, "cannot make a socket");
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return fd;
+    error = errno;
+    if (error == EINTR) {
+      pollfd p{fd, POLLOUT, 0};
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      while (::poll(&p, 1, 100) <= 0 && std::chrono::steady_clock::now() < deadline) {
+      }
+      socklen_t length = sizeof error;
+      if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0 &&
+          (p.revents & POLLOUT)) {
+        return fd;
+      }
+    }
+    ::close(fd);
+    if (error != EADDRNOTAVAIL && error != EAGAIN && error != EINTR) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::fprintf(stderr, "fuzz_serve_request: cannot connect: %s\n", std::strerror(error));
+  std::abort();
+}
+
+// Sends the bytes, ends the sending side, and reads until the server closes.
+std::string exchange(int port, std::string_view request) {
+  const int fd = connect_to(port);
   (void)!::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
   ::shutdown(fd, SHUT_WR);
   std::string reply;
@@ -95,6 +128,7 @@ std::string exchange(int port, std::string_view request) {
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, 100) <= 0) continue;
     const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n < 0 && errno == EINTR) continue;  // the -timeout alarm, as above
     if (n <= 0) {
       closed = true;
       break;
