@@ -50,6 +50,7 @@ Result<std::unique_ptr<AudioPipeline>> AudioPipeline::open(const AudioOptions& o
 AudioPipeline::~AudioPipeline() {
   if (source_) abort();
   if (thread_.joinable()) thread_.join();
+  if (sender_.joinable()) sender_.join();
 }
 
 void AudioPipeline::abort() {
@@ -59,12 +60,14 @@ void AudioPipeline::abort() {
   }
   source_->interrupt();
   wake_.notify_all();
+  send_wake_.notify_all();
 }
 
 void AudioPipeline::start(PacketFn out) {
   out_ = std::move(out);
   wall_origin_us_ = av_gettime();  // the clock capture devices stamp their packets with
   thread_ = std::thread([this] { run(); });
+  sender_ = std::thread([this] { send_loop(); });
 }
 
 void AudioPipeline::video_advanced(int64_t pts, bool starts_segment) {
@@ -78,6 +81,7 @@ void AudioPipeline::video_advanced(int64_t pts, bool starts_segment) {
     if (wall) push_clock_.add(now, mul_div_floor(pts, 1000000, video_timescale_));
   }
   wake_.notify_one();
+  send_wake_.notify_one();
 }
 
 void AudioPipeline::video_gap(int64_t end_before, int64_t resume_at) {
@@ -96,7 +100,9 @@ Status AudioPipeline::finish(int64_t end) {
     final_end_ = end;
   }
   wake_.notify_one();
+  send_wake_.notify_one();
   if (thread_.joinable()) thread_.join();
+  if (sender_.joinable()) sender_.join();
   std::lock_guard<std::mutex> lock(mutex_);
   return error_;
 }
@@ -127,23 +133,17 @@ void AudioPipeline::run() {
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [&] {
-        return stop_ || final_end_ >= 0 || video_pts_ != pts_seen ||
+        return stop_ || !error_ || final_end_ >= 0 || video_pts_ != pts_seen ||
                (source_->wall_clock() && !source_done_);  // a device is read as it delivers
       });
-      if (stop_) return;
+      if (stop_ || !error_) return;  // aborted, or the packager failed
       final = final_end_ >= 0;
       video_ticks = final ? final_end_ : video_pts_;
       pts_seen = video_pts_;
-      for (int64_t start : segment_starts_) {
-        if (start > 0) cuts_.push_back(cut_of(start));  // the first segment starts at 0 anyway
-      }
-      segment_starts_.clear();
-      for (const SampleRange& g : gaps_) skips_.push_back(g);
-      gaps_.clear();
     }
     if (video_ticks < 0) continue;  // woken before the first frame's pts arrived
     const int64_t video_end = samples_of(video_ticks);
-    Status s = produce(final ? video_end : video_end + lead, final, video_ticks);
+    Status s = produce(final ? video_end : video_end + lead, final);
     if (s && final) {
       trim_stats_to(video_end);
       if (source_done_ && source_stopped_at_ >= video_end) {
@@ -157,18 +157,80 @@ void AudioPipeline::run() {
       }
       s = encoder_->drain([this](const EncodedPacket& p) { return keep(p); });
     }
-    if (s) s = send_ready(video_ticks, final);
     if (!s) {
       log_(LogLevel::kError, "audio: " + s.message());
-      std::lock_guard<std::mutex> lock(mutex_);
-      error_ = s;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (error_) error_ = s;
+      }
+      send_wake_.notify_one();
       return;
     }
-    if (final) return;
+    if (final) {
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        encoded_all_ = true;
+      }
+      send_wake_.notify_one();
+      return;
+    }
   }
 }
 
-Status AudioPipeline::produce(int64_t want, bool final, int64_t video_ticks) {
+void AudioPipeline::send_loop() {
+  // What the last turn saw: a turn takes what became ready since.
+  int64_t video_seen = -1;
+  size_t held_seen = 0;
+  while (true) {
+    std::vector<Held> ready;
+    bool last_turn = false;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      send_wake_.wait(lock, [&] {
+        return stop_ || !error_ || encoded_all_ || video_pts_ != video_seen ||
+               held_.size() != held_seen;
+      });
+      if (stop_ || !error_) return;
+      // The segment starts and gaps announced with the frames pushed so far, read under the
+      // same lock as the video's position, so none of them is missed for a packet taken now.
+      for (int64_t start : segment_starts_) {
+        if (start > 0) cuts_.push_back(cut_of(start));  // the first segment starts at 0 anyway
+      }
+      segment_starts_.clear();
+      for (const SampleRange& g : gaps_) skips_.push_back(g);
+      gaps_.clear();
+      last_turn = encoded_all_;
+      ready = take_ready(last_turn);
+      video_seen = video_pts_;
+      held_seen = held_.size();
+    }
+    // The packager's writes happen outside the lock: pushes and the reading thread never wait
+    // on them.
+    for (const Held& h : ready) {
+      EncodedPacket p;
+      p.data = h.data.data();
+      p.size = h.data.size();
+      p.pts = p.dts = h.pts;
+      p.keyframe = h.starts_segment;
+      Status s = out_(p);
+      if (!s) {
+        log_(LogLevel::kError, "audio: " + s.message());
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          if (error_) error_ = s;
+        }
+        wake_.notify_one();
+        return;
+      }
+      std::lock_guard<std::mutex> lock(stats_mutex_);
+      stats_.packets++;
+      stats_.bytes_written += static_cast<int64_t>(p.size);
+    }
+    if (last_turn) return;
+  }
+}
+
+Status AudioPipeline::produce(int64_t want, bool final) {
   const bool live = source_->wall_clock();
   // A live source is drained as it delivers (one chunk per turn, blocking); at the end it has
   // until one second after the video's end in wall time to deliver the rest.
@@ -186,12 +248,10 @@ Status AudioPipeline::produce(int64_t want, bool final, int64_t video_ticks) {
     } else if (!*got) {
       source_stopped("ended", false);
     } else {
+      // What is encoded is held for the sending thread at once (keep()), not once `want` is
+      // reached: a source that delivers slowly (or stalls) still has its complete segments
+      // written.
       GEARBOX_RETURN_IF_ERROR(place(chunk));
-      // What is encoded goes on to the packager now, not once `want` is reached: a source
-      // that delivers slowly (or stalls) still has its complete segments written. At the end
-      // the caller sends everything with send_ready(final), which also decides which packet
-      // is the last one.
-      if (!final) GEARBOX_RETURN_IF_ERROR(send_ready(video_ticks, false));
     }
     if (live && !final) break;
   }
@@ -280,24 +340,30 @@ void AudioPipeline::trim_stats_to(int64_t end) {
 }
 
 Status AudioPipeline::keep(const EncodedPacket& packet) {
-  held_.push_back(Held{packet.pts, std::vector<uint8_t>(packet.data, packet.data + packet.size)});
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    held_.push_back(Held{packet.pts, std::vector<uint8_t>(packet.data, packet.data + packet.size)});
+  }
+  send_wake_.notify_one();
   return {};
 }
 
-Status AudioPipeline::send_ready(int64_t video, bool final) {
+std::vector<AudioPipeline::Held> AudioPipeline::take_ready(bool final) {
+  const int64_t video = final ? final_end_ : video_pts_;
   const int64_t size = encoder_->frame_size();
   // A sample position against the video's instant (ticks), exactly.
   auto before_video = [&](int64_t samples) {
     return static_cast<__int128>(samples) * video_timescale_ < static_cast<__int128>(video) * rate_;
   };
+  std::vector<Held> ready;
   while (!held_.empty()) {
-    const Held& h = held_.front();
+    Held& h = held_.front();
     // While the video goes on, a packet waits until a frame after it has been pushed; at the
     // end, one that starts before the video's end is the last (the packager cuts it short).
     if (!(final ? before_video(h.pts) : before_video(h.pts + size - 1))) break;
     // Inside a gap of the video: the audio has no place there (the packager cuts the segment
     // before the gap where these would start). The packets are all announced by then: a packet
-    // is only sent once the video is past it, and the gap is announced before that frame.
+    // is only taken once the video is past it, and the gap is announced before that frame.
     while (!skips_.empty() && h.pts >= skips_.front().to) skips_.pop_front();
     if (!skips_.empty() && h.pts >= skips_.front().from) {
       held_.pop_front();
@@ -316,21 +382,12 @@ Status AudioPipeline::send_ready(int64_t video, bool final) {
       starts = true;
       cuts_.pop_front();
     }
-    EncodedPacket p;
-    p.data = h.data.data();
-    p.size = h.data.size();
-    p.pts = p.dts = h.pts;
-    p.keyframe = starts;
-    GEARBOX_RETURN_IF_ERROR(out_(p));
-    {
-      std::lock_guard<std::mutex> lock(stats_mutex_);
-      stats_.packets++;
-      stats_.bytes_written += static_cast<int64_t>(p.size);
-    }
+    h.starts_segment = starts;
+    ready.push_back(std::move(h));
     held_.pop_front();
   }
   if (final) held_.clear();  // past the video's end
-  return {};
+  return ready;
 }
 
 void AudioPipeline::source_stopped(const std::string& why, bool failed) {

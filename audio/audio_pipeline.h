@@ -15,6 +15,10 @@
 //    video is dropped.
 //  Gaps in a source's timestamps are filled with silence and overlaps dropped, so a sample is
 //  never more than kToleranceSeconds away from its place.
+// Threads: the source is read, placed and encoded on one thread, and what is encoded goes to the
+// packager from another, as the video passes it. A source can block inside a read for good (a
+// wedged capture driver, a silent FIFO: no interrupt reaches a blocked read(2)); the packets
+// encoded before it still complete their segments, because sending never waits on a read.
 // Segments: audio segment K starts with the AAC frame nearest to the start of video segment K
 // (the pts of its IDR; within half an AAC frame, 10.7 ms at 48 kHz). A packet is handed to the
 // packager only once a later video frame has been pushed, so the audio never runs past the
@@ -64,7 +68,8 @@ class AudioPipeline {
   const CodecConfig& codec_config() const { return encoder_->codec_config(); }
   int frame_size() const { return encoder_->frame_size(); }
 
-  // Media time 0 is now (the first push()). `out` is called on the audio thread.
+  // Media time 0 is now (the first push()). `out` is called on the sending thread, one packet at
+  // a time.
   void start(PacketFn out);
   // A video frame at `pts` (ticks) was pushed; `starts_segment`: it is an IDR on the grid.
   void video_advanced(int64_t pts, bool starts_segment);
@@ -77,7 +82,7 @@ class AudioPipeline {
   // The video ends at `end` (ticks): completes the track to that instant and stops the thread.
   // The error is the first the packager returned, if any.
   Status finish(int64_t end);
-  // From any thread: the thread stops taking work (a blocked read gives up); nothing more is
+  // From any thread: the threads stop taking work (a blocked read gives up); nothing more is
   // packaged. Does not wait.
   void abort();
   AudioStats stats() const;
@@ -87,14 +92,19 @@ class AudioPipeline {
                 int64_t video_timescale,
                 Rational segment_duration,
                 LogFn log);
-  void run();
-  // Reads (or fills silence) until `want` samples, sending what is ready before `video_ticks`
-  // to the packager as it goes.
-  Status produce(int64_t want, bool final, int64_t video_ticks);
+  struct Held {
+    int64_t pts;  // samples
+    std::vector<uint8_t> data;
+    bool starts_segment = false;
+  };
+  void run();        // the reading thread: source -> placement -> encoder -> held_
+  void send_loop();  // the sending thread: held_ -> the packager, as the video passes it
+  // Reads (or fills silence) until `want` samples.
+  Status produce(int64_t want, bool final);
   Status place(const AudioChunk& chunk);  // writes a chunk at its place on the clock
-  // Packets before `video` (samples: the last frame pushed, or the video's end when final) go
-  // to the packager, those that start a segment marked.
-  Status send_ready(int64_t video, bool final);
+  // Under mutex_: takes out of held_ the packets before the video (the last frame pushed; its
+  // end once final), those that start a segment marked, those inside a gap dropped.
+  std::vector<Held> take_ready(bool final);
   Status keep(const EncodedPacket& packet);  // an encoder packet, held until the video covers it
   void source_stopped(const std::string& why, bool failed);
   void count_written(int64_t silence, int64_t from_source, int64_t dropped);  // samples, for stats
@@ -113,39 +123,39 @@ class AudioPipeline {
   std::unique_ptr<AudioSource> source_;
   std::unique_ptr<AacEncoder> encoder_;
   PacketFn out_;
-  std::thread thread_;
+  std::thread thread_;  // reads and encodes
+  std::thread sender_;  // sends
 
-  std::mutex mutex_;  // guards the fields down to stats_
-  std::condition_variable wake_;
+  std::mutex mutex_;                    // guards the fields down to stats_
+  std::condition_variable wake_;        // the reading thread's
+  std::condition_variable send_wake_;   // the sending thread's
   int64_t video_pts_ = -1;              // the last frame pushed (ticks)
   int64_t final_end_ = -1;              // the video's end (ticks), set by finish()
-  std::deque<int64_t> segment_starts_;  // ticks of IDRs pushed, for the audio thread
+  std::deque<int64_t> segment_starts_;  // ticks of IDRs pushed, for the sending thread
   struct SampleRange {
     int64_t from, to;  // [from, to) samples
   };
-  std::vector<SampleRange> gaps_;  // what video_gap() announced, for the audio thread
+  std::vector<SampleRange> gaps_;  // what video_gap() announced, for the sending thread
   bool stop_ = false;
-  Status error_;  // the first packager error
+  Status error_;              // the first error: the packager's, or the encoder's
+  bool encoded_all_ = false;  // finish(): the track is complete to the video's end and drained
+  std::deque<Held> held_;     // encoded, not yet sent
+  // The sending thread's view of the announcements above.
+  std::deque<int64_t> cuts_;       // AAC frames (samples) that start the next segments
+  std::deque<SampleRange> skips_;  // AAC frames in gaps of the video, not sent, oldest first
   // wall - media of the pushes (wall-clock sources). Its window is short: when frames come
   // slower than their rate, the minimum lags the newest push by window x the rate difference.
   ClockOffset push_clock_{500'000};
   mutable std::mutex stats_mutex_;
   AudioStats stats_;
 
-  // Audio thread only.
-  struct Held {
-    int64_t pts;
-    std::vector<uint8_t> data;
-  };
-  std::deque<Held> held_;
+  // The reading thread only.
   bool source_done_ = false;
   int64_t source_stopped_at_ = 0;  // samples, when source_done_
   bool origin_set_ = false;
   int64_t origin_us_ = 0;  // source time of media time 0 (source clock)
   int64_t wall_origin_us_ = 0;
-  std::deque<int64_t> cuts_;       // AAC frames (samples) that start the next segments
-  std::deque<SampleRange> skips_;  // AAC frames in gaps of the video, not sent, oldest first
-  int64_t trailing_silence_ = 0;   // samples of silence written since the last source sample
+  int64_t trailing_silence_ = 0;  // samples of silence written since the last source sample
   bool stall_reported_ = false;
 };
 

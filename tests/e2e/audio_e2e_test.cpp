@@ -675,13 +675,26 @@ TEST(Audio, CloseReturnsInTimeWhenTheSourceHangsInARead) {
     FAIL() << s.error().message;
   }
   TestPattern pattern(160, 90);
-  for (int i = 0; i < 300; ++i) EXPECT_TRUE((*s)->push(pattern.render(i)).ok());  // 12 s
-  // The audio takes all 8 s and completes segments 1-7; segment 8 waits for samples past 8 s,
-  // which never come: the source thread is now blocked in read().
+  // The video up to 7.00 s first: the audio reads one segment ahead of the video, to 8 s, which
+  // is all the source sends (libavformat keeps its last 1024 samples waiting for a full packet),
+  // so its reading thread is now blocked in read() for good. What ends before 7.00 s is sent;
+  // the packet that starts the audio's 8th segment (6.997 s) is encoded but held until a frame
+  // after it comes. Then the rest of the 12 s: that packet goes out and completes segment 7,
+  // although the read still blocks. (Once, sending happened on the reading thread, the packet
+  // waited behind the read and segment 7 never completed: seen when a slow encoder let the
+  // audio keep pace with the pushes.)
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while ((*s)->stats().audio.segments_written < 7 && std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  auto wait_until = [&](auto done) {
+    while (!done() && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  };
+  for (int i = 0; i <= 175; ++i) EXPECT_TRUE((*s)->push(pattern.render(i)).ok());
+  wait_until([&] { return (*s)->stats().audio.seconds_from_source >= 7.9; });
+  ASSERT_GE((*s)->stats().audio.seconds_from_source, 7.9) << "the audio read what the source sent";
+  for (int i = 176; i < 300; ++i) EXPECT_TRUE((*s)->push(pattern.render(i)).ok());
+  // Segments 1-7 complete in the audio; segment 8 waits for samples past 8 s.
+  wait_until([&] { return (*s)->stats().audio.segments_written >= 7; });
   ASSERT_EQ((*s)->stats().audio.segments_written, 7);
   const auto t0 = std::chrono::steady_clock::now();
   const Status closed = (*s)->close();
