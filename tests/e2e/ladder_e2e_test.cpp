@@ -189,10 +189,12 @@ TEST_F(LadderE2E, TopRenditionMatchesTheSourceFrames) {
           std::min(worst_neighbour_gap, same - testing::psnr(d.frames[i].luma, sources_[i + 1]));
     }
   }
-  // 1.5 Mb/s for 640x360 at 25 fps is 0.26 bit per pixel: x264 reaches well over 30 dB on
-  // the bars and the box; the per-frame noise band caps the whole-frame figure. 30 dB is the
-  // usual floor of "visibly the same picture"; a frame off by one scores several dB lower.
-  EXPECT_GT(worst, 30.0);
+  // 1.5 Mb/s for 640x360 at 25 fps is 0.26 bit per pixel: the per-frame noise band caps the
+  // whole-frame figure near 30 dB ("visibly the same picture"). The worst frame measured
+  // 29.65-30.55 dB over runs of one build: x264's frame-threaded VBV rate control depends on
+  // thread timing, so the floor is 28 dB; the frame's identity is the neighbour gap's job (a
+  // frame off by one scores several dB lower than the right one).
+  EXPECT_GT(worst, 28.0);
   EXPECT_GT(worst_neighbour_gap, 3.0);
 }
 
