@@ -1,0 +1,1 @@
+// Placeholder until the syntax module lands (branch scaffolding).
