@@ -146,8 +146,8 @@ Status VaapiEncoder::initialise() {
                          recon_.surfaces, kReconSurfaces, &context_);
   if (s != VA_STATUS_SUCCESS) {
     context_ = VA_INVALID_ID;
-    if (s == VA_STATUS_ERROR_ALLOCATION_FAILED || s == VA_STATUS_ERROR_MAX_NUM_EXCEEDED ||
-        s == VA_STATUS_ERROR_HW_BUSY) {
+    // What drivers return when their contexts (or the memory for one more) are used up.
+    if (s == VA_STATUS_ERROR_ALLOCATION_FAILED || s == VA_STATUS_ERROR_MAX_NUM_EXCEEDED) {
       return make_error(
           ErrorCode::kOutOfSessions,
           failure("vaCreateContext(encode " + size_text(config_.width, config_.height) + ")", s)

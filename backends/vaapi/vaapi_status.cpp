@@ -5,6 +5,8 @@
 namespace gearbox::vaapi {
 
 const char* status_name(VAStatus status) {
+  // VA_STATUS_ERROR_UNKNOWN (0xFFFFFFFF) does not fit VAStatus (int) as a case label.
+  if (static_cast<unsigned>(status) == 0xFFFFFFFFu) return "VA_STATUS_ERROR_UNKNOWN";
   switch (status) {
 #define GEARBOX_VA_NAME(s) \
   case s: return #s;
@@ -40,7 +42,6 @@ const char* status_name(VAStatus status) {
     GEARBOX_VA_NAME(VA_STATUS_ERROR_UNSUPPORTED_MEMORY_TYPE)
     GEARBOX_VA_NAME(VA_STATUS_ERROR_NOT_ENOUGH_BUFFER)
     GEARBOX_VA_NAME(VA_STATUS_ERROR_TIMEDOUT)
-    GEARBOX_VA_NAME(VA_STATUS_ERROR_UNKNOWN)
 #undef GEARBOX_VA_NAME
     default: return "VAStatus (unknown)";
   }
