@@ -30,8 +30,14 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+// The simulation's controls; strict mode from the first use on, for the whole binary.
 const sim::Control& control() {
-  static const sim::Control c;
+  static const sim::Control c = [] {
+    sim::prepare_environment();
+    return sim::Control();
+  }();
+  static const bool strict = (c.configure("", true), true);
+  (void)strict;
   return c;
 }
 
@@ -49,9 +55,9 @@ class SimulatedFailure {
   ~SimulatedFailure() { control().configure("", true); }
 };
 
+// The backend on the simulation, with whatever failures a SimulatedFailure set.
 std::unique_ptr<Backend> backend() {
-  sim::prepare_environment();
-  control().configure("", true);
+  control();
   return make_vaapi_backend(vaapi::testing::simulation_runtime(),
                             vaapi::testing::simulation_nodes());
 }
