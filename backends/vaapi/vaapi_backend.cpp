@@ -1,6 +1,7 @@
 #include "vaapi_backend.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <optional>
 #include <utility>
 
@@ -108,8 +109,21 @@ std::unique_ptr<Backend> make_vaapi_backend(vaapi::VaRuntimeLoader runtime, vaap
   return std::make_unique<VaapiBackend>(std::move(runtime), std::move(nodes));
 }
 
+// The one place that reads the simulation's environment: tools/simulated.sh runs the CLI with
+// LIBVA_DRIVER_NAME=gearbox_sim and LIBVA_DRIVERS_PATH=<build>/vaapi-simulation, whose fake node
+// (dri/renderD128, a regular file) is then scanned after /dev/dri's, so that `gearbox probe`
+// and automatic selection see it. A real driver name leaves the scan to /dev/dri alone.
 std::unique_ptr<Backend> make_vaapi_backend() {
-  return make_vaapi_backend(vaapi::system_runtime(), &vaapi::system_render_nodes);
+  return make_vaapi_backend(vaapi::system_runtime(), [] {
+    std::vector<std::string> nodes = vaapi::system_render_nodes();
+    const char* driver = std::getenv("LIBVA_DRIVER_NAME");
+    const char* folder = std::getenv("LIBVA_DRIVERS_PATH");
+    if (driver && std::string(driver) == "gearbox_sim" && folder && *folder) {
+      for (std::string& node : vaapi::render_nodes_in(std::string(folder) + "/dri"))
+        nodes.push_back(std::move(node));
+    }
+    return nodes;
+  });
 }
 
 }  // namespace gearbox

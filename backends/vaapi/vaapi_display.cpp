@@ -46,9 +46,13 @@ std::string rc_text(uint32_t modes) {
 }  // namespace
 
 std::vector<std::string> system_render_nodes() {
+  return render_nodes_in("/dev/dri");
+}
+
+std::vector<std::string> render_nodes_in(const std::string& folder) {
   std::vector<std::string> nodes;
   glob_t found{};
-  if (glob("/dev/dri/renderD*", 0, nullptr, &found) == 0) {
+  if (glob((folder + "/renderD*").c_str(), 0, nullptr, &found) == 0) {
     for (size_t i = 0; i < found.gl_pathc; ++i) nodes.emplace_back(found.gl_pathv[i]);
   }
   globfree(&found);

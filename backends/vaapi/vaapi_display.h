@@ -76,5 +76,7 @@ class Display {
 
 // The render nodes to scan: /dev/dri/renderD* in numeric order.
 std::vector<std::string> system_render_nodes();
+// renderD* in `folder`, in numeric order.
+std::vector<std::string> render_nodes_in(const std::string& folder);
 
 }  // namespace gearbox::vaapi
