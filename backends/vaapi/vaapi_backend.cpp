@@ -74,8 +74,8 @@ class VaapiBackend final : public Backend {
     // Copied: a probe past its time limit may outlive the backend.
     auto load = load_runtime_;
     auto nodes = list_nodes_;
-    steps.open_device = [load, nodes](const DeviceOptions& options)
-        -> Result<std::unique_ptr<Device>> {
+    steps.open_device = [load,
+                         nodes](const DeviceOptions& options) -> Result<std::unique_ptr<Device>> {
       auto display = open_display(load, nodes, "");
       if (!display) return display.error();
       auto device = VaapiDevice::open(options, display.value());

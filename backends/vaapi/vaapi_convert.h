@@ -21,6 +21,8 @@ struct Nv12Target {
 
 // Converts `frame` (any PixelFormat) into `out`, of the frame's size. `scratch` is reused
 // between calls. Fails only for a libyuv error, naming the format.
-Status convert_to_nv12(const FrameView& frame, const Nv12Target& out, std::vector<uint8_t>& scratch);
+Status convert_to_nv12(const FrameView& frame,
+                       const Nv12Target& out,
+                       std::vector<uint8_t>& scratch);
 
 }  // namespace gearbox::vaapi

@@ -143,8 +143,7 @@ Status VaapiDevice::write_put(const FrameView& frame, const VaSurface& surface) 
   }
   GEARBOX_RETURN_IF_ERROR(write_image(frame, put_image_object_));
   const auto w = static_cast<unsigned>(frame.width), h = static_cast<unsigned>(frame.height);
-  VAStatus s =
-      va.vaPutImage(dpy, surface.id(), put_image_object_.image_id, 0, 0, w, h, 0, 0, w, h);
+  VAStatus s = va.vaPutImage(dpy, surface.id(), put_image_object_.image_id, 0, 0, w, h, 0, 0, w, h);
   if (s != VA_STATUS_SUCCESS)
     return va_failure(display_->runtime(), "vaPutImage", s, display_->where());
   return {};
@@ -160,7 +159,8 @@ Result<SurfaceRef> VaapiDevice::upload(const FrameView& frame) {
   if (!surface) {
     return make_error(ErrorCode::kBackendFailure,
                       "vaapi device: no free surface for upload within 60 s, or vaCreateSurfaces "
-                      "failed on " + display_->where());
+                      "failed on " +
+                          display_->where());
   }
   std::lock_guard<std::mutex> lock(upload_mutex_);
   if (!put_image_) {
@@ -176,14 +176,14 @@ Result<SurfaceRef> VaapiDevice::upload(const FrameView& frame) {
 Status VaapiDevice::open_video_proc() {
   const VaApi& va = display_->va();
   VADisplay dpy = display_->display();
-  VAStatus s = va.vaCreateConfig(dpy, VAProfileNone, VAEntrypointVideoProc, nullptr, 0,
-                                 &vpp_config_);
+  VAStatus s =
+      va.vaCreateConfig(dpy, VAProfileNone, VAEntrypointVideoProc, nullptr, 0, &vpp_config_);
   if (s != VA_STATUS_SUCCESS) {
     vpp_config_ = VA_INVALID_ID;
     return va_failure(display_->runtime(), "vaCreateConfig(VideoProc)", s, display_->where());
   }
-  s = va.vaCreateContext(dpy, vpp_config_, options_.width, options_.height, VA_PROGRESSIVE,
-                         nullptr, 0, &vpp_context_);
+  s = va.vaCreateContext(dpy, vpp_config_, options_.width, options_.height, VA_PROGRESSIVE, nullptr,
+                         0, &vpp_context_);
   if (s != VA_STATUS_SUCCESS) {
     vpp_context_ = VA_INVALID_ID;
     return va_failure(display_->runtime(), "vaCreateContext(VideoProc)", s, display_->where());
@@ -201,7 +201,8 @@ Result<SurfaceRef> VaapiDevice::scale(const Surface& source, int width, int heig
   if (!out) {
     return make_error(ErrorCode::kBackendFailure,
                       "vaapi device: no free surface for scale within 60 s, or vaCreateSurfaces "
-                      "failed on " + display_->where());
+                      "failed on " +
+                          display_->where());
   }
   std::lock_guard<std::mutex> lock(scale_mutex_);
   if (vpp_context_ == VA_INVALID_ID) GEARBOX_RETURN_IF_ERROR(open_video_proc());
@@ -223,8 +224,8 @@ Result<SurfaceRef> VaapiDevice::scale(const Surface& source, int width, int heig
   if (s != VA_STATUS_SUCCESS)
     return va_failure(display_->runtime(), "vaCreateBuffer(VAProcPipelineParameterBuffer)", s,
                       display_->where());
-  const std::string what = " (VPP " + size_text(in->width(), in->height()) + " to " +
-                           size_text(width, height) + ")";
+  const std::string what =
+      " (VPP " + size_text(in->width(), in->height()) + " to " + size_text(width, height) + ")";
   s = va.vaBeginPicture(dpy, vpp_context_, out->id());
   if (s == VA_STATUS_SUCCESS) {
     s = va.vaRenderPicture(dpy, vpp_context_, &buffer, 1);

@@ -155,15 +155,13 @@ Status Display::query() {
   }
   if (std::find(profiles.begin(), profiles.end(), VAProfileNone) != profiles.end()) {
     const auto list = entrypoints(VAProfileNone);
-    support_.video_proc =
-        std::find(list.begin(), list.end(), VAEntrypointVideoProc) != list.end();
+    support_.video_proc = std::find(list.begin(), list.end(), VAEntrypointVideoProc) != list.end();
   }
   if (!support_.h264_high) {
     std::string m = "VA-API driver on " + where() +
                     " offers no H.264 encoder (VAProfileH264High with VAEntrypointEncSlice or "
                     "EncSliceLP, vaQueryConfigEntrypoints)";
-    if (contains(vendor_, "NVIDIA") || contains(vendor_, "nvidia") ||
-        contains(vendor_, "VDPAU")) {
+    if (contains(vendor_, "NVIDIA") || contains(vendor_, "nvidia") || contains(vendor_, "VDPAU")) {
       m += ": NVIDIA's VA driver decodes only; encode on NVIDIA GPUs with --backend nvenc";
     } else {
       m += "; this is what NVIDIA's VA driver (nvidia-vaapi-driver) reports, as it decodes only "
@@ -172,9 +170,9 @@ Status Display::query() {
     return make_error(ErrorCode::kUnsupported, m);
   }
   VAConfigAttrib attributes[] = {
-      {VAConfigAttribRTFormat, 0},          {VAConfigAttribRateControl, 0},
-      {VAConfigAttribEncPackedHeaders, 0},  {VAConfigAttribMaxPictureWidth, 0},
-      {VAConfigAttribMaxPictureHeight, 0},  {VAConfigAttribEncMaxRefFrames, 0},
+      {VAConfigAttribRTFormat, 0},         {VAConfigAttribRateControl, 0},
+      {VAConfigAttribEncPackedHeaders, 0}, {VAConfigAttribMaxPictureWidth, 0},
+      {VAConfigAttribMaxPictureHeight, 0}, {VAConfigAttribEncMaxRefFrames, 0},
   };
   s = a.vaGetConfigAttributes(display_, VAProfileH264High, support_.entrypoint, attributes,
                               static_cast<int>(std::size(attributes)));
@@ -183,14 +181,14 @@ Status Display::query() {
     return attributes[i].value == VA_ATTRIB_NOT_SUPPORTED ? otherwise : attributes[i].value;
   };
   if (!(value(0, 0) & VA_RT_FORMAT_YUV420)) {
-    return make_error(ErrorCode::kUnsupported,
-                      "VA-API driver on " + where() +
-                          " has no 4:2:0 (VA_RT_FORMAT_YUV420) H.264 encode");
+    return make_error(
+        ErrorCode::kUnsupported,
+        "VA-API driver on " + where() + " has no 4:2:0 (VA_RT_FORMAT_YUV420) H.264 encode");
   }
   support_.rate_control = value(1, 0);
-  support_.packed_headers = value(2, 0) & (VA_ENC_PACKED_HEADER_SEQUENCE |
-                                           VA_ENC_PACKED_HEADER_PICTURE |
-                                           VA_ENC_PACKED_HEADER_SLICE);
+  support_.packed_headers =
+      value(2, 0) &
+      (VA_ENC_PACKED_HEADER_SEQUENCE | VA_ENC_PACKED_HEADER_PICTURE | VA_ENC_PACKED_HEADER_SLICE);
   // Without the attributes, H.264 level 5.1's frame size is a safe bound.
   support_.max_width = static_cast<int>(value(3, 4096));
   support_.max_height = static_cast<int>(value(4, 4096));
@@ -228,7 +226,7 @@ Capabilities Display::capabilities() const {
   c.size_alignment = 2;
   if (support_.rate_control & VA_RC_CBR) c.rate_control.push_back(RateControl::kCbr);
   if (support_.rate_control & VA_RC_VBR) c.rate_control.push_back(RateControl::kVbr);
-  c.max_bframes = 0;  // gearbox never asks for them (timestamps stay on the grid)
+  c.max_bframes = 0;   // gearbox never asks for them (timestamps stay on the grid)
   c.max_sessions = 0;  // VA reports no limit; a refused vaCreateContext says so
   return c;
 }

@@ -95,20 +95,20 @@ Status VaapiEncoder::check_against_capabilities() const {
   const EncodeSupport& s = display_->support();
   const int w = config_.width, h = config_.height;
   if (w < Display::kMinSize || h < Display::kMinSize || w > s.max_width || h > s.max_height) {
-    return make_error(
-        ErrorCode::kUnsupported,
-        size_text(w, h) + " is outside the VA-API driver's H.264 encoder sizes " +
-            size_text(Display::kMinSize, Display::kMinSize) + ".." +
-            size_text(s.max_width, s.max_height) +
-            " (VAConfigAttribMaxPictureWidth/Height; the minimum is gearbox's) on " +
-            display_->where());
+    return make_error(ErrorCode::kUnsupported,
+                      size_text(w, h) + " is outside the VA-API driver's H.264 encoder sizes " +
+                          size_text(Display::kMinSize, Display::kMinSize) + ".." +
+                          size_text(s.max_width, s.max_height) +
+                          " (VAConfigAttribMaxPictureWidth/Height; the minimum is gearbox's) on " +
+                          display_->where());
   }
   const uint32_t mode = vbr_ ? VA_RC_VBR : VA_RC_CBR;
   if (!(s.rate_control & mode)) {
     return make_error(ErrorCode::kUnsupported,
                       "vaapi.rate_control \"" + settings_.rate_control +
                           "\" is not among the VA-API driver's modes (VAConfigAttribRateControl) "
-                          "on " + display_->where());
+                          "on " +
+                          display_->where());
   }
   return {};
 }
@@ -181,11 +181,14 @@ Status VaapiEncoder::initialise() {
   return {};
 }
 
-Status VaapiEncoder::add_buffer(VABufferType type, const void* data, size_t size, const char* what) {
+Status VaapiEncoder::add_buffer(VABufferType type,
+                                const void* data,
+                                size_t size,
+                                const char* what) {
   VABufferID id = VA_INVALID_ID;
-  const VAStatus s = display_->va().vaCreateBuffer(display_->display(), context_, type,
-                                                   static_cast<unsigned>(size), 1,
-                                                   const_cast<void*>(data), &id);
+  const VAStatus s =
+      display_->va().vaCreateBuffer(display_->display(), context_, type,
+                                    static_cast<unsigned>(size), 1, const_cast<void*>(data), &id);
   if (s != VA_STATUS_SUCCESS) return failure(std::string("vaCreateBuffer(") + what + ")", s);
   buffers_.push_back(id);
   return {};
@@ -288,7 +291,8 @@ Status VaapiEncoder::read_coded(bool idr) {
   if (overflow) {
     return make_error(ErrorCode::kBackendFailure,
                       "VA-API: the coded buffer overflowed (VA_CODED_BUF_STATUS_SLICE_OVERFLOW) "
-                      "on " + display_->where());
+                      "on " +
+                          display_->where());
   }
   if (packet_.empty()) {
     return make_error(ErrorCode::kBackendFailure,
@@ -322,10 +326,10 @@ Status VaapiEncoder::encode(const Surface& surface, int64_t pts, bool force_idr,
     return make_error(ErrorCode::kInternal, "vaapi: encode() of a surface from another device");
   }
   if (in->width() != config_.width || in->height() != config_.height) {
-    return make_error(ErrorCode::kInternal,
-                      "vaapi: surface " + size_text(in->width(), in->height()) +
-                          " given to an encoder opened for " +
-                          size_text(config_.width, config_.height));
+    return make_error(ErrorCode::kInternal, "vaapi: surface " +
+                                                size_text(in->width(), in->height()) +
+                                                " given to an encoder opened for " +
+                                                size_text(config_.width, config_.height));
   }
   PictureOrder order;
   order.idr = force_idr || !started_;

@@ -14,11 +14,11 @@ struct Level {
 };
 // ITU-T H.264 Table A-1 (level 1b left out: it needs constraint_set3 semantics).
 constexpr Level kLevels[] = {
-    {10, 1485, 99, 64},          {11, 3000, 396, 192},        {12, 6000, 396, 384},
-    {13, 11880, 396, 768},       {20, 11880, 396, 2000},      {21, 19800, 792, 4000},
-    {22, 20250, 1620, 4000},     {30, 40500, 1620, 10000},    {31, 108000, 3600, 14000},
-    {32, 216000, 5120, 20000},   {40, 245760, 8192, 20000},   {41, 245760, 8192, 50000},
-    {42, 522240, 8704, 50000},   {50, 589824, 22080, 135000}, {51, 983040, 36864, 240000},
+    {10, 1485, 99, 64},           {11, 3000, 396, 192},        {12, 6000, 396, 384},
+    {13, 11880, 396, 768},        {20, 11880, 396, 2000},      {21, 19800, 792, 4000},
+    {22, 20250, 1620, 4000},      {30, 40500, 1620, 10000},    {31, 108000, 3600, 14000},
+    {32, 216000, 5120, 20000},    {40, 245760, 8192, 20000},   {41, 245760, 8192, 50000},
+    {42, 522240, 8704, 50000},    {50, 589824, 22080, 135000}, {51, 983040, 36864, 240000},
     {52, 2073600, 36864, 240000},
 };
 
@@ -151,7 +151,8 @@ VAEncPictureParameterBufferH264 picture_buffer(const RenditionHeaders& h,
   b.CurrPic = picture(current, order, 0);
   for (VAPictureH264& r : b.ReferenceFrames) invalid(r);
   if (!order.idr && reference != VA_INVALID_SURFACE)
-    b.ReferenceFrames[0] = picture(reference, reference_order, VA_PICTURE_H264_SHORT_TERM_REFERENCE);
+    b.ReferenceFrames[0] =
+        picture(reference, reference_order, VA_PICTURE_H264_SHORT_TERM_REFERENCE);
   b.coded_buf = coded_buffer;
   b.pic_parameter_set_id = static_cast<uint8_t>(p.id);
   b.seq_parameter_set_id = static_cast<uint8_t>(p.sps_id);
@@ -183,8 +184,7 @@ h264::SliceHeader slice_header(const RenditionHeaders& h, const PictureOrder& or
   s.pps_id = h.pps.id;
   s.frame_num = order.frame_num;
   s.idr_pic_id = order.idr_pic_id;
-  s.pic_order_cnt_lsb =
-      (2 * order.order) % (1 << (h.sps.log2_max_pic_order_cnt_lsb_minus4 + 4));
+  s.pic_order_cnt_lsb = (2 * order.order) % (1 << (h.sps.log2_max_pic_order_cnt_lsb_minus4 + 4));
   s.num_ref_idx_active_override = false;
   s.cabac_init_idc = 0;
   s.slice_qp_delta = 0;

@@ -39,9 +39,9 @@ VAEncSequenceParameterBufferH264 sequence_buffer(const RenditionHeaders& h,
 // One picture's place in the stream.
 struct PictureOrder {
   bool idr = false;
-  int frame_num = 0;       // from 0 at the IDR, modulo 2^(log2_max_frame_num)
-  int idr_pic_id = 0;      // of the last IDR, alternating 0/1
-  int order = 0;           // pictures since the IDR (POC = 2 * order)
+  int frame_num = 0;   // from 0 at the IDR, modulo 2^(log2_max_frame_num)
+  int idr_pic_id = 0;  // of the last IDR, alternating 0/1
+  int order = 0;       // pictures since the IDR (POC = 2 * order)
 };
 
 // `current` is the recon surface this picture is written to; `reference` the previous picture's

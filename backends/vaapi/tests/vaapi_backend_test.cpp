@@ -232,7 +232,11 @@ TEST(VaapiBackend, ContextLimitIsOutOfSessions) {
 }
 
 // Uploads and encodes `count` frames at source size, IDR on `idrs`.
-Collected encode_frames(Device& device, Encoder& encoder, int w, int h, int count,
+Collected encode_frames(Device& device,
+                        Encoder& encoder,
+                        int w,
+                        int h,
+                        int count,
                         const std::vector<int>& idrs) {
   Collected out;
   for (int i = 0; i < count; ++i) {
@@ -281,7 +285,8 @@ std::string write_stream(const std::string& name, const std::vector<uint8_t>& by
   std::filesystem::create_directories(dir);
   const std::string path = dir + "/stream.h264";
   std::ofstream(path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
   return path;
 }
 
@@ -370,9 +375,9 @@ TEST(VaapiBackend, LadderDecodesToItsSizesWithIdrsOnTheForcedFrames) {
 
 TEST(VaapiBackend, EveryInputFormatEncodes) {
   const int w = 64, h = 48;
-  for (PixelFormat f : {PixelFormat::kBGR24, PixelFormat::kRGB24, PixelFormat::kBGRA,
-                        PixelFormat::kRGBA, PixelFormat::kGRAY8, PixelFormat::kNV12,
-                        PixelFormat::kI420}) {
+  for (PixelFormat f :
+       {PixelFormat::kBGR24, PixelFormat::kRGB24, PixelFormat::kBGRA, PixelFormat::kRGBA,
+        PixelFormat::kGRAY8, PixelFormat::kNV12, PixelFormat::kI420}) {
     DeviceOptions o = device_options(w, h);
     o.input_format = f;
     auto device = backend()->open(o);

@@ -19,9 +19,9 @@ std::string no_hardware_reason() {
   return info.available ? "" : "no render node with a VA-API H.264 encoder: " + info.reason;
 }
 
-#define REQUIRE_VA_HARDWARE()                                  \
-  do {                                                         \
-    const std::string why = no_hardware_reason();              \
+#define REQUIRE_VA_HARDWARE()                                       \
+  do {                                                              \
+    const std::string why = no_hardware_reason();                   \
     if (!why.empty()) GTEST_SKIP() << "needs VA hardware: " << why; \
   } while (0)
 
