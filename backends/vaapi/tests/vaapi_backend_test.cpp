@@ -13,6 +13,9 @@
 #include <vector>
 
 #include "gearbox/backend.h"
+#include "gearbox/backend_registry.h"
+#include "gearbox/streamer.h"
+#include "gearbox/test_pattern.h"
 #include "h264_syntax.h"
 #include "media_reader.h"
 #include "temp_dir.h"
@@ -404,6 +407,65 @@ TEST(VaapiBackend, TestBackendIsTheSimulationInStrictMode) {
   BackendInfo info = b->probe();
   ASSERT_TRUE(info.available) << info.reason;
   EXPECT_TRUE(contains(info.reason, "SIMULATION")) << info.reason;
+}
+
+// The registry's backends, with vaapi on the simulation.
+BackendList backends_on_simulation() {
+  BackendList list;
+  for (std::unique_ptr<Backend>& b : all_backends()) {
+    if (b->name() == "vaapi") b = backend();
+    list.push_back(std::move(b));
+  }
+  return list;
+}
+
+StreamConfig stream_config(const std::string& name) {
+  StreamConfig c;
+  c.output = testing::temp_dir("vaapi-stream-" + name);
+  c.backend = "vaapi";
+  c.renditions.push_back({160, 90, 200, {}});
+  c.log = [](LogLevel, const std::string&) {};
+  return c;
+}
+
+// The engine hands --vaapi-device to Backend::open() (DeviceOptions::backend_options).
+TEST(VaapiStream, DeviceOptionReachesTheBackendThroughTheEngine) {
+  StreamConfig c = stream_config("device");
+  c.backend_options["vaapi.device"] = "/nonexistent-gearbox-dri/renderD201";
+  auto s = Streamer::open(c, backends_on_simulation());
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  TestPattern pattern(320, 180);
+  Status st = (*s)->push(pattern.render(0));
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), ErrorCode::kUnavailable) << st.message();
+  EXPECT_TRUE(contains(st.message(), "/nonexistent-gearbox-dri/renderD201")) << st.message();
+  (void)(*s)->abort();
+  std::filesystem::remove_all(c.output);
+}
+
+TEST(VaapiSelection, AutoPassesOverVaapiWithoutEncodeAndSaysWhy) {
+  SimulatedFailure failure("no_encode");
+  const BackendList backends = backends_on_simulation();
+  auto selection = select_backend("auto", backends);
+  ASSERT_TRUE(selection.ok()) << selection.error().message;
+  EXPECT_EQ(selection->backend->name(), "x264");
+  bool said = false;
+  for (const std::string& why : selection->passed_over)
+    said = said || (why.rfind("vaapi: ", 0) == 0 && contains(why, "no H.264 encoder"));
+  EXPECT_TRUE(said);
+}
+
+TEST(VaapiStream, SimulatedLadderStreamsWithoutViolations) {
+  StreamConfig c = stream_config("ladder");
+  c.renditions.push_back({96, 54, 100, {}});
+  auto s = Streamer::open(c, backends_on_simulation());
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  TestPattern pattern(320, 180);
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE((*s)->push(pattern.render(i)).ok());
+  Status closed = (*s)->close();
+  EXPECT_TRUE(closed.ok()) << closed.message();
+  std::filesystem::remove_all(c.output);
+  EXPECT_EQ(control().violation_count(), 0) << control().last_violation();
 }
 
 }  // namespace
