@@ -111,7 +111,7 @@ Status Display::initialise() {
   if (s != VA_STATUS_SUCCESS) {
     const std::string said = messages();
     const std::string tried = drivers_tried(said);
-    std::string detail = "no VA driver for the GPU at " + node_;
+    std::string detail = "no VA driver could be initialised for the GPU at " + node_;
     detail += tried.empty() ? " (libva named no driver file)" : " (libva tried " + tried + ")";
     detail +=
         "; install the one for the GPU: intel-media-va-driver (Intel Gen8+, iHD), "
