@@ -29,8 +29,8 @@ class BitWriter {
   void flag(bool value) { bits(value ? 1 : 0, 1); }
   void ue(uint32_t value);
   void se(int32_t value);
-  void trailing_bits();       // rbsp_trailing_bits(): a 1, then 0s to the byte boundary
-  void align_with_ones();     // cabac_alignment_one_bit until byte-aligned
+  void trailing_bits();    // rbsp_trailing_bits(): a 1, then 0s to the byte boundary
+  void align_with_ones();  // cabac_alignment_one_bit until byte-aligned
   bool byte_aligned() const { return bit_count_ % 8 == 0; }
   size_t bit_count() const { return bit_count_; }
   // The bits so far, the last byte padded with zeros.
@@ -88,7 +88,7 @@ struct Vui {
 };
 
 struct Sps {
-  int profile_idc = 100;  // High
+  int profile_idc = 100;     // High
   int constraint_flags = 0;  // constraint_set0..5 flags, set0 in bit 7 as in the bitstream
   int level_idc = 40;
   int id = 0;

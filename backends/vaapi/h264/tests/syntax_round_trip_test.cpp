@@ -36,10 +36,9 @@ auto fields(const Pps& p) {
 auto fields(const SliceHeader& h) {
   return std::tie(h.idr, h.nal_ref_idc, h.first_mb, h.slice_type, h.pps_id, h.frame_num,
                   h.idr_pic_id, h.pic_order_cnt_lsb, h.num_ref_idx_active_override,
-                  h.num_ref_idx_l0_active_minus1, h.no_output_of_prior_pics,
-                  h.long_term_reference, h.cabac_init_idc, h.slice_qp_delta,
-                  h.disable_deblocking_filter_idc, h.slice_alpha_c0_offset_div2,
-                  h.slice_beta_offset_div2);
+                  h.num_ref_idx_l0_active_minus1, h.no_output_of_prior_pics, h.long_term_reference,
+                  h.cabac_init_idc, h.slice_qp_delta, h.disable_deblocking_filter_idc,
+                  h.slice_alpha_c0_offset_div2, h.slice_beta_offset_div2);
 }
 
 void expect_same(const Sps& a, const Sps& b) {
@@ -93,8 +92,8 @@ TEST(Syntax, SpsRoundTrips) {
   struct Case {
     int width, height, poc_type, log2_frame_num_minus4;
   };
-  const Case cases[] = {{160, 90, 2, 0},  {1920, 1080, 0, 4}, {16, 16, 2, 12},
-                        {34, 18, 0, 0},   {1280, 720, 2, 5},  {4096, 2304, 0, 8}};
+  const Case cases[] = {{160, 90, 2, 0}, {1920, 1080, 0, 4}, {16, 16, 2, 12},
+                        {34, 18, 0, 0},  {1280, 720, 2, 5},  {4096, 2304, 0, 8}};
   for (const Case& c : cases) {
     for (bool vui : {false, true}) {
       SCOPED_TRACE(std::to_string(c.width) + "x" + std::to_string(c.height) + " poc " +
@@ -352,7 +351,7 @@ TEST(Syntax, SliceParserRefusesWhatIsOutsideTheModel) {
   mod.ue(0);
   mod.ue(5);
   mod.ue(0);
-  mod.bits(3, 8);  // frame_num
+  mod.bits(3, 8);   // frame_num
   mod.flag(false);  // num_ref_idx_active_override_flag
   mod.flag(true);
   r = parse_written(mod, kNalSliceNonIdr);
@@ -380,6 +379,27 @@ TEST(Syntax, SliceParserRefusesWhatIsOutsideTheModel) {
   r = parse_written(qp, kNalSliceNonIdr);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message, "slice: slice_qp_delta 26 is out of range");
+
+  // IDR pictures: I slices with frame_num 0, and references.
+  SliceHeader idr;
+  idr.idr = true;
+  idr.frame_num = 5;
+  BitWriter idr_frame_num;
+  write_slice_header(idr_frame_num, idr, sps, pps);
+  r = parse_written(idr_frame_num, kNalSliceIdr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "slice: frame_num 5 in an IDR picture is not 0");
+  idr.frame_num = 0;
+  idr.slice_type = kSliceP;
+  BitWriter idr_p;
+  write_slice_header(idr_p, idr, sps, pps);
+  r = parse_written(idr_p, kNalSliceIdr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "slice: slice_type 5 (P) in an IDR picture");
+  BitReader unreferenced(idr_p.bytes().data(), idr_p.bytes().size());
+  r = parse_slice_header(unreferenced, kNalSliceIdr, 0, sps, pps);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "slice: an IDR slice has nal_ref_idc 0");
 
   r = parse_written(qp, kNalSei);
   ASSERT_FALSE(r.ok());

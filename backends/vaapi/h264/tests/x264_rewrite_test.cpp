@@ -104,7 +104,9 @@ const NalUnit* find_nal(const std::vector<NalUnit>& units, int type) {
   return nullptr;
 }
 
-Bytes rbsp_of(const NalUnit& unit) { return unescape_rbsp(unit.payload, unit.payload_size); }
+Bytes rbsp_of(const NalUnit& unit) {
+  return unescape_rbsp(unit.payload, unit.payload_size);
+}
 
 class X264Rewrite : public ::testing::TestWithParam<Case> {
  protected:
