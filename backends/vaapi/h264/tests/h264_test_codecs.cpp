@@ -46,6 +46,7 @@ X264Output encode_with_x264(const X264Run& run) {
     out.error = "x264_param_default_preset failed";
     return out;
   }
+  p.i_log_level = X264_LOG_WARNING;
   p.i_threads = 1;
   p.b_sliced_threads = 0;
   p.i_width = run.width;
