@@ -284,6 +284,86 @@ TEST(Syntax, SpsParserRefusesWhatIsOutsideTheModel) {
   }
 }
 
+// An SPS of 160x96 written by hand up to and including vui_parameters_present_flag 1.
+BitWriter sps_before_vui() {
+  BitWriter w;
+  w.bits(100, 8);
+  w.bits(0, 8);
+  w.bits(40, 8);
+  w.ue(0);
+  w.ue(1);
+  w.ue(0);
+  w.ue(0);
+  w.flag(false);
+  w.flag(false);
+  w.ue(0);  // log2_max_frame_num_minus4
+  w.ue(2);  // pic_order_cnt_type
+  w.ue(1);  // max_num_ref_frames
+  w.flag(false);
+  w.ue(9);
+  w.ue(5);
+  w.flag(true);  // frame_mbs_only_flag
+  w.flag(true);
+  w.flag(false);  // frame_cropping_flag
+  w.flag(true);   // vui_parameters_present_flag
+  return w;
+}
+
+TEST(Syntax, VuiParserRefusesWhatIsOutsideTheModel) {
+  BitWriter aspect = sps_before_vui();
+  aspect.flag(true);
+  aspect.bits(1, 8);
+  aspect.trailing_bits();
+  EXPECT_EQ(sps_error(aspect.bytes()).message,
+            "sps: aspect_ratio_info_present_flag 1 is not supported");
+
+  BitWriter primaries = sps_before_vui();
+  primaries.flag(false);
+  primaries.flag(false);
+  primaries.flag(true);  // video_signal_type_present_flag
+  primaries.bits(5, 3);
+  primaries.flag(false);
+  primaries.flag(true);
+  primaries.bits(6, 8);  // SMPTE 170M
+  primaries.bits(1, 8);
+  primaries.bits(1, 8);
+  primaries.trailing_bits();
+  EXPECT_EQ(sps_error(primaries.bytes()).message, "sps: colour_primaries 6 is not supported");
+
+  BitWriter hrd = sps_before_vui();
+  for (int i = 0; i < 5; ++i) hrd.flag(false);  // through timing_info_present_flag
+  hrd.flag(true);                               // nal_hrd_parameters_present_flag
+  hrd.trailing_bits();
+  EXPECT_EQ(sps_error(hrd.bytes()).message,
+            "sps: nal_hrd_parameters_present_flag 1 is not supported");
+
+  BitWriter reorder = sps_before_vui();
+  for (int i = 0; i < 8; ++i) reorder.flag(false);  // through pic_struct_present_flag
+  reorder.flag(true);                               // bitstream_restriction_flag
+  reorder.flag(true);
+  for (int i = 0; i < 4; ++i) reorder.ue(i == 0 ? 0 : 15);
+  reorder.ue(2);  // max_num_reorder_frames: B-frames
+  reorder.ue(3);
+  reorder.trailing_bits();
+  EXPECT_EQ(sps_error(reorder.bytes()).message, "sps: max_num_reorder_frames 2 is not supported");
+
+  // The same bits with max_num_reorder_frames 0 parse: the refusals above are the elements'.
+  BitWriter fine = sps_before_vui();
+  for (int i = 0; i < 8; ++i) fine.flag(false);
+  fine.flag(true);
+  fine.flag(true);
+  for (int i = 0; i < 4; ++i) fine.ue(i == 0 ? 0 : 15);
+  fine.ue(0);
+  fine.ue(3);
+  fine.trailing_bits();
+  Result<Sps> parsed = parse_sps(fine.bytes());
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->width(), 160);
+  EXPECT_EQ(parsed->height(), 96);
+  EXPECT_FALSE(parsed->vui.timing_info_present);
+  EXPECT_EQ(parsed->vui.max_dec_frame_buffering, 3);
+}
+
 TEST(Syntax, PpsParserRefusesWhatIsOutsideTheModel) {
   const Sps sps = sps_of(320, 180, 2, 4);
   Pps pps;
