@@ -52,9 +52,9 @@ bool more_rbsp_data(const BitReader& reader, const std::vector<uint8_t>& rbsp) {
   return reader.position() < stop_bit;
 }
 
-// Video signal type as modelled: unspecified format, BT.709 primaries, transfer and matrix.
+// Video signal type as written: unspecified format; the colour description the Vui says.
 constexpr int kVideoFormatUnspecified = 5;
-constexpr int kBt709 = 1;
+constexpr int kColourUnspecified = 2;  // H.273: what a stream without a description means
 // Bitstream restriction values the writer uses: no limits beyond the level's.
 constexpr int kLog2MaxMvLength = 15;
 
@@ -65,9 +65,9 @@ void write_vui(BitWriter& out, const Vui& vui) {
   out.bits(kVideoFormatUnspecified, 3);
   out.flag(vui.video_full_range);
   out.flag(true);  // colour_description_present_flag
-  out.bits(kBt709, 8);
-  out.bits(kBt709, 8);
-  out.bits(kBt709, 8);
+  out.bits(static_cast<uint32_t>(vui.colour_primaries), 8);
+  out.bits(static_cast<uint32_t>(vui.transfer_characteristics), 8);
+  out.bits(static_cast<uint32_t>(vui.matrix_coefficients), 8);
   out.flag(false);  // chroma_loc_info_present_flag
   out.flag(vui.timing_info_present);
   if (vui.timing_info_present) {
@@ -94,6 +94,8 @@ Status parse_vui(BitReader& in, Vui& vui) {
   if (in.flag()) return refused("sps", "aspect_ratio_info_present_flag", 1);
   if (in.flag()) return refused("sps", "overscan_info_present_flag", 1);
   vui.video_full_range = false;
+  vui.colour_primaries = vui.transfer_characteristics = vui.matrix_coefficients =
+      kColourUnspecified;
   if (in.flag()) {  // video_signal_type_present_flag
     const int video_format = static_cast<int>(in.bits(3));
     vui.video_full_range = in.flag();
@@ -102,13 +104,10 @@ Status parse_vui(BitReader& in, Vui& vui) {
     if (video_format != kVideoFormatUnspecified)
       return refused("sps", "video_format", video_format);
     if (!colour_description) return refused("sps", "colour_description_present_flag", 0);
-    const int primaries = static_cast<int>(in.bits(8));
-    const int transfer = static_cast<int>(in.bits(8));
-    const int matrix = static_cast<int>(in.bits(8));
+    vui.colour_primaries = static_cast<int>(in.bits(8));
+    vui.transfer_characteristics = static_cast<int>(in.bits(8));
+    vui.matrix_coefficients = static_cast<int>(in.bits(8));
     if (in.failed()) return truncated("sps");
-    if (primaries != kBt709) return refused("sps", "colour_primaries", primaries);
-    if (transfer != kBt709) return refused("sps", "transfer_characteristics", transfer);
-    if (matrix != kBt709) return refused("sps", "matrix_coefficients", matrix);
   }
   if (in.flag()) return refused("sps", "chroma_loc_info_present_flag", 1);
   vui.timing_info_present = in.flag();

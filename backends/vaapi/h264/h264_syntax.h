@@ -82,7 +82,13 @@ struct Vui {
   uint32_t num_units_in_tick = 1;  // a frame lasts 2 * num_units_in_tick / time_scale
   uint32_t time_scale = 50;
   bool fixed_frame_rate = true;
-  bool video_full_range = false;  // video_signal_type_present with BT.709 primaries when written
+  // video_signal_type, always written: the range and the colour description (ITU-T H.273 code
+  // points). The default is what gearbox's colour conversion produces (libyuv's BT.601 limited
+  // range, as the x264 and NVENC backends signal it): SMPTE 170M primaries, transfer, matrix.
+  bool video_full_range = false;
+  int colour_primaries = 6;
+  int transfer_characteristics = 6;
+  int matrix_coefficients = 6;
   bool bitstream_restriction = true;  // max_num_reorder_frames 0: a decoder outputs at once
   int max_dec_frame_buffering = 1;
 };

@@ -16,7 +16,8 @@ using Bytes = std::vector<uint8_t>;
 
 auto fields(const Vui& v) {
   return std::tie(v.timing_info_present, v.num_units_in_tick, v.time_scale, v.fixed_frame_rate,
-                  v.video_full_range, v.bitstream_restriction, v.max_dec_frame_buffering);
+                  v.video_full_range, v.colour_primaries, v.transfer_characteristics,
+                  v.matrix_coefficients, v.bitstream_restriction, v.max_dec_frame_buffering);
 }
 auto fields(const Sps& s) {
   return std::tie(s.profile_idc, s.constraint_flags, s.level_idc, s.id, s.chroma_format_idc,
@@ -107,6 +108,10 @@ TEST(Syntax, SpsRoundTrips) {
       sps.vui.time_scale = 60000;
       sps.vui.num_units_in_tick = 1001;
       sps.vui.video_full_range = c.poc_type == 0;
+      if (c.poc_type == 0) {  // BT.709 here, SMPTE 170M (the default) elsewhere
+        sps.vui.colour_primaries = sps.vui.transfer_characteristics = sps.vui.matrix_coefficients =
+            1;
+      }
       sps.vui.max_dec_frame_buffering = 2;
       Result<Sps> parsed = parse_sps(write_sps(sps));
       ASSERT_TRUE(parsed.ok()) << parsed.error().message;
@@ -317,18 +322,18 @@ TEST(Syntax, VuiParserRefusesWhatIsOutsideTheModel) {
   EXPECT_EQ(sps_error(aspect.bytes()).message,
             "sps: aspect_ratio_info_present_flag 1 is not supported");
 
-  BitWriter primaries = sps_before_vui();
-  primaries.flag(false);
-  primaries.flag(false);
-  primaries.flag(true);  // video_signal_type_present_flag
-  primaries.bits(5, 3);
-  primaries.flag(false);
-  primaries.flag(true);
-  primaries.bits(6, 8);  // SMPTE 170M
-  primaries.bits(1, 8);
-  primaries.bits(1, 8);
-  primaries.trailing_bits();
-  EXPECT_EQ(sps_error(primaries.bytes()).message, "sps: colour_primaries 6 is not supported");
+  BitWriter format = sps_before_vui();
+  format.flag(false);
+  format.flag(false);
+  format.flag(true);  // video_signal_type_present_flag
+  format.bits(1, 3);  // video_format PAL
+  format.flag(false);
+  format.flag(true);
+  format.bits(6, 8);  // SMPTE 170M
+  format.bits(6, 8);
+  format.bits(6, 8);
+  format.trailing_bits();
+  EXPECT_EQ(sps_error(format.bytes()).message, "sps: video_format 1 is not supported");
 
   BitWriter hrd = sps_before_vui();
   for (int i = 0; i < 5; ++i) hrd.flag(false);  // through timing_info_present_flag
