@@ -2,7 +2,9 @@
 // h264_syntax.h models them.
 #include "h264_syntax.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 
 namespace gearbox::vaapi::h264 {
 
@@ -24,13 +26,8 @@ Error truncated(const char* structure) {
 
 // The profiles whose SPS carries chroma_format_idc, bit depths and scaling lists (7.3.2.1.1).
 bool has_high_fields(int profile_idc) {
-  switch (profile_idc) {
-    case 100: case 110: case 122: case 244: case 44: case 83: case 86: case 118: case 128:
-    case 138: case 139: case 134: case 135:
-      return true;
-    default:
-      return false;
-  }
+  static constexpr int kProfiles[] = {100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135};
+  return std::find(std::begin(kProfiles), std::end(kProfiles), profile_idc) != std::end(kProfiles);
 }
 
 const char* slice_type_name(int slice_type) {
@@ -55,9 +52,9 @@ bool more_rbsp_data(const BitReader& reader, const std::vector<uint8_t>& rbsp) {
   return reader.position() < stop_bit;
 }
 
-// Video signal type as modelled: unspecified format, BT.709 primaries, transfer and matrix.
+// Video signal type as written: unspecified format; the colour description the Vui says.
 constexpr int kVideoFormatUnspecified = 5;
-constexpr int kBt709 = 1;
+constexpr int kColourUnspecified = 2;  // H.273: what a stream without a description means
 // Bitstream restriction values the writer uses: no limits beyond the level's.
 constexpr int kLog2MaxMvLength = 15;
 
@@ -68,9 +65,9 @@ void write_vui(BitWriter& out, const Vui& vui) {
   out.bits(kVideoFormatUnspecified, 3);
   out.flag(vui.video_full_range);
   out.flag(true);  // colour_description_present_flag
-  out.bits(kBt709, 8);
-  out.bits(kBt709, 8);
-  out.bits(kBt709, 8);
+  out.bits(static_cast<uint32_t>(vui.colour_primaries), 8);
+  out.bits(static_cast<uint32_t>(vui.transfer_characteristics), 8);
+  out.bits(static_cast<uint32_t>(vui.matrix_coefficients), 8);
   out.flag(false);  // chroma_loc_info_present_flag
   out.flag(vui.timing_info_present);
   if (vui.timing_info_present) {
@@ -97,20 +94,20 @@ Status parse_vui(BitReader& in, Vui& vui) {
   if (in.flag()) return refused("sps", "aspect_ratio_info_present_flag", 1);
   if (in.flag()) return refused("sps", "overscan_info_present_flag", 1);
   vui.video_full_range = false;
+  vui.colour_primaries = vui.transfer_characteristics = vui.matrix_coefficients =
+      kColourUnspecified;
   if (in.flag()) {  // video_signal_type_present_flag
     const int video_format = static_cast<int>(in.bits(3));
     vui.video_full_range = in.flag();
     const bool colour_description = in.flag();
     if (in.failed()) return truncated("sps");
-    if (video_format != kVideoFormatUnspecified) return refused("sps", "video_format", video_format);
+    if (video_format != kVideoFormatUnspecified)
+      return refused("sps", "video_format", video_format);
     if (!colour_description) return refused("sps", "colour_description_present_flag", 0);
-    const int primaries = static_cast<int>(in.bits(8));
-    const int transfer = static_cast<int>(in.bits(8));
-    const int matrix = static_cast<int>(in.bits(8));
+    vui.colour_primaries = static_cast<int>(in.bits(8));
+    vui.transfer_characteristics = static_cast<int>(in.bits(8));
+    vui.matrix_coefficients = static_cast<int>(in.bits(8));
     if (in.failed()) return truncated("sps");
-    if (primaries != kBt709) return refused("sps", "colour_primaries", primaries);
-    if (transfer != kBt709) return refused("sps", "transfer_characteristics", transfer);
-    if (matrix != kBt709) return refused("sps", "matrix_coefficients", matrix);
   }
   if (in.flag()) return refused("sps", "chroma_loc_info_present_flag", 1);
   vui.timing_info_present = in.flag();
@@ -279,7 +276,8 @@ std::vector<NalUnit> split_annexb(const uint8_t* data, size_t size) {
 }
 
 std::vector<uint8_t> annexb_nal(int type, int ref_idc, const std::vector<uint8_t>& rbsp) {
-  std::vector<uint8_t> out = {0, 0, 0, 1, static_cast<uint8_t>(((ref_idc & 3) << 5) | (type & 0x1f))};
+  std::vector<uint8_t> out = {0, 0, 0, 1,
+                              static_cast<uint8_t>(((ref_idc & 3) << 5) | (type & 0x1f))};
   const std::vector<uint8_t> payload = escape_rbsp(rbsp.data(), rbsp.size());
   out.insert(out.end(), payload.begin(), payload.end());
   return out;
@@ -305,14 +303,15 @@ std::vector<uint8_t> write_sps(const Sps& sps) {
   out.ue(static_cast<uint32_t>(sps.id));
   if (has_high_fields(sps.profile_idc)) {
     out.ue(static_cast<uint32_t>(sps.chroma_format_idc));
-    out.ue(0);         // bit_depth_luma_minus8
-    out.ue(0);         // bit_depth_chroma_minus8
-    out.flag(false);   // qpprime_y_zero_transform_bypass_flag
-    out.flag(false);   // seq_scaling_matrix_present_flag
+    out.ue(0);        // bit_depth_luma_minus8
+    out.ue(0);        // bit_depth_chroma_minus8
+    out.flag(false);  // qpprime_y_zero_transform_bypass_flag
+    out.flag(false);  // seq_scaling_matrix_present_flag
   }
   out.ue(static_cast<uint32_t>(sps.log2_max_frame_num_minus4));
   out.ue(static_cast<uint32_t>(sps.pic_order_cnt_type));
-  if (sps.pic_order_cnt_type == 0) out.ue(static_cast<uint32_t>(sps.log2_max_pic_order_cnt_lsb_minus4));
+  if (sps.pic_order_cnt_type == 0)
+    out.ue(static_cast<uint32_t>(sps.log2_max_pic_order_cnt_lsb_minus4));
   out.ue(static_cast<uint32_t>(sps.max_num_ref_frames));
   out.flag(false);  // gaps_in_frame_num_value_allowed_flag
   out.ue(static_cast<uint32_t>(sps.width_in_mbs - 1));
@@ -456,8 +455,8 @@ Result<Pps> parse_pps(const std::vector<uint8_t>& rbsp, const Sps& sps) {
   if (id > 255) return out_of_range("pps", "pic_parameter_set_id", id);
   if (sps_id != static_cast<uint32_t>(sps.id))
     return make_error(ErrorCode::kInvalidArgument,
-                      "pps: seq_parameter_set_id " + std::to_string(sps_id) +
-                          " is not the SPS's " + std::to_string(sps.id));
+                      "pps: seq_parameter_set_id " + std::to_string(sps_id) + " is not the SPS's " +
+                          std::to_string(sps.id));
   if (bottom_field_pic_order)
     return refused("pps", "bottom_field_pic_order_in_frame_present_flag", 1);
   if (slice_groups != 0) return refused("pps", "num_slice_groups_minus1", slice_groups);
@@ -532,7 +531,8 @@ void write_slice_header(BitWriter& out, const SliceHeader& slice, const Sps& sps
       out.flag(false);  // adaptive_ref_pic_marking_mode_flag
     }
   }
-  if (pps.entropy_coding_mode && type != kSliceI) out.ue(static_cast<uint32_t>(slice.cabac_init_idc));
+  if (pps.entropy_coding_mode && type != kSliceI)
+    out.ue(static_cast<uint32_t>(slice.cabac_init_idc));
   out.se(slice.slice_qp_delta);
   if (pps.deblocking_filter_control_present) {
     out.ue(static_cast<uint32_t>(slice.disable_deblocking_filter_idc));
@@ -568,9 +568,8 @@ Result<SliceHeader> parse_slice_header(BitReader& in,
                       "slice: slice_type " + std::to_string(slice_type) + " (" +
                           slice_type_name(type) + ") is not supported");
   if (slice.idr && type != kSliceI)
-    return make_error(ErrorCode::kInvalidArgument, "slice: slice_type " +
-                                                       std::to_string(slice_type) +
-                                                       " (P) in an IDR picture");
+    return make_error(ErrorCode::kInvalidArgument,
+                      "slice: slice_type " + std::to_string(slice_type) + " (P) in an IDR picture");
   if (pps_id != static_cast<uint32_t>(pps.id))
     return make_error(ErrorCode::kInvalidArgument,
                       "slice: pic_parameter_set_id " + std::to_string(pps_id) +
@@ -582,13 +581,15 @@ Result<SliceHeader> parse_slice_header(BitReader& in,
   if (slice.idr) {
     const uint32_t idr_pic_id = in.ue();
     if (in.failed()) return truncated("slice");
-    if (slice.frame_num != 0) return out_of_range("slice", "frame_num (IDR)", slice.frame_num);
+    if (slice.frame_num != 0)
+      return make_error(
+          ErrorCode::kInvalidArgument,
+          "slice: frame_num " + std::to_string(slice.frame_num) + " in an IDR picture is not 0");
     if (idr_pic_id > 65535) return out_of_range("slice", "idr_pic_id", idr_pic_id);
     slice.idr_pic_id = static_cast<int>(idr_pic_id);
   }
   if (sps.pic_order_cnt_type == 0)
-    slice.pic_order_cnt_lsb =
-        static_cast<int>(in.bits(sps.log2_max_pic_order_cnt_lsb_minus4 + 4));
+    slice.pic_order_cnt_lsb = static_cast<int>(in.bits(sps.log2_max_pic_order_cnt_lsb_minus4 + 4));
   slice.num_ref_idx_l0_active_minus1 = pps.num_ref_idx_l0_default_active_minus1;
   if (type == kSliceP) {
     slice.num_ref_idx_active_override = in.flag();

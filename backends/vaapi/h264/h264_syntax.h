@@ -29,8 +29,8 @@ class BitWriter {
   void flag(bool value) { bits(value ? 1 : 0, 1); }
   void ue(uint32_t value);
   void se(int32_t value);
-  void trailing_bits();       // rbsp_trailing_bits(): a 1, then 0s to the byte boundary
-  void align_with_ones();     // cabac_alignment_one_bit until byte-aligned
+  void trailing_bits();    // rbsp_trailing_bits(): a 1, then 0s to the byte boundary
+  void align_with_ones();  // cabac_alignment_one_bit until byte-aligned
   bool byte_aligned() const { return bit_count_ % 8 == 0; }
   size_t bit_count() const { return bit_count_; }
   // The bits so far, the last byte padded with zeros.
@@ -82,13 +82,19 @@ struct Vui {
   uint32_t num_units_in_tick = 1;  // a frame lasts 2 * num_units_in_tick / time_scale
   uint32_t time_scale = 50;
   bool fixed_frame_rate = true;
-  bool video_full_range = false;  // video_signal_type_present with BT.709 primaries when written
+  // video_signal_type, always written: the range and the colour description (ITU-T H.273 code
+  // points). The default is what gearbox's colour conversion produces (libyuv's BT.601 limited
+  // range, as the x264 and NVENC backends signal it): SMPTE 170M primaries, transfer, matrix.
+  bool video_full_range = false;
+  int colour_primaries = 6;
+  int transfer_characteristics = 6;
+  int matrix_coefficients = 6;
   bool bitstream_restriction = true;  // max_num_reorder_frames 0: a decoder outputs at once
   int max_dec_frame_buffering = 1;
 };
 
 struct Sps {
-  int profile_idc = 100;  // High
+  int profile_idc = 100;     // High
   int constraint_flags = 0;  // constraint_set0..5 flags, set0 in bit 7 as in the bitstream
   int level_idc = 40;
   int id = 0;

@@ -84,10 +84,10 @@ TEST(Bits, TrailingBitsAndAlignment) {
 }
 
 TEST(Bits, RoundTripOfMixedValues) {
-  const std::vector<uint32_t> ues = {0, 1, 2, 3, 7, 8, 255, 256, 65535, 65536, 1u << 31,
-                                     4294967294u};
-  const std::vector<int32_t> ses = {0, 1, -1, 2, -2, 127, -128, 65536, -65536, 2147483647,
-                                    -2147483647};
+  const std::vector<uint32_t> ues = {0,   1,   2,     3,     7,        8,
+                                     255, 256, 65535, 65536, 1u << 31, 4294967294u};
+  const std::vector<int32_t> ses = {0,    1,     -1,     2,          -2,         127,
+                                    -128, 65536, -65536, 2147483647, -2147483647};
   BitWriter w;
   for (uint32_t v : ues) {
     w.ue(v);

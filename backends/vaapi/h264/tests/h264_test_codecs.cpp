@@ -46,6 +46,7 @@ X264Output encode_with_x264(const X264Run& run) {
     out.error = "x264_param_default_preset failed";
     return out;
   }
+  p.i_log_level = X264_LOG_WARNING;
   p.i_threads = 1;
   p.b_sliced_threads = 0;
   p.i_width = run.width;
@@ -98,8 +99,8 @@ X264Output encode_with_x264(const X264Run& run) {
   for (int t = 0; t < run.frames; ++t) {
     draw(pic, run.width, run.height, t);
     pic.i_pts = t;
-    const bool idr = std::find(run.idr_frames.begin(), run.idr_frames.end(), t) !=
-                     run.idr_frames.end();
+    const bool idr =
+        std::find(run.idr_frames.begin(), run.idr_frames.end(), t) != run.idr_frames.end();
     pic.i_type = idr ? X264_TYPE_IDR : X264_TYPE_P;
     if (x264_encoder_encode(encoder, &nals, &count, &pic, &pic_out) < 0) {
       out.error = "x264_encoder_encode failed at frame " + std::to_string(t);
@@ -137,8 +138,8 @@ Decoded decode_h264(const std::vector<uint8_t>& extradata,
   ctx->thread_count = 1;
   ctx->err_recognition = AV_EF_EXPLODE | AV_EF_BITSTREAM | AV_EF_BUFFER;
   if (!extradata.empty()) {
-    ctx->extradata = static_cast<uint8_t*>(
-        av_mallocz(extradata.size() + AV_INPUT_BUFFER_PADDING_SIZE));
+    ctx->extradata =
+        static_cast<uint8_t*>(av_mallocz(extradata.size() + AV_INPUT_BUFFER_PADDING_SIZE));
     std::memcpy(ctx->extradata, extradata.data(), extradata.size());
     ctx->extradata_size = static_cast<int>(extradata.size());
   }

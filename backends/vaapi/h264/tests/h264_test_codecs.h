@@ -19,9 +19,9 @@ struct X264Run {
   int bitrate_kbps = 200;
 };
 struct X264Output {
-  std::vector<uint8_t> headers;                     // x264_encoder_headers(), Annex B
+  std::vector<uint8_t> headers;                    // x264_encoder_headers(), Annex B
   std::vector<std::vector<uint8_t>> access_units;  // one a frame, in order, Annex B
-  std::string error;                                // empty on success
+  std::string error;                               // empty on success
 };
 // A moving picture: gradients that slide and a box that travels, so P slices carry motion.
 X264Output encode_with_x264(const X264Run& run);
@@ -33,7 +33,7 @@ struct Decoded {
   int profile = 0, level = 0;
   int framerate_num = 0, framerate_den = 0;
   int color_primaries = 0, color_trc = 0, colorspace = 0, color_range = 0;
-  int has_b_frames = -1;  // the reorder delay the decoder derived
+  int has_b_frames = -1;                       // the reorder delay the decoder derived
   std::vector<std::vector<uint8_t>> pictures;  // Y, U, V planes packed tightly, output order
 };
 // Decodes with libavcodec, one packet per access unit, errors fatal (AV_EF_EXPLODE), one thread.

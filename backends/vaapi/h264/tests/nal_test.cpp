@@ -12,8 +12,12 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-Bytes escape(const Bytes& b) { return escape_rbsp(b.data(), b.size()); }
-Bytes unescape(const Bytes& b) { return unescape_rbsp(b.data(), b.size()); }
+Bytes escape(const Bytes& b) {
+  return escape_rbsp(b.data(), b.size());
+}
+Bytes unescape(const Bytes& b) {
+  return unescape_rbsp(b.data(), b.size());
+}
 
 TEST(Nal, EscapesEveryStartCodePrefix) {
   EXPECT_EQ(escape({0, 0, 0}), (Bytes{0, 0, 3, 0}));
@@ -60,11 +64,11 @@ TEST(Nal, RoundTripOfZeroHeavyData) {
 }
 
 TEST(Nal, SplitsAtThreeAndFourByteStartCodes) {
-  const Bytes stream = {0xAA,                               // garbage before the first
-                        0, 0, 0, 1, 0x67, 0x64,             // SPS (nal_ref_idc 3)
-                        0, 0, 1, 0x68, 0xEE,                // PPS after a 3-byte start code
-                        0, 0, 0, 1, 0x45, 0x88, 0, 0, 3, 1,  // IDR slice (ref_idc 2)
-                        0, 0, 0, 1, 0x01, 0x9A, 0, 0};      // P slice, trailing_zero_8bits
+  const Bytes stream = {0xAA,                                      // garbage before the first
+                        0,    0, 0, 1,    0x67, 0x64,              // SPS (nal_ref_idc 3)
+                        0,    0, 1, 0x68, 0xEE,                    // PPS after a 3-byte start code
+                        0,    0, 0, 1,    0x45, 0x88, 0, 0, 3, 1,  // IDR slice (ref_idc 2)
+                        0,    0, 0, 1,    0x01, 0x9A, 0, 0};       // P slice, trailing_zero_8bits
   const std::vector<NalUnit> units = split_annexb(stream.data(), stream.size());
   ASSERT_EQ(units.size(), 4u);
   EXPECT_EQ(units[0].type, kNalSps);

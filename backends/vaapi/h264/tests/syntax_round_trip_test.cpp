@@ -16,7 +16,8 @@ using Bytes = std::vector<uint8_t>;
 
 auto fields(const Vui& v) {
   return std::tie(v.timing_info_present, v.num_units_in_tick, v.time_scale, v.fixed_frame_rate,
-                  v.video_full_range, v.bitstream_restriction, v.max_dec_frame_buffering);
+                  v.video_full_range, v.colour_primaries, v.transfer_characteristics,
+                  v.matrix_coefficients, v.bitstream_restriction, v.max_dec_frame_buffering);
 }
 auto fields(const Sps& s) {
   return std::tie(s.profile_idc, s.constraint_flags, s.level_idc, s.id, s.chroma_format_idc,
@@ -36,10 +37,9 @@ auto fields(const Pps& p) {
 auto fields(const SliceHeader& h) {
   return std::tie(h.idr, h.nal_ref_idc, h.first_mb, h.slice_type, h.pps_id, h.frame_num,
                   h.idr_pic_id, h.pic_order_cnt_lsb, h.num_ref_idx_active_override,
-                  h.num_ref_idx_l0_active_minus1, h.no_output_of_prior_pics,
-                  h.long_term_reference, h.cabac_init_idc, h.slice_qp_delta,
-                  h.disable_deblocking_filter_idc, h.slice_alpha_c0_offset_div2,
-                  h.slice_beta_offset_div2);
+                  h.num_ref_idx_l0_active_minus1, h.no_output_of_prior_pics, h.long_term_reference,
+                  h.cabac_init_idc, h.slice_qp_delta, h.disable_deblocking_filter_idc,
+                  h.slice_alpha_c0_offset_div2, h.slice_beta_offset_div2);
 }
 
 void expect_same(const Sps& a, const Sps& b) {
@@ -93,8 +93,8 @@ TEST(Syntax, SpsRoundTrips) {
   struct Case {
     int width, height, poc_type, log2_frame_num_minus4;
   };
-  const Case cases[] = {{160, 90, 2, 0},  {1920, 1080, 0, 4}, {16, 16, 2, 12},
-                        {34, 18, 0, 0},   {1280, 720, 2, 5},  {4096, 2304, 0, 8}};
+  const Case cases[] = {{160, 90, 2, 0}, {1920, 1080, 0, 4}, {16, 16, 2, 12},
+                        {34, 18, 0, 0},  {1280, 720, 2, 5},  {4096, 2304, 0, 8}};
   for (const Case& c : cases) {
     for (bool vui : {false, true}) {
       SCOPED_TRACE(std::to_string(c.width) + "x" + std::to_string(c.height) + " poc " +
@@ -108,6 +108,10 @@ TEST(Syntax, SpsRoundTrips) {
       sps.vui.time_scale = 60000;
       sps.vui.num_units_in_tick = 1001;
       sps.vui.video_full_range = c.poc_type == 0;
+      if (c.poc_type == 0) {  // BT.709 here, SMPTE 170M (the default) elsewhere
+        sps.vui.colour_primaries = sps.vui.transfer_characteristics = sps.vui.matrix_coefficients =
+            1;
+      }
       sps.vui.max_dec_frame_buffering = 2;
       Result<Sps> parsed = parse_sps(write_sps(sps));
       ASSERT_TRUE(parsed.ok()) << parsed.error().message;
@@ -285,6 +289,86 @@ TEST(Syntax, SpsParserRefusesWhatIsOutsideTheModel) {
   }
 }
 
+// An SPS of 160x96 written by hand up to and including vui_parameters_present_flag 1.
+BitWriter sps_before_vui() {
+  BitWriter w;
+  w.bits(100, 8);
+  w.bits(0, 8);
+  w.bits(40, 8);
+  w.ue(0);
+  w.ue(1);
+  w.ue(0);
+  w.ue(0);
+  w.flag(false);
+  w.flag(false);
+  w.ue(0);  // log2_max_frame_num_minus4
+  w.ue(2);  // pic_order_cnt_type
+  w.ue(1);  // max_num_ref_frames
+  w.flag(false);
+  w.ue(9);
+  w.ue(5);
+  w.flag(true);  // frame_mbs_only_flag
+  w.flag(true);
+  w.flag(false);  // frame_cropping_flag
+  w.flag(true);   // vui_parameters_present_flag
+  return w;
+}
+
+TEST(Syntax, VuiParserRefusesWhatIsOutsideTheModel) {
+  BitWriter aspect = sps_before_vui();
+  aspect.flag(true);
+  aspect.bits(1, 8);
+  aspect.trailing_bits();
+  EXPECT_EQ(sps_error(aspect.bytes()).message,
+            "sps: aspect_ratio_info_present_flag 1 is not supported");
+
+  BitWriter format = sps_before_vui();
+  format.flag(false);
+  format.flag(false);
+  format.flag(true);  // video_signal_type_present_flag
+  format.bits(1, 3);  // video_format PAL
+  format.flag(false);
+  format.flag(true);
+  format.bits(6, 8);  // SMPTE 170M
+  format.bits(6, 8);
+  format.bits(6, 8);
+  format.trailing_bits();
+  EXPECT_EQ(sps_error(format.bytes()).message, "sps: video_format 1 is not supported");
+
+  BitWriter hrd = sps_before_vui();
+  for (int i = 0; i < 5; ++i) hrd.flag(false);  // through timing_info_present_flag
+  hrd.flag(true);                               // nal_hrd_parameters_present_flag
+  hrd.trailing_bits();
+  EXPECT_EQ(sps_error(hrd.bytes()).message,
+            "sps: nal_hrd_parameters_present_flag 1 is not supported");
+
+  BitWriter reorder = sps_before_vui();
+  for (int i = 0; i < 8; ++i) reorder.flag(false);  // through pic_struct_present_flag
+  reorder.flag(true);                               // bitstream_restriction_flag
+  reorder.flag(true);
+  for (int i = 0; i < 4; ++i) reorder.ue(i == 0 ? 0 : 15);
+  reorder.ue(2);  // max_num_reorder_frames: B-frames
+  reorder.ue(3);
+  reorder.trailing_bits();
+  EXPECT_EQ(sps_error(reorder.bytes()).message, "sps: max_num_reorder_frames 2 is not supported");
+
+  // The same bits with max_num_reorder_frames 0 parse: the refusals above are the elements'.
+  BitWriter fine = sps_before_vui();
+  for (int i = 0; i < 8; ++i) fine.flag(false);
+  fine.flag(true);
+  fine.flag(true);
+  for (int i = 0; i < 4; ++i) fine.ue(i == 0 ? 0 : 15);
+  fine.ue(0);
+  fine.ue(3);
+  fine.trailing_bits();
+  Result<Sps> parsed = parse_sps(fine.bytes());
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->width(), 160);
+  EXPECT_EQ(parsed->height(), 96);
+  EXPECT_FALSE(parsed->vui.timing_info_present);
+  EXPECT_EQ(parsed->vui.max_dec_frame_buffering, 3);
+}
+
 TEST(Syntax, PpsParserRefusesWhatIsOutsideTheModel) {
   const Sps sps = sps_of(320, 180, 2, 4);
   Pps pps;
@@ -352,7 +436,7 @@ TEST(Syntax, SliceParserRefusesWhatIsOutsideTheModel) {
   mod.ue(0);
   mod.ue(5);
   mod.ue(0);
-  mod.bits(3, 8);  // frame_num
+  mod.bits(3, 8);   // frame_num
   mod.flag(false);  // num_ref_idx_active_override_flag
   mod.flag(true);
   r = parse_written(mod, kNalSliceNonIdr);
@@ -380,6 +464,27 @@ TEST(Syntax, SliceParserRefusesWhatIsOutsideTheModel) {
   r = parse_written(qp, kNalSliceNonIdr);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message, "slice: slice_qp_delta 26 is out of range");
+
+  // IDR pictures: I slices with frame_num 0, and references.
+  SliceHeader idr;
+  idr.idr = true;
+  idr.frame_num = 5;
+  BitWriter idr_frame_num;
+  write_slice_header(idr_frame_num, idr, sps, pps);
+  r = parse_written(idr_frame_num, kNalSliceIdr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "slice: frame_num 5 in an IDR picture is not 0");
+  idr.frame_num = 0;
+  idr.slice_type = kSliceP;
+  BitWriter idr_p;
+  write_slice_header(idr_p, idr, sps, pps);
+  r = parse_written(idr_p, kNalSliceIdr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "slice: slice_type 5 (P) in an IDR picture");
+  BitReader unreferenced(idr_p.bytes().data(), idr_p.bytes().size());
+  r = parse_slice_header(unreferenced, kNalSliceIdr, 0, sps, pps);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "slice: an IDR slice has nal_ref_idc 0");
 
   r = parse_written(qp, kNalSei);
   ASSERT_FALSE(r.ok());

@@ -104,7 +104,9 @@ const NalUnit* find_nal(const std::vector<NalUnit>& units, int type) {
   return nullptr;
 }
 
-Bytes rbsp_of(const NalUnit& unit) { return unescape_rbsp(unit.payload, unit.payload_size); }
+Bytes rbsp_of(const NalUnit& unit) {
+  return unescape_rbsp(unit.payload, unit.payload_size);
+}
 
 class X264Rewrite : public ::testing::TestWithParam<Case> {
  protected:
@@ -138,6 +140,10 @@ class X264Rewrite : public ::testing::TestWithParam<Case> {
     sps_.vui.num_units_in_tick = 1;
     sps_.vui.time_scale = 50;  // 25 frames a second
     sps_.vui.video_full_range = c.poc_type == 0;
+    if (c.poc_type == 0) {  // BT.709 here, SMPTE 170M (the default) elsewhere
+      sps_.vui.colour_primaries = sps_.vui.transfer_characteristics = sps_.vui.matrix_coefficients =
+          1;
+    }
     pps_.pic_init_qp_minus26 = c.pic_init_qp - 26;
   }
 
@@ -259,9 +265,10 @@ TEST_P(X264Rewrite, LibavcodecReadsWhatTheWriterWrote) {
   EXPECT_EQ(decoded.level, sps_.level_idc);
   EXPECT_EQ(decoded.framerate_num, 25);
   EXPECT_EQ(decoded.framerate_den, 1);
-  EXPECT_EQ(decoded.color_primaries, AVCOL_PRI_BT709);
-  EXPECT_EQ(decoded.color_trc, AVCOL_TRC_BT709);
-  EXPECT_EQ(decoded.colorspace, AVCOL_SPC_BT709);
+  // libavutil's enums are H.273's code points.
+  EXPECT_EQ(decoded.color_primaries, sps_.vui.colour_primaries);
+  EXPECT_EQ(decoded.color_trc, sps_.vui.transfer_characteristics);
+  EXPECT_EQ(decoded.colorspace, sps_.vui.matrix_coefficients);
   EXPECT_EQ(decoded.color_range, sps_.vui.video_full_range ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG);
   EXPECT_EQ(decoded.has_b_frames, 0);  // max_num_reorder_frames 0: nothing held back
 }
