@@ -230,8 +230,9 @@ std::vector<uint8_t> escape_rbsp(const uint8_t* rbsp, size_t size) {
     out.push_back(rbsp[i]);
     zeros = rbsp[i] == 0 ? zeros + 1 : 0;
   }
-  // 7.4.1: a final 0x00 (cabac_zero_word) is followed by 0x03 so the NAL unit does not end in 0.
-  if (size > 0 && rbsp[size - 1] == 0) out.push_back(3);
+  // 7.4.1: an RBSP ending in a cabac_zero_word (00 00) gets a final 0x03, so the NAL unit does
+  // not end in 0x00 (which Annex B would take for trailing_zero_8bits) and unescaping drops it.
+  if (zeros >= 2) out.push_back(3);
   return out;
 }
 
