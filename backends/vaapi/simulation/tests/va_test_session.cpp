@@ -111,7 +111,8 @@ std::vector<uint8_t> download_luma(VADisplay display, VASurfaceID surface, int w
   void* base = nullptr;
   if (vaMapBuffer(display, image.buf, &base) == VA_STATUS_SUCCESS) {
     for (int y = 0; y < height; ++y) {
-      const uint8_t* row = static_cast<uint8_t*>(base) + image.offsets[0] + static_cast<size_t>(y) * image.pitches[0];
+      const uint8_t* row = static_cast<uint8_t*>(base) + image.offsets[0] +
+                           static_cast<size_t>(y) * image.pitches[0];
       luma.insert(luma.end(), row, row + width);
     }
     vaUnmapBuffer(display, image.buf);
@@ -120,9 +121,17 @@ std::vector<uint8_t> download_luma(VADisplay display, VASurfaceID surface, int w
   return luma;
 }
 
-EncodeSession::EncodeSession(VADisplay display, int width, int height, uint32_t rate_control,
-                             uint32_t bits_per_second, int fps)
-    : display_(display), width_(width), height_(height), fps_(fps), rate_control_(rate_control),
+EncodeSession::EncodeSession(VADisplay display,
+                             int width,
+                             int height,
+                             uint32_t rate_control,
+                             uint32_t bits_per_second,
+                             int fps)
+    : display_(display),
+      width_(width),
+      height_(height),
+      fps_(fps),
+      rate_control_(rate_control),
       bits_per_second_(bits_per_second) {
   VAConfigAttrib attribs[] = {
       {VAConfigAttribRTFormat, VA_RT_FORMAT_YUV420},
@@ -130,17 +139,27 @@ EncodeSession::EncodeSession(VADisplay display, int width, int height, uint32_t 
       {VAConfigAttribEncPackedHeaders,
        VA_ENC_PACKED_HEADER_SEQUENCE | VA_ENC_PACKED_HEADER_PICTURE | VA_ENC_PACKED_HEADER_SLICE},
   };
-  if ((status_ = vaCreateConfig(display_, VAProfileH264High, VAEntrypointEncSlice, attribs, 3, &config_))) return;
+  if ((status_ =
+           vaCreateConfig(display_, VAProfileH264High, VAEntrypointEncSlice, attribs, 3, &config_)))
+    return;
   VASurfaceAttrib format{};
   format.type = VASurfaceAttribPixelFormat;
   format.flags = VA_SURFACE_ATTRIB_SETTABLE;
   format.value.type = VAGenericValueTypeInteger;
   format.value.value.i = VA_FOURCC_NV12;
-  if ((status_ = vaCreateSurfaces(display_, VA_RT_FORMAT_YUV420, width, height, &input_, 1, &format, 1))) return;
-  if ((status_ = vaCreateSurfaces(display_, VA_RT_FORMAT_YUV420, width, height, recon_, 2, &format, 1))) return;
-  if ((status_ = vaCreateContext(display_, config_, width, height, VA_PROGRESSIVE, recon_, 2, &context_))) return;
+  if ((status_ =
+           vaCreateSurfaces(display_, VA_RT_FORMAT_YUV420, width, height, &input_, 1, &format, 1)))
+    return;
+  if ((status_ =
+           vaCreateSurfaces(display_, VA_RT_FORMAT_YUV420, width, height, recon_, 2, &format, 1)))
+    return;
+  if ((status_ =
+           vaCreateContext(display_, config_, width, height, VA_PROGRESSIVE, recon_, 2, &context_)))
+    return;
   const unsigned coded_size = static_cast<unsigned>(width * height * 3 / 2 + 64 * 1024);
-  if ((status_ = vaCreateBuffer(display_, context_, VAEncCodedBufferType, coded_size, 1, nullptr, &coded_))) return;
+  if ((status_ = vaCreateBuffer(display_, context_, VAEncCodedBufferType, coded_size, 1, nullptr,
+                                &coded_)))
+    return;
   sps_.level_idc = 40;
   sps_.set_size(width, height);
   sps_.vui.num_units_in_tick = 1;
@@ -158,13 +177,16 @@ EncodeSession::~EncodeSession() {
 
 VAStatus EncodeSession::render(VABufferType type, const void* data, size_t size) {
   VABufferID id;
-  VAStatus st = vaCreateBuffer(display_, context_, type, static_cast<unsigned>(size), 1, const_cast<void*>(data), &id);
+  VAStatus st = vaCreateBuffer(display_, context_, type, static_cast<unsigned>(size), 1,
+                               const_cast<void*>(data), &id);
   if (st) return st;
   buffers_.push_back(id);
   return vaRenderPicture(display_, context_, &id, 1);
 }
 
-VAStatus EncodeSession::render_packed(uint32_t type, const std::vector<uint8_t>& data, uint32_t bit_length,
+VAStatus EncodeSession::render_packed(uint32_t type,
+                                      const std::vector<uint8_t>& data,
+                                      uint32_t bit_length,
                                       bool emulation) {
   VAEncPackedHeaderParameterBuffer p{};
   p.type = type;
@@ -223,10 +245,13 @@ VAStatus EncodeSession::encode(const Picture& picture, bool idr, const Misuse& m
     seq.seq_fields.bits.chroma_format_idc = 1;
     seq.seq_fields.bits.frame_mbs_only_flag = 1;
     seq.seq_fields.bits.direct_8x8_inference_flag = 1;
-    seq.seq_fields.bits.log2_max_frame_num_minus4 = static_cast<unsigned>(sps_.log2_max_frame_num_minus4);
+    seq.seq_fields.bits.log2_max_frame_num_minus4 =
+        static_cast<unsigned>(sps_.log2_max_frame_num_minus4);
     seq.seq_fields.bits.pic_order_cnt_type = static_cast<unsigned>(sps_.pic_order_cnt_type);
-    seq.seq_fields.bits.log2_max_pic_order_cnt_lsb_minus4 = static_cast<unsigned>(sps_.log2_max_pic_order_cnt_lsb_minus4);
-    seq.frame_cropping_flag = sps_.crop_left || sps_.crop_right || sps_.crop_top || sps_.crop_bottom;
+    seq.seq_fields.bits.log2_max_pic_order_cnt_lsb_minus4 =
+        static_cast<unsigned>(sps_.log2_max_pic_order_cnt_lsb_minus4);
+    seq.frame_cropping_flag =
+        sps_.crop_left || sps_.crop_right || sps_.crop_top || sps_.crop_bottom;
     seq.frame_crop_left_offset = static_cast<unsigned>(sps_.crop_left);
     seq.frame_crop_right_offset = static_cast<unsigned>(sps_.crop_right);
     seq.frame_crop_top_offset = static_cast<unsigned>(sps_.crop_top);
@@ -241,23 +266,28 @@ VAStatus EncodeSession::encode(const Picture& picture, bool idr, const Misuse& m
     rc.bits_per_second = bits_per_second_;
     rc.target_percentage = rate_control_ == VA_RC_VBR ? 80 : 100;
     auto rc_bytes = misc(VAEncMiscParameterTypeRateControl, rc);
-    if ((st = render(VAEncMiscParameterBufferType, rc_bytes.data(), rc_bytes.size()))) return fail(st);
+    if ((st = render(VAEncMiscParameterBufferType, rc_bytes.data(), rc_bytes.size())))
+      return fail(st);
     VAEncMiscParameterHRD hrd{};
     hrd.buffer_size = bits_per_second_;
     hrd.initial_buffer_fullness = bits_per_second_ / 2;
     auto hrd_bytes = misc(VAEncMiscParameterTypeHRD, hrd);
-    if ((st = render(VAEncMiscParameterBufferType, hrd_bytes.data(), hrd_bytes.size()))) return fail(st);
+    if ((st = render(VAEncMiscParameterBufferType, hrd_bytes.data(), hrd_bytes.size())))
+      return fail(st);
     VAEncMiscParameterFrameRate fr{};
     fr.framerate = static_cast<uint32_t>(fps_) | (1u << 16);
     auto fr_bytes = misc(VAEncMiscParameterTypeFrameRate, fr);
-    if ((st = render(VAEncMiscParameterBufferType, fr_bytes.data(), fr_bytes.size()))) return fail(st);
+    if ((st = render(VAEncMiscParameterBufferType, fr_bytes.data(), fr_bytes.size())))
+      return fail(st);
     h264::Sps packed = sps_;
     if (misuse.sps_level_disagrees) packed.level_idc = 41;
     const auto sps_nal = h264::annexb_nal(h264::kNalSps, 3, h264::write_sps(packed));
-    if ((st = render_packed(VAEncPackedHeaderSequence, sps_nal, static_cast<uint32_t>(sps_nal.size() * 8), true)))
+    if ((st = render_packed(VAEncPackedHeaderSequence, sps_nal,
+                            static_cast<uint32_t>(sps_nal.size() * 8), true)))
       return fail(st);
     const auto pps_nal = h264::annexb_nal(h264::kNalPps, 3, h264::write_pps(pps_, sps_));
-    if ((st = render_packed(VAEncPackedHeaderPicture, pps_nal, static_cast<uint32_t>(pps_nal.size() * 8), true)))
+    if ((st = render_packed(VAEncPackedHeaderPicture, pps_nal,
+                            static_cast<uint32_t>(pps_nal.size() * 8), true)))
       return fail(st);
   }
   const VASurfaceID reference = misuse.wrong_reference ? input_ : previous_recon_;
@@ -297,9 +327,12 @@ VAStatus EncodeSession::encode(const Picture& picture, bool idr, const Misuse& m
   if ((st = render(VAEncSliceParameterBufferType, &slice, sizeof slice))) return fail(st);
   h264::BitWriter bits;
   h264::write_slice_header(bits, header, sps_, pps_);
-  std::vector<uint8_t> packed = {0, 0, 0, 1, static_cast<uint8_t>((3 << 5) | (idr ? h264::kNalSliceIdr : h264::kNalSliceNonIdr))};
+  std::vector<uint8_t> packed = {
+      0, 0, 0, 1,
+      static_cast<uint8_t>((3 << 5) | (idr ? h264::kNalSliceIdr : h264::kNalSliceNonIdr))};
   packed.insert(packed.end(), bits.bytes().begin(), bits.bytes().end());
-  if ((st = render_packed(VAEncPackedHeaderSlice, packed, static_cast<uint32_t>(40 + bits.bit_count()), false)))
+  if ((st = render_packed(VAEncPackedHeaderSlice, packed,
+                          static_cast<uint32_t>(40 + bits.bit_count()), false)))
     return fail(st);
   st = vaEndPicture(display_, context_);
   for (VABufferID b : buffers_) vaDestroyBuffer(display_, b);

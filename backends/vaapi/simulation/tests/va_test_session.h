@@ -50,14 +50,18 @@ std::vector<uint8_t> download_luma(VADisplay display, VASurfaceID surface, int w
 
 // Misuses a test may ask of one EncodeSession::encode().
 struct Misuse {
-  bool wrong_reference = false;      // ReferenceFrames[0]/RefPicList0[0] = a surface not the previous
+  bool wrong_reference = false;  // ReferenceFrames[0]/RefPicList0[0] = a surface not the previous
   bool sps_level_disagrees = false;  // the packed SPS's level_idc differs from the buffer's
   bool map_before_sync = false;      // vaMapBuffer without vaSyncSurface
 };
 
 class EncodeSession {
  public:
-  EncodeSession(VADisplay display, int width, int height, uint32_t rate_control, uint32_t bits_per_second,
+  EncodeSession(VADisplay display,
+                int width,
+                int height,
+                uint32_t rate_control,
+                uint32_t bits_per_second,
                 int fps = 25);
   ~EncodeSession();
   VAStatus status() const { return status_; }  // of the setup
@@ -70,7 +74,10 @@ class EncodeSession {
 
  private:
   VAStatus render(VABufferType type, const void* data, size_t size);
-  VAStatus render_packed(uint32_t type, const std::vector<uint8_t>& data, uint32_t bit_length, bool emulation);
+  VAStatus render_packed(uint32_t type,
+                         const std::vector<uint8_t>& data,
+                         uint32_t bit_length,
+                         bool emulation);
 
   VADisplay display_;
   int width_, height_, fps_;
