@@ -27,7 +27,7 @@ constexpr uint32_t kPackedHeaders =
     VA_ENC_PACKED_HEADER_SEQUENCE | VA_ENC_PACKED_HEADER_PICTURE | VA_ENC_PACKED_HEADER_SLICE;
 constexpr uint32_t kRateControls = VA_RC_CBR | VA_RC_VBR | VA_RC_CQP;
 
-#define SIM_LOCK(ctx)       \
+#define SIM_LOCK(ctx)         \
   Driver& d = driver_of(ctx); \
   std::lock_guard<std::mutex> lock(d.mutex)
 
@@ -81,12 +81,13 @@ VAStatus sim_terminate(VADriverContextP ctx) {
   Driver* d = static_cast<Driver*>(ctx->pDriverData);
   {
     std::lock_guard<std::mutex> lock(d->mutex);
-    const size_t live = d->configs.size() + d->contexts.size() + d->surfaces.size() + d->buffers.size() +
-                        d->images.size();
+    const size_t live = d->configs.size() + d->contexts.size() + d->surfaces.size() +
+                        d->buffers.size() + d->images.size();
     if (live) {
-      log_line("vaTerminate with objects alive (configs " + std::to_string(d->configs.size()) + ", contexts " +
-               std::to_string(d->contexts.size()) + ", surfaces " + std::to_string(d->surfaces.size()) +
-               ", buffers " + std::to_string(d->buffers.size()) + ", images " + std::to_string(d->images.size()) +
+      log_line("vaTerminate with objects alive (configs " + std::to_string(d->configs.size()) +
+               ", contexts " + std::to_string(d->contexts.size()) + ", surfaces " +
+               std::to_string(d->surfaces.size()) + ", buffers " +
+               std::to_string(d->buffers.size()) + ", images " + std::to_string(d->images.size()) +
                "): freed");
     }
   }
@@ -104,7 +105,10 @@ VAStatus sim_query_config_profiles(VADriverContextP, VAProfile* list, int* count
   return VA_STATUS_SUCCESS;
 }
 
-VAStatus sim_query_config_entrypoints(VADriverContextP, VAProfile profile, VAEntrypoint* list, int* count) {
+VAStatus sim_query_config_entrypoints(VADriverContextP,
+                                      VAProfile profile,
+                                      VAEntrypoint* list,
+                                      int* count) {
   if (!list || !count) return VA_STATUS_ERROR_INVALID_PARAMETER;
   *count = 0;
   if (profile == VAProfileH264High) {
@@ -125,7 +129,8 @@ VAStatus sim_get_config_attributes(VADriverContextP,
                                    VAConfigAttrib* list,
                                    int count) {
   if (VAStatus st = check_profile_entrypoint(profile, entrypoint)) return st;
-  for (int i = 0; i < count; ++i) list[i].value = attribute_value(profile, entrypoint, list[i].type);
+  for (int i = 0; i < count; ++i)
+    list[i].value = attribute_value(profile, entrypoint, list[i].type);
   return VA_STATUS_SUCCESS;
 }
 
@@ -161,9 +166,9 @@ VAStatus sim_create_config(VADriverContextP ctx,
         break;
       case VAConfigAttribEncPackedHeaders:
         if (offered == VA_ATTRIB_NOT_SUPPORTED || (list[i].value & ~kPackedHeaders)) {
-          return violation(VA_STATUS_ERROR_INVALID_VALUE, "vaCreateConfig: VAConfigAttribEncPackedHeaders " +
-                                                              hex(list[i].value) + " beyond the offered " +
-                                                              hex(kPackedHeaders));
+          return violation(VA_STATUS_ERROR_INVALID_VALUE,
+                           "vaCreateConfig: VAConfigAttribEncPackedHeaders " + hex(list[i].value) +
+                               " beyond the offered " + hex(kPackedHeaders));
         }
         c.packed_headers = list[i].value;
         break;
@@ -175,8 +180,10 @@ VAStatus sim_create_config(VADriverContextP ctx,
     }
   }
   if (c.encode() && c.packed_headers != kPackedHeaders) {
-    log_line("the simulation models only packed SPS, PPS and slice headers (VAConfigAttribEncPackedHeaders " +
-             hex(kPackedHeaders) + ", " + hex(c.packed_headers) + " given)");
+    log_line(
+        "the simulation models only packed SPS, PPS and slice headers "
+        "(VAConfigAttribEncPackedHeaders " +
+        hex(kPackedHeaders) + ", " + hex(c.packed_headers) + " given)");
     return VA_STATUS_ERROR_INVALID_VALUE;
   }
   SIM_LOCK(ctx);
@@ -229,24 +236,28 @@ VAStatus create_surfaces(VADriverContextP ctx,
                          unsigned num_attribs) {
   if (!surfaces) return VA_STATUS_ERROR_INVALID_PARAMETER;
   if (format != VA_RT_FORMAT_YUV420) {
-    log_line("vaCreateSurfaces: format " + hex(format) + ": the simulation models only VA_RT_FORMAT_YUV420");
+    log_line("vaCreateSurfaces: format " + hex(format) +
+             ": the simulation models only VA_RT_FORMAT_YUV420");
     return VA_STATUS_ERROR_UNSUPPORTED_RT_FORMAT;
   }
   int max_w, max_h;
   max_size(&max_w, &max_h);
-  if (width == 0 || height == 0 || static_cast<int>(width) > max_w || static_cast<int>(height) > max_h) {
-    log_line("vaCreateSurfaces: " + std::to_string(width) + "x" + std::to_string(height) + " outside 1x1.." +
-             std::to_string(max_w) + "x" + std::to_string(max_h));
+  if (width == 0 || height == 0 || static_cast<int>(width) > max_w ||
+      static_cast<int>(height) > max_h) {
+    log_line("vaCreateSurfaces: " + std::to_string(width) + "x" + std::to_string(height) +
+             " outside 1x1.." + std::to_string(max_w) + "x" + std::to_string(max_h));
     return VA_STATUS_ERROR_RESOLUTION_NOT_SUPPORTED;
   }
   for (unsigned i = 0; i < num_attribs; ++i) {
     const VASurfaceAttrib& a = attribs[i];
-    if (a.type == VASurfaceAttribPixelFormat && a.value.value.i != static_cast<int>(VA_FOURCC_NV12)) {
+    if (a.type == VASurfaceAttribPixelFormat &&
+        a.value.value.i != static_cast<int>(VA_FOURCC_NV12)) {
       log_line("vaCreateSurfaces: pixel format " + hex(static_cast<uint32_t>(a.value.value.i)) +
                ": the simulation models only NV12");
       return VA_STATUS_ERROR_INVALID_IMAGE_FORMAT;
     }
-    if (a.type == VASurfaceAttribMemoryType && a.value.value.i != static_cast<int>(VA_SURFACE_ATTRIB_MEM_TYPE_VA)) {
+    if (a.type == VASurfaceAttribMemoryType &&
+        a.value.value.i != static_cast<int>(VA_SURFACE_ATTRIB_MEM_TYPE_VA)) {
       log_line("vaCreateSurfaces: memory type " + hex(static_cast<uint32_t>(a.value.value.i)) +
                ": the simulation models only VA_SURFACE_ATTRIB_MEM_TYPE_VA");
       return VA_STATUS_ERROR_UNSUPPORTED_MEMORY_TYPE;
@@ -267,9 +278,15 @@ VAStatus create_surfaces(VADriverContextP ctx,
   return VA_STATUS_SUCCESS;
 }
 
-VAStatus sim_create_surfaces(VADriverContextP ctx, int width, int height, int format, int count, VASurfaceID* out) {
+VAStatus sim_create_surfaces(VADriverContextP ctx,
+                             int width,
+                             int height,
+                             int format,
+                             int count,
+                             VASurfaceID* out) {
   return create_surfaces(ctx, static_cast<unsigned>(format), static_cast<unsigned>(width),
-                         static_cast<unsigned>(height), out, static_cast<unsigned>(count), nullptr, 0);
+                         static_cast<unsigned>(height), out, static_cast<unsigned>(count), nullptr,
+                         0);
 }
 
 VAStatus sim_create_surfaces2(VADriverContextP ctx,
@@ -294,17 +311,20 @@ VAStatus sim_destroy_surfaces(VADriverContextP ctx, VASurfaceID* list, int count
       continue;
     }
     if (s->derived_images) {
-      result = violation(VA_STATUS_ERROR_SURFACE_BUSY, "vaDestroySurfaces: surface " + hex(list[i]) +
-                                                            " still has an image derived from it (vaDestroyImage first)");
+      result = violation(VA_STATUS_ERROR_SURFACE_BUSY,
+                         "vaDestroySurfaces: surface " + hex(list[i]) +
+                             " still has an image derived from it (vaDestroyImage first)");
       continue;
     }
     bool target = false;
     for (const auto& c : d.contexts) {
-      target = target || std::count(c.second->targets.begin(), c.second->targets.end(), list[i]) > 0;
+      target =
+          target || std::count(c.second->targets.begin(), c.second->targets.end(), list[i]) > 0;
     }
     if (target) {
-      result = violation(VA_STATUS_ERROR_SURFACE_BUSY, "vaDestroySurfaces: surface " + hex(list[i]) +
-                                                            " is a render target of a live context (vaDestroyContext first)");
+      result = violation(VA_STATUS_ERROR_SURFACE_BUSY,
+                         "vaDestroySurfaces: surface " + hex(list[i]) +
+                             " is a render target of a live context (vaDestroyContext first)");
       continue;
     }
     d.surfaces.erase(list[i]);
@@ -335,7 +355,10 @@ VAStatus sim_query_surface_status(VADriverContextP ctx, VASurfaceID id, VASurfac
   return VA_STATUS_SUCCESS;
 }
 
-VAStatus sim_query_surface_attributes(VADriverContextP ctx, VAConfigID config, VASurfaceAttrib* list, unsigned* count) {
+VAStatus sim_query_surface_attributes(VADriverContextP ctx,
+                                      VAConfigID config,
+                                      VASurfaceAttrib* list,
+                                      unsigned* count) {
   {
     SIM_LOCK(ctx);
     VAStatus st = VA_STATUS_SUCCESS;
@@ -344,13 +367,23 @@ VAStatus sim_query_surface_attributes(VADriverContextP ctx, VAConfigID config, V
   int max_w, max_h;
   max_size(&max_w, &max_h);
   const VASurfaceAttrib attribs[] = {
-      {VASurfaceAttribPixelFormat, VA_SURFACE_ATTRIB_GETTABLE | VA_SURFACE_ATTRIB_SETTABLE,
+      {VASurfaceAttribPixelFormat,
+       VA_SURFACE_ATTRIB_GETTABLE | VA_SURFACE_ATTRIB_SETTABLE,
        {VAGenericValueTypeInteger, {.i = static_cast<int>(VA_FOURCC_NV12)}}},
-      {VASurfaceAttribMinWidth, VA_SURFACE_ATTRIB_GETTABLE, {VAGenericValueTypeInteger, {.i = kMinEncodeSize}}},
-      {VASurfaceAttribMinHeight, VA_SURFACE_ATTRIB_GETTABLE, {VAGenericValueTypeInteger, {.i = kMinEncodeSize}}},
-      {VASurfaceAttribMaxWidth, VA_SURFACE_ATTRIB_GETTABLE, {VAGenericValueTypeInteger, {.i = max_w}}},
-      {VASurfaceAttribMaxHeight, VA_SURFACE_ATTRIB_GETTABLE, {VAGenericValueTypeInteger, {.i = max_h}}},
-      {VASurfaceAttribMemoryType, VA_SURFACE_ATTRIB_GETTABLE | VA_SURFACE_ATTRIB_SETTABLE,
+      {VASurfaceAttribMinWidth,
+       VA_SURFACE_ATTRIB_GETTABLE,
+       {VAGenericValueTypeInteger, {.i = kMinEncodeSize}}},
+      {VASurfaceAttribMinHeight,
+       VA_SURFACE_ATTRIB_GETTABLE,
+       {VAGenericValueTypeInteger, {.i = kMinEncodeSize}}},
+      {VASurfaceAttribMaxWidth,
+       VA_SURFACE_ATTRIB_GETTABLE,
+       {VAGenericValueTypeInteger, {.i = max_w}}},
+      {VASurfaceAttribMaxHeight,
+       VA_SURFACE_ATTRIB_GETTABLE,
+       {VAGenericValueTypeInteger, {.i = max_h}}},
+      {VASurfaceAttribMemoryType,
+       VA_SURFACE_ATTRIB_GETTABLE | VA_SURFACE_ATTRIB_SETTABLE,
        {VAGenericValueTypeInteger, {.i = static_cast<int>(VA_SURFACE_ATTRIB_MEM_TYPE_VA)}}},
   };
   const unsigned n = sizeof attribs / sizeof attribs[0];
@@ -381,16 +414,17 @@ VAStatus sim_create_context(VADriverContextP ctx,
   const Config* config = d.config(config_id, "vaCreateContext", &st);
   if (!config) return st;
   if (flag != VA_PROGRESSIVE) {
-    log_line("vaCreateContext: flag " + std::to_string(flag) + ": the simulation models only VA_PROGRESSIVE");
+    log_line("vaCreateContext: flag " + std::to_string(flag) +
+             ": the simulation models only VA_PROGRESSIVE");
     return VA_STATUS_ERROR_UNIMPLEMENTED;
   }
   int max_w, max_h;
   max_size(&max_w, &max_h);
   const int min = config->encode() ? kMinEncodeSize : 1;
   if (width < min || height < min || width > max_w || height > max_h) {
-    log_line("vaCreateContext: " + std::to_string(width) + "x" + std::to_string(height) + " outside " +
-             std::to_string(min) + "x" + std::to_string(min) + ".." + std::to_string(max_w) + "x" +
-             std::to_string(max_h));
+    log_line("vaCreateContext: " + std::to_string(width) + "x" + std::to_string(height) +
+             " outside " + std::to_string(min) + "x" + std::to_string(min) + ".." +
+             std::to_string(max_w) + "x" + std::to_string(max_h));
     return VA_STATUS_ERROR_RESOLUTION_NOT_SUPPORTED;
   }
   for (int i = 0; i < num_targets; ++i) {
@@ -402,8 +436,8 @@ VAStatus sim_create_context(VADriverContextP ctx,
       size_t live = 0;
       for (const auto& c : d.contexts) live += c.second->config.encode() ? 1 : 0;
       if (live >= std::stoul(limit)) {
-        log_line("vaCreateContext: " + std::to_string(live) + " encode contexts live, the limit is " + limit +
-                 " (context_limit)");
+        log_line("vaCreateContext: " + std::to_string(live) +
+                 " encode contexts live, the limit is " + limit + " (context_limit)");
         return VA_STATUS_ERROR_ALLOCATION_FAILED;
       }
     }
@@ -426,7 +460,8 @@ VAStatus sim_destroy_context(VADriverContextP ctx, VAContextID id) {
   VAStatus st = VA_STATUS_SUCCESS;
   Context* c = d.context(id, "vaDestroyContext", &st);
   if (!c) return st;
-  if (c->in_picture) log_line("vaDestroyContext inside vaBeginPicture .. vaEndPicture: the picture is dropped");
+  if (c->in_picture)
+    log_line("vaDestroyContext inside vaBeginPicture .. vaEndPicture: the picture is dropped");
   encoder = c->encoder;
   d.contexts.erase(id);
   return VA_STATUS_SUCCESS;
@@ -484,9 +519,11 @@ VAStatus sim_buffer_set_num_elements(VADriverContextP ctx, VABufferID id, unsign
   VAStatus st = VA_STATUS_SUCCESS;
   Buffer* b = d.buffer(id, "vaBufferSetNumElements", &st);
   if (!b) return st;
-  if (b->mapped) return violation(VA_STATUS_ERROR_INVALID_BUFFER, "vaBufferSetNumElements of a mapped buffer");
+  if (b->mapped)
+    return violation(VA_STATUS_ERROR_INVALID_BUFFER, "vaBufferSetNumElements of a mapped buffer");
   if (b->type == VAEncCodedBufferType || b->surface_view != VA_INVALID_SURFACE) {
-    return violation(VA_STATUS_ERROR_INVALID_BUFFER, "vaBufferSetNumElements of a coded or image buffer");
+    return violation(VA_STATUS_ERROR_INVALID_BUFFER,
+                     "vaBufferSetNumElements of a coded or image buffer");
   }
   b->num_elements = num_elements;
   b->data.resize(static_cast<size_t>(b->size) * num_elements);
@@ -499,12 +536,14 @@ VAStatus sim_map_buffer(VADriverContextP ctx, VABufferID id, void** out) {
   Buffer* b = d.buffer(id, "vaMapBuffer", &st);
   if (!b) return st;
   if (!out) return VA_STATUS_ERROR_INVALID_PARAMETER;
-  if (b->mapped) return violation(VA_STATUS_ERROR_OPERATION_FAILED, "vaMapBuffer of buffer " + hex(id) + " already mapped");
+  if (b->mapped)
+    return violation(VA_STATUS_ERROR_OPERATION_FAILED,
+                     "vaMapBuffer of buffer " + hex(id) + " already mapped");
   if (b->type == VAEncCodedBufferType) {
     if (b->awaits_sync != VA_INVALID_SURFACE) {
-      return violation(VA_STATUS_ERROR_SURFACE_BUSY, "vaMapBuffer of coded buffer " + hex(id) +
-                                                          " before vaSyncSurface on its picture's surface " +
-                                                          hex(b->awaits_sync));
+      return violation(VA_STATUS_ERROR_SURFACE_BUSY,
+                       "vaMapBuffer of coded buffer " + hex(id) +
+                           " before vaSyncSurface on its picture's surface " + hex(b->awaits_sync));
     }
     b->segment = VACodedBufferSegment{};
     b->segment.size = static_cast<uint32_t>(b->coded.size());
@@ -527,7 +566,9 @@ VAStatus sim_unmap_buffer(VADriverContextP ctx, VABufferID id) {
   VAStatus st = VA_STATUS_SUCCESS;
   Buffer* b = d.buffer(id, "vaUnmapBuffer", &st);
   if (!b) return st;
-  if (!b->mapped) return violation(VA_STATUS_ERROR_OPERATION_FAILED, "vaUnmapBuffer of buffer " + hex(id) + " not mapped");
+  if (!b->mapped)
+    return violation(VA_STATUS_ERROR_OPERATION_FAILED,
+                     "vaUnmapBuffer of buffer " + hex(id) + " not mapped");
   b->mapped = false;
   return VA_STATUS_SUCCESS;
 }
@@ -539,16 +580,23 @@ VAStatus sim_destroy_buffer(VADriverContextP ctx, VABufferID id) {
   if (!b) return st;
   for (const auto& image : d.images) {
     if (image.second.image.buf == id) {
-      return violation(VA_STATUS_ERROR_INVALID_BUFFER,
-                       "vaDestroyBuffer of image " + hex(image.first) + "'s buffer (vaDestroyImage frees it)");
+      return violation(
+          VA_STATUS_ERROR_INVALID_BUFFER,
+          "vaDestroyBuffer of image " + hex(image.first) + "'s buffer (vaDestroyImage frees it)");
     }
   }
-  if (b->mapped) violation(VA_STATUS_SUCCESS, "vaDestroyBuffer of buffer " + hex(id) + " still mapped (vaUnmapBuffer first)");
+  if (b->mapped)
+    violation(VA_STATUS_SUCCESS,
+              "vaDestroyBuffer of buffer " + hex(id) + " still mapped (vaUnmapBuffer first)");
   d.buffers.erase(id);
   return VA_STATUS_SUCCESS;
 }
 
-VAStatus sim_buffer_info(VADriverContextP ctx, VABufferID id, VABufferType* type, unsigned* size, unsigned* num) {
+VAStatus sim_buffer_info(VADriverContextP ctx,
+                         VABufferID id,
+                         VABufferType* type,
+                         unsigned* size,
+                         unsigned* num) {
   SIM_LOCK(ctx);
   VAStatus st = VA_STATUS_SUCCESS;
   const Buffer* b = d.buffer(id, "vaBufferInfo", &st);
@@ -585,17 +633,23 @@ VAImage make_image(VAImageID id, VABufferID buf, int width, int height, int pitc
   image.pitches[0] = image.pitches[1] = static_cast<uint32_t>(pitch);
   image.offsets[0] = 0;
   image.offsets[1] = static_cast<uint32_t>(pitch) * static_cast<uint32_t>(height);
-  image.data_size = image.offsets[1] + static_cast<uint32_t>(pitch) * ((static_cast<uint32_t>(height) + 1) / 2);
+  image.data_size =
+      image.offsets[1] + static_cast<uint32_t>(pitch) * ((static_cast<uint32_t>(height) + 1) / 2);
   return image;
 }
 
-VAStatus sim_create_image(VADriverContextP ctx, VAImageFormat* format, int width, int height, VAImage* out) {
+VAStatus sim_create_image(VADriverContextP ctx,
+                          VAImageFormat* format,
+                          int width,
+                          int height,
+                          VAImage* out) {
   if (!format || !out) return VA_STATUS_ERROR_INVALID_PARAMETER;
   if (format->fourcc != VA_FOURCC_NV12) {
     log_line("vaCreateImage: fourcc " + hex(format->fourcc) + ": the simulation models only NV12");
     return VA_STATUS_ERROR_INVALID_IMAGE_FORMAT;
   }
-  if (width <= 0 || height <= 0 || width > 65535 || height > 65535) return VA_STATUS_ERROR_INVALID_PARAMETER;
+  if (width <= 0 || height <= 0 || width > 65535 || height > 65535)
+    return VA_STATUS_ERROR_INVALID_PARAMETER;
   SIM_LOCK(ctx);
   const int pitch = (width + 63) / 64 * 64;
   auto b = std::make_unique<Buffer>();
@@ -643,7 +697,9 @@ VAStatus sim_destroy_image(VADriverContextP ctx, VAImageID id) {
   if (!image) return st;
   auto b = d.buffers.find(image->image.buf);
   if (b != d.buffers.end()) {
-    if (b->second->mapped) violation(VA_STATUS_SUCCESS, "vaDestroyImage of image " + hex(id) + " whose buffer is still mapped");
+    if (b->second->mapped)
+      violation(VA_STATUS_SUCCESS,
+                "vaDestroyImage of image " + hex(id) + " whose buffer is still mapped");
     d.buffers.erase(b);
   }
   if (image->derived_from != VA_INVALID_SURFACE) {
@@ -660,10 +716,21 @@ bool inside(int x, int y, unsigned w, unsigned h, int width, int height) {
 }
 
 // Copies a rectangle between two NV12 layouts (same size: the simulation does not scale here).
-void copy_nv12(const uint8_t* src, int src_pitch, int src_height, int sx, int sy,
-               uint8_t* dst, int dst_pitch, int dst_height, int dx, int dy, unsigned w, unsigned h) {
+void copy_nv12(const uint8_t* src,
+               int src_pitch,
+               int src_height,
+               int sx,
+               int sy,
+               uint8_t* dst,
+               int dst_pitch,
+               int dst_height,
+               int dx,
+               int dy,
+               unsigned w,
+               unsigned h) {
   for (unsigned row = 0; row < h; ++row) {
-    std::memcpy(dst + static_cast<size_t>(dy + row) * dst_pitch + dx, src + static_cast<size_t>(sy + row) * src_pitch + sx, w);
+    std::memcpy(dst + static_cast<size_t>(dy + row) * dst_pitch + dx,
+                src + static_cast<size_t>(sy + row) * src_pitch + sx, w);
   }
   const uint8_t* src_uv = src + static_cast<size_t>(src_pitch) * src_height;
   uint8_t* dst_uv = dst + static_cast<size_t>(dst_pitch) * dst_height;
@@ -673,8 +740,17 @@ void copy_nv12(const uint8_t* src, int src_pitch, int src_height, int sx, int sy
   }
 }
 
-VAStatus sim_put_image(VADriverContextP ctx, VASurfaceID surface, VAImageID image_id, int sx, int sy,
-                       unsigned sw, unsigned sh, int dx, int dy, unsigned dw, unsigned dh) {
+VAStatus sim_put_image(VADriverContextP ctx,
+                       VASurfaceID surface,
+                       VAImageID image_id,
+                       int sx,
+                       int sy,
+                       unsigned sw,
+                       unsigned sh,
+                       int dx,
+                       int dy,
+                       unsigned dw,
+                       unsigned dh) {
   SIM_LOCK(ctx);
   VAStatus st = VA_STATUS_SUCCESS;
   Surface* s = d.surface(surface, "vaPutImage", &st);
@@ -682,22 +758,34 @@ VAStatus sim_put_image(VADriverContextP ctx, VASurfaceID surface, VAImageID imag
   Image* image = d.image(image_id, "vaPutImage", &st);
   if (!image) return st;
   if (sw != dw || sh != dh) {
-    log_line("vaPutImage: the simulation models only copies without scaling (" + std::to_string(sw) + "x" +
-             std::to_string(sh) + " to " + std::to_string(dw) + "x" + std::to_string(dh) + ")");
+    log_line("vaPutImage: the simulation models only copies without scaling (" +
+             std::to_string(sw) + "x" + std::to_string(sh) + " to " + std::to_string(dw) + "x" +
+             std::to_string(dh) + ")");
     return VA_STATUS_ERROR_UNIMPLEMENTED;
   }
   const VAImage& im = image->image;
-  if (!inside(sx, sy, sw, sh, im.width, im.height) || !inside(dx, dy, dw, dh, s->width, s->height)) {
-    return violation(VA_STATUS_ERROR_INVALID_PARAMETER, "vaPutImage: rectangle outside the image or the surface");
+  if (!inside(sx, sy, sw, sh, im.width, im.height) ||
+      !inside(dx, dy, dw, dh, s->width, s->height)) {
+    return violation(VA_STATUS_ERROR_INVALID_PARAMETER,
+                     "vaPutImage: rectangle outside the image or the surface");
   }
   Buffer* b = d.buffer(im.buf, "vaPutImage (image buffer)", &st);
   if (!b) return st;
-  const uint8_t* src = b->surface_view != VA_INVALID_SURFACE ? d.surfaces[b->surface_view]->pixels.data() : b->data.data();
-  copy_nv12(src, static_cast<int>(im.pitches[0]), im.height, sx, sy, s->pixels.data(), s->pitch, s->height, dx, dy, dw, dh);
+  const uint8_t* src = b->surface_view != VA_INVALID_SURFACE
+                           ? d.surfaces[b->surface_view]->pixels.data()
+                           : b->data.data();
+  copy_nv12(src, static_cast<int>(im.pitches[0]), im.height, sx, sy, s->pixels.data(), s->pitch,
+            s->height, dx, dy, dw, dh);
   return VA_STATUS_SUCCESS;
 }
 
-VAStatus sim_get_image(VADriverContextP ctx, VASurfaceID surface, int x, int y, unsigned w, unsigned h, VAImageID image_id) {
+VAStatus sim_get_image(VADriverContextP ctx,
+                       VASurfaceID surface,
+                       int x,
+                       int y,
+                       unsigned w,
+                       unsigned h,
+                       VAImageID image_id) {
   SIM_LOCK(ctx);
   VAStatus st = VA_STATUS_SUCCESS;
   Surface* s = d.surface(surface, "vaGetImage", &st);
@@ -706,16 +794,21 @@ VAStatus sim_get_image(VADriverContextP ctx, VASurfaceID surface, int x, int y, 
   if (!image) return st;
   const VAImage& im = image->image;
   if (!inside(x, y, w, h, s->width, s->height) || w > im.width || h > im.height) {
-    return violation(VA_STATUS_ERROR_INVALID_PARAMETER, "vaGetImage: rectangle outside the surface or larger than the image");
+    return violation(VA_STATUS_ERROR_INVALID_PARAMETER,
+                     "vaGetImage: rectangle outside the surface or larger than the image");
   }
   Buffer* b = d.buffer(im.buf, "vaGetImage (image buffer)", &st);
   if (!b) return st;
   if (b->surface_view != VA_INVALID_SURFACE) return VA_STATUS_SUCCESS;  // already the surface
-  copy_nv12(s->pixels.data(), s->pitch, s->height, x, y, b->data.data(), static_cast<int>(im.pitches[0]), im.height, 0, 0, w, h);
+  copy_nv12(s->pixels.data(), s->pitch, s->height, x, y, b->data.data(),
+            static_cast<int>(im.pitches[0]), im.height, 0, 0, w, h);
   return VA_STATUS_SUCCESS;
 }
 
-VAStatus sim_query_subpicture_formats(VADriverContextP, VAImageFormat*, unsigned* flags, unsigned* count) {
+VAStatus sim_query_subpicture_formats(VADriverContextP,
+                                      VAImageFormat*,
+                                      unsigned* flags,
+                                      unsigned* count) {
   if (flags) *flags = 0;
   *count = 0;
   return VA_STATUS_SUCCESS;
@@ -744,8 +837,9 @@ VAStatus sim_begin_picture(VADriverContextP ctx, VAContextID context, VASurfaceI
   }
   if (c->config.encode() && (s->width != c->width || s->height != c->height)) {
     return violation(VA_STATUS_ERROR_INVALID_PARAMETER,
-                     "vaBeginPicture: input surface " + std::to_string(s->width) + "x" + std::to_string(s->height) +
-                         " for an encode context of " + std::to_string(c->width) + "x" + std::to_string(c->height));
+                     "vaBeginPicture: input surface " + std::to_string(s->width) + "x" +
+                         std::to_string(s->height) + " for an encode context of " +
+                         std::to_string(c->width) + "x" + std::to_string(c->height));
   }
   c->in_picture = true;
   c->target = target;
@@ -754,62 +848,83 @@ VAStatus sim_begin_picture(VADriverContextP ctx, VAContextID context, VASurfaceI
   return VA_STATUS_SUCCESS;
 }
 
-VAStatus resolve_scale_job(Driver& d, const VAProcPipelineParameterBuffer& p, const Surface& output, ScaleJob* job) {
+VAStatus resolve_scale_job(Driver& d,
+                           const VAProcPipelineParameterBuffer& p,
+                           const Surface& output,
+                           ScaleJob* job) {
   VAStatus st = VA_STATUS_SUCCESS;
   const Surface* input = d.surface(p.surface, "VAProcPipelineParameterBuffer.surface", &st);
   if (!input) return st;
   if (p.num_filters || p.num_forward_references || p.num_backward_references || p.rotation_state ||
       p.mirror_state || p.blend_state) {
-    log_line("the simulation models only scaling (no filters, references, rotation, mirroring or blending)");
+    log_line(
+        "the simulation models only scaling (no filters, references, rotation, mirroring or "
+        "blending)");
     return VA_STATUS_ERROR_UNIMPLEMENTED;
   }
   job->input = p.surface;
   job->input_region = p.surface_region ? *p.surface_region
-                                       : VARectangle{0, 0, static_cast<uint16_t>(input->width), static_cast<uint16_t>(input->height)};
+                                       : VARectangle{0, 0, static_cast<uint16_t>(input->width),
+                                                     static_cast<uint16_t>(input->height)};
   job->output_region = p.output_region ? *p.output_region
-                                       : VARectangle{0, 0, static_cast<uint16_t>(output.width), static_cast<uint16_t>(output.height)};
+                                       : VARectangle{0, 0, static_cast<uint16_t>(output.width),
+                                                     static_cast<uint16_t>(output.height)};
   const VARectangle& in = job->input_region;
   const VARectangle& out = job->output_region;
-  if (!inside(in.x, in.y, in.width, in.height, input->width, input->height) || in.width == 0 || in.height == 0) {
+  if (!inside(in.x, in.y, in.width, in.height, input->width, input->height) || in.width == 0 ||
+      in.height == 0) {
     return violation(VA_STATUS_ERROR_INVALID_PARAMETER,
-                     "VAProcPipelineParameterBuffer: surface_region " + std::to_string(in.x) + "," + std::to_string(in.y) +
-                         " " + std::to_string(in.width) + "x" + std::to_string(in.height) + " outside the " +
-                         std::to_string(input->width) + "x" + std::to_string(input->height) + " input surface");
+                     "VAProcPipelineParameterBuffer: surface_region " + std::to_string(in.x) + "," +
+                         std::to_string(in.y) + " " + std::to_string(in.width) + "x" +
+                         std::to_string(in.height) + " outside the " +
+                         std::to_string(input->width) + "x" + std::to_string(input->height) +
+                         " input surface");
   }
-  if (!inside(out.x, out.y, out.width, out.height, output.width, output.height) || out.width == 0 || out.height == 0) {
+  if (!inside(out.x, out.y, out.width, out.height, output.width, output.height) || out.width == 0 ||
+      out.height == 0) {
     return violation(VA_STATUS_ERROR_INVALID_PARAMETER,
-                     "VAProcPipelineParameterBuffer: output_region " + std::to_string(out.x) + "," + std::to_string(out.y) +
-                         " " + std::to_string(out.width) + "x" + std::to_string(out.height) + " outside the " +
-                         std::to_string(output.width) + "x" + std::to_string(output.height) + " output surface");
+                     "VAProcPipelineParameterBuffer: output_region " + std::to_string(out.x) + "," +
+                         std::to_string(out.y) + " " + std::to_string(out.width) + "x" +
+                         std::to_string(out.height) + " outside the " +
+                         std::to_string(output.width) + "x" + std::to_string(output.height) +
+                         " output surface");
   }
   return VA_STATUS_SUCCESS;
 }
 
-VAStatus sim_render_picture(VADriverContextP ctx, VAContextID context, VABufferID* buffers, int count) {
+VAStatus sim_render_picture(VADriverContextP ctx,
+                            VAContextID context,
+                            VABufferID* buffers,
+                            int count) {
   SIM_LOCK(ctx);
   VAStatus st = VA_STATUS_SUCCESS;
   Context* c = d.context(context, "vaRenderPicture", &st);
   if (!c) return st;
   if (!c->in_picture) {
-    return violation(VA_STATUS_ERROR_OPERATION_FAILED, "vaRenderPicture on context " + hex(context) + " without vaBeginPicture");
+    return violation(VA_STATUS_ERROR_OPERATION_FAILED,
+                     "vaRenderPicture on context " + hex(context) + " without vaBeginPicture");
   }
   for (int i = 0; i < count; ++i) {
     const Buffer* b = d.buffer(buffers[i], "vaRenderPicture", &st);
     if (!b) return st;
     if (b->context != context) {
-      return violation(VA_STATUS_ERROR_INVALID_BUFFER,
-                       "vaRenderPicture: buffer " + hex(buffers[i]) + " was created on another context");
+      return violation(
+          VA_STATUS_ERROR_INVALID_BUFFER,
+          "vaRenderPicture: buffer " + hex(buffers[i]) + " was created on another context");
     }
     if (b->type == VAEncCodedBufferType) {
-      return violation(VA_STATUS_ERROR_UNSUPPORTED_BUFFERTYPE,
-                       "vaRenderPicture of coded buffer " + hex(buffers[i]) + " (name it in coded_buf instead)");
+      return violation(
+          VA_STATUS_ERROR_UNSUPPORTED_BUFFERTYPE,
+          "vaRenderPicture of coded buffer " + hex(buffers[i]) + " (name it in coded_buf instead)");
     }
     if (b->mapped) {
-      return violation(VA_STATUS_ERROR_OPERATION_FAILED, "vaRenderPicture of buffer " + hex(buffers[i]) + " still mapped");
+      return violation(VA_STATUS_ERROR_OPERATION_FAILED,
+                       "vaRenderPicture of buffer " + hex(buffers[i]) + " still mapped");
     }
     if (b->type == VAProcPipelineParameterBufferType) {
       if (b->data.size() < sizeof(VAProcPipelineParameterBuffer)) {
-        return violation(VA_STATUS_ERROR_INVALID_PARAMETER, "VAProcPipelineParameterBufferType buffer too small");
+        return violation(VA_STATUS_ERROR_INVALID_PARAMETER,
+                         "VAProcPipelineParameterBufferType buffer too small");
       }
       ScaleJob job;
       const auto* p = reinterpret_cast<const VAProcPipelineParameterBuffer*>(b->data.data());
@@ -836,11 +951,13 @@ VAStatus end_vpp_picture(Driver& d, Context& c) {
     const VARectangle& r = job.input_region;
     const VARectangle& o = job.output_region;
     const uint8_t* src_y = in->pixels.data() + static_cast<size_t>(r.y) * in->pitch + r.x;
-    const uint8_t* src_uv = in->pixels.data() + in->uv_offset() + static_cast<size_t>(r.y / 2) * in->pitch + (r.x & ~1);
+    const uint8_t* src_uv =
+        in->pixels.data() + in->uv_offset() + static_cast<size_t>(r.y / 2) * in->pitch + (r.x & ~1);
     uint8_t* dst_y = out->pixels.data() + static_cast<size_t>(o.y) * out->pitch + o.x;
-    uint8_t* dst_uv = out->pixels.data() + out->uv_offset() + static_cast<size_t>(o.y / 2) * out->pitch + (o.x & ~1);
-    if (libyuv::NV12Scale(src_y, in->pitch, src_uv, in->pitch, r.width, r.height, dst_y, out->pitch, dst_uv,
-                          out->pitch, o.width, o.height, libyuv::kFilterBilinear) != 0) {
+    uint8_t* dst_uv = out->pixels.data() + out->uv_offset() +
+                      static_cast<size_t>(o.y / 2) * out->pitch + (o.x & ~1);
+    if (libyuv::NV12Scale(src_y, in->pitch, src_uv, in->pitch, r.width, r.height, dst_y, out->pitch,
+                          dst_uv, out->pitch, o.width, o.height, libyuv::kFilterBilinear) != 0) {
       log_line("libyuv::NV12Scale failed");
       return VA_STATUS_ERROR_OPERATION_FAILED;
     }
@@ -855,7 +972,8 @@ VAStatus sim_end_picture(VADriverContextP ctx, VAContextID context) {
   Context* c = d.context(context, "vaEndPicture", &st);
   if (!c) return st;
   if (!c->in_picture) {
-    return violation(VA_STATUS_ERROR_OPERATION_FAILED, "vaEndPicture on context " + hex(context) + " without vaBeginPicture");
+    return violation(VA_STATUS_ERROR_OPERATION_FAILED,
+                     "vaEndPicture on context " + hex(context) + " without vaBeginPicture");
   }
   c->in_picture = false;
   if (failure_requested("device_lost")) {
@@ -869,9 +987,12 @@ VAStatus sim_end_picture(VADriverContextP ctx, VAContextID context) {
   Buffer* coded = d.buffer(coded_id, "VAEncPictureParameterBufferH264.coded_buf", &st);
   if (!coded) return st;
   if (coded->type != VAEncCodedBufferType) {
-    return violation(VA_STATUS_ERROR_INVALID_BUFFER, "coded_buf " + hex(coded_id) + " is not a VAEncCodedBufferType buffer");
+    return violation(VA_STATUS_ERROR_INVALID_BUFFER,
+                     "coded_buf " + hex(coded_id) + " is not a VAEncCodedBufferType buffer");
   }
-  if (coded->mapped) return violation(VA_STATUS_ERROR_SURFACE_BUSY, "coded_buf " + hex(coded_id) + " is still mapped");
+  if (coded->mapped)
+    return violation(VA_STATUS_ERROR_SURFACE_BUSY,
+                     "coded_buf " + hex(coded_id) + " is still mapped");
   EncodeInput input;
   input.buffers = std::move(c->rendered);
   input.input = c->target;
@@ -888,8 +1009,10 @@ VAStatus sim_end_picture(VADriverContextP ctx, VAContextID context) {
   coded = d.buffer(coded_id, "vaEndPicture (coded_buf destroyed while encoding)", &st);
   if (!coded) return st;
   if (access_unit.size() > coded->size) {
-    violation(VA_STATUS_SUCCESS, "coded buffer " + hex(coded_id) + " of " + std::to_string(coded->size) +
-                                     " bytes is too small for an access unit of " + std::to_string(access_unit.size()));
+    violation(VA_STATUS_SUCCESS, "coded buffer " + hex(coded_id) + " of " +
+                                     std::to_string(coded->size) +
+                                     " bytes is too small for an access unit of " +
+                                     std::to_string(access_unit.size()));
   }
   coded->coded = std::move(access_unit);
   coded->awaits_sync = input.input;
@@ -897,7 +1020,10 @@ VAStatus sim_end_picture(VADriverContextP ctx, VAContextID context) {
 }
 
 // Video processing.
-VAStatus sim_query_video_proc_filters(VADriverContextP ctx, VAContextID context, VAProcFilterType*, unsigned* count) {
+VAStatus sim_query_video_proc_filters(VADriverContextP ctx,
+                                      VAContextID context,
+                                      VAProcFilterType*,
+                                      unsigned* count) {
   SIM_LOCK(ctx);
   VAStatus st = VA_STATUS_SUCCESS;
   if (!d.context(context, "vaQueryVideoProcFilters", &st)) return st;
@@ -905,7 +1031,11 @@ VAStatus sim_query_video_proc_filters(VADriverContextP ctx, VAContextID context,
   return VA_STATUS_SUCCESS;
 }
 
-VAStatus sim_query_video_proc_filter_caps(VADriverContextP, VAContextID, VAProcFilterType, void*, unsigned* count) {
+VAStatus sim_query_video_proc_filter_caps(VADriverContextP,
+                                          VAContextID,
+                                          VAProcFilterType,
+                                          void*,
+                                          unsigned* count) {
   if (count) *count = 0;
   return VA_STATUS_ERROR_UNSUPPORTED_FILTER;
 }
@@ -931,7 +1061,8 @@ VAStatus sim_query_video_proc_pipeline_caps(VADriverContextP ctx,
   caps->num_output_pixel_formats = 0;
   caps->max_input_width = caps->max_output_width = 4096;
   caps->max_input_height = caps->max_output_height = 4096;
-  caps->min_input_width = caps->min_input_height = caps->min_output_width = caps->min_output_height = 1;
+  caps->min_input_width = caps->min_input_height = caps->min_output_width =
+      caps->min_output_height = 1;
   return VA_STATUS_SUCCESS;
 }
 
@@ -939,6 +1070,7 @@ VAStatus sim_query_video_proc_pipeline_caps(VADriverContextP ctx,
 const char* refusal_names[64];
 template <int I, class... A>
 void refuse(VAStatus (*&slot)(A...), const char* name) {
+  static_assert(I < sizeof refusal_names / sizeof refusal_names[0], "more refusals than names");
   refusal_names[I] = name;
   slot = [](A...) -> VAStatus { return unimplemented(refusal_names[I]); };
 }
@@ -1009,7 +1141,8 @@ void fill_vtable(VADriverVTable* v) {
 }  // namespace
 }  // namespace gearbox::vaapi::simulation
 
-extern "C" __attribute__((visibility("default"))) VAStatus __vaDriverInit_1_17(VADriverContextP ctx) {
+extern "C" __attribute__((visibility("default"))) VAStatus __vaDriverInit_1_17(
+    VADriverContextP ctx) {
   using namespace gearbox::vaapi::simulation;
   if (failure_requested("init_fails")) {
     log_line("driver initialisation fails (GEARBOX_SIM_VAAPI_FAIL=init_fails)");

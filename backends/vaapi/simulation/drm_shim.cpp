@@ -66,8 +66,7 @@ extern "C" {
 // Referenced (-Wl,--undefined) by the in-process shim's consumers so that a static link keeps
 // this object.
 extern __attribute__((visibility("default"))) const char gearbox_vaapi_drm_shim_in_process[];
-const char gearbox_vaapi_drm_shim_in_process[] =
-    "gearbox VA simulation: DRM shim";
+const char gearbox_vaapi_drm_shim_in_process[] = "gearbox VA simulation: DRM shim";
 
 __attribute__((visibility("default"))) int drmGetNodeTypeFromFd(int fd) {
   if (is_simulated_render_node(fd)) return DRM_NODE_RENDER;

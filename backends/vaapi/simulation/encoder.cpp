@@ -42,11 +42,11 @@ struct LevelLimit {
   long max_fs;
 };
 constexpr LevelLimit kLevels[] = {
-    {9, 1485, 99},          {10, 1485, 99},         {11, 3000, 396},        {12, 6000, 396},
-    {13, 11880, 396},       {20, 11880, 396},       {21, 19800, 792},       {22, 20250, 1620},
-    {30, 40500, 1620},      {31, 108000, 3600},     {32, 216000, 5120},     {40, 245760, 8192},
-    {41, 245760, 8192},     {42, 522240, 8704},     {50, 589824, 22080},    {51, 983040, 36864},
-    {52, 2073600, 36864},   {60, 4177920, 139264},  {61, 8355840, 139264},  {62, 16711680, 139264},
+    {9, 1485, 99},        {10, 1485, 99},        {11, 3000, 396},       {12, 6000, 396},
+    {13, 11880, 396},     {20, 11880, 396},      {21, 19800, 792},      {22, 20250, 1620},
+    {30, 40500, 1620},    {31, 108000, 3600},    {32, 216000, 5120},    {40, 245760, 8192},
+    {41, 245760, 8192},   {42, 522240, 8704},    {50, 589824, 22080},   {51, 983040, 36864},
+    {52, 2073600, 36864}, {60, 4177920, 139264}, {61, 8355840, 139264}, {62, 16711680, 139264},
 };
 
 const LevelLimit* level_limit(int level_idc) {
@@ -145,15 +145,16 @@ struct Encoder::State {
 VAStatus Encoder::State::check_sequence(const VAEncSequenceParameterBufferH264& s) const {
   const int want_w = (width + 15) / 16, want_h = (height + 15) / 16;
   if (s.picture_width_in_mbs != want_w || s.picture_height_in_mbs != want_h) {
-    return misuse("VAEncSequenceParameterBufferH264: picture_width_in_mbs x picture_height_in_mbs " +
-                  std::to_string(s.picture_width_in_mbs) + "x" +
-                  std::to_string(s.picture_height_in_mbs) + " for a context of " +
-                  std::to_string(width) + "x" + std::to_string(height) + " (" +
-                  std::to_string(want_w) + "x" + std::to_string(want_h) + " macroblocks)");
+    return misuse(
+        "VAEncSequenceParameterBufferH264: picture_width_in_mbs x picture_height_in_mbs " +
+        std::to_string(s.picture_width_in_mbs) + "x" + std::to_string(s.picture_height_in_mbs) +
+        " for a context of " + std::to_string(width) + "x" + std::to_string(height) + " (" +
+        std::to_string(want_w) + "x" + std::to_string(want_h) + " macroblocks)");
   }
   if (s.max_num_ref_frames > 1) {
-    return misuse(field("VAEncSequenceParameterBufferH264: max_num_ref_frames", s.max_num_ref_frames, 1) +
-                  " (VAConfigAttribEncMaxRefFrames offers 1)");
+    return misuse(
+        field("VAEncSequenceParameterBufferH264: max_num_ref_frames", s.max_num_ref_frames, 1) +
+        " (VAConfigAttribEncMaxRefFrames offers 1)");
   }
   if (s.ip_period > 1) {
     return misuse(field("VAEncSequenceParameterBufferH264: ip_period", s.ip_period, 1) +
@@ -163,7 +164,9 @@ VAStatus Encoder::State::check_sequence(const VAEncSequenceParameterBufferH264& 
     return unmodelled("4:2:0 progressive frames (chroma_format_idc 1, frame_mbs_only_flag 1)");
   }
   const LevelLimit* level = level_limit(s.level_idc);
-  if (!level) return misuse("VAEncSequenceParameterBufferH264: level_idc " + std::to_string(s.level_idc) + " is no H.264 level");
+  if (!level)
+    return misuse("VAEncSequenceParameterBufferH264: level_idc " + std::to_string(s.level_idc) +
+                  " is no H.264 level");
   const long frame_mbs = static_cast<long>(want_w) * want_h;
   if (frame_mbs > level->max_fs || want_w * want_w > 8 * level->max_fs ||
       want_h * want_h > 8 * level->max_fs) {
@@ -183,16 +186,20 @@ VAStatus Encoder::State::check_packed_sps(const h264::Sps& p) const {
       {"level_idc", p.level_idc, s.level_idc},
       {"seq_parameter_set_id", p.id, s.seq_parameter_set_id},
       {"chroma_format_idc", p.chroma_format_idc, s.seq_fields.bits.chroma_format_idc},
-      {"log2_max_frame_num_minus4", p.log2_max_frame_num_minus4, s.seq_fields.bits.log2_max_frame_num_minus4},
+      {"log2_max_frame_num_minus4", p.log2_max_frame_num_minus4,
+       s.seq_fields.bits.log2_max_frame_num_minus4},
       {"pic_order_cnt_type", p.pic_order_cnt_type, s.seq_fields.bits.pic_order_cnt_type},
       {"max_num_ref_frames", p.max_num_ref_frames, s.max_num_ref_frames},
       {"pic_width_in_mbs", p.width_in_mbs, s.picture_width_in_mbs},
       {"pic_height_in_map_units", p.height_in_mbs, s.picture_height_in_mbs},
-      {"direct_8x8_inference_flag", p.direct_8x8_inference, s.seq_fields.bits.direct_8x8_inference_flag},
+      {"direct_8x8_inference_flag", p.direct_8x8_inference,
+       s.seq_fields.bits.direct_8x8_inference_flag},
       {"frame_crop_left_offset", p.crop_left, s.frame_cropping_flag ? s.frame_crop_left_offset : 0},
-      {"frame_crop_right_offset", p.crop_right, s.frame_cropping_flag ? s.frame_crop_right_offset : 0},
+      {"frame_crop_right_offset", p.crop_right,
+       s.frame_cropping_flag ? s.frame_crop_right_offset : 0},
       {"frame_crop_top_offset", p.crop_top, s.frame_cropping_flag ? s.frame_crop_top_offset : 0},
-      {"frame_crop_bottom_offset", p.crop_bottom, s.frame_cropping_flag ? s.frame_crop_bottom_offset : 0},
+      {"frame_crop_bottom_offset", p.crop_bottom,
+       s.frame_cropping_flag ? s.frame_crop_bottom_offset : 0},
       {"vui_parameters_present_flag", p.vui_present, s.vui_parameters_present_flag},
   };
   for (const auto& f : fields) {
@@ -202,7 +209,8 @@ VAStatus Encoder::State::check_packed_sps(const h264::Sps& p) const {
     }
   }
   if (p.pic_order_cnt_type == 0 &&
-      p.log2_max_pic_order_cnt_lsb_minus4 != static_cast<int>(s.seq_fields.bits.log2_max_pic_order_cnt_lsb_minus4)) {
+      p.log2_max_pic_order_cnt_lsb_minus4 !=
+          static_cast<int>(s.seq_fields.bits.log2_max_pic_order_cnt_lsb_minus4)) {
     return misuse("packed SPS: log2_max_pic_order_cnt_lsb_minus4 " +
                   std::to_string(p.log2_max_pic_order_cnt_lsb_minus4) +
                   " but VAEncSequenceParameterBufferH264 says " +
@@ -214,7 +222,8 @@ VAStatus Encoder::State::check_packed_sps(const h264::Sps& p) const {
     return misuse("packed SPS: VUI timing " + std::to_string(p.vui.num_units_in_tick) + "/" +
                   std::to_string(p.vui.time_scale) +
                   " but VAEncSequenceParameterBufferH264 says num_units_in_tick " +
-                  std::to_string(s.num_units_in_tick) + ", time_scale " + std::to_string(s.time_scale));
+                  std::to_string(s.num_units_in_tick) + ", time_scale " +
+                  std::to_string(s.time_scale));
   }
   return VA_STATUS_SUCCESS;
 }
@@ -228,11 +237,14 @@ VAStatus Encoder::State::check_packed_pps(const h264::Pps& p,
       {"pic_parameter_set_id", p.id, pic.pic_parameter_set_id},
       {"seq_parameter_set_id", p.sps_id, pic.seq_parameter_set_id},
       {"pic_init_qp_minus26 + 26", p.pic_init_qp_minus26 + 26, pic.pic_init_qp},
-      {"entropy_coding_mode_flag", p.entropy_coding_mode, pic.pic_fields.bits.entropy_coding_mode_flag},
-      {"transform_8x8_mode_flag", p.transform_8x8_mode, pic.pic_fields.bits.transform_8x8_mode_flag},
+      {"entropy_coding_mode_flag", p.entropy_coding_mode,
+       pic.pic_fields.bits.entropy_coding_mode_flag},
+      {"transform_8x8_mode_flag", p.transform_8x8_mode,
+       pic.pic_fields.bits.transform_8x8_mode_flag},
       {"chroma_qp_index_offset", p.chroma_qp_index_offset, pic.chroma_qp_index_offset},
       {"weighted_pred_flag", p.weighted_pred, pic.pic_fields.bits.weighted_pred_flag},
-      {"constrained_intra_pred_flag", p.constrained_intra_pred, pic.pic_fields.bits.constrained_intra_pred_flag},
+      {"constrained_intra_pred_flag", p.constrained_intra_pred,
+       pic.pic_fields.bits.constrained_intra_pred_flag},
       {"deblocking_filter_control_present_flag", p.deblocking_filter_control_present,
        pic.pic_fields.bits.deblocking_filter_control_present_flag},
   };
@@ -260,11 +272,14 @@ VAStatus Encoder::State::check_packed_slice(const h264::SliceHeader& h,
       {"idr_pic_id", h.idr ? h.idr_pic_id : 0, h.idr ? slice.idr_pic_id : 0},
       {"pic_order_cnt_lsb", sps->pic_order_cnt_type == 0 ? h.pic_order_cnt_lsb : 0,
        sps->pic_order_cnt_type == 0 ? slice.pic_order_cnt_lsb : 0},
-      {"num_ref_idx_active_override_flag", h.num_ref_idx_active_override, slice.num_ref_idx_active_override_flag},
+      {"num_ref_idx_active_override_flag", h.num_ref_idx_active_override,
+       slice.num_ref_idx_active_override_flag},
       {"cabac_init_idc", h.cabac_init_idc, slice.cabac_init_idc},
       {"slice_qp_delta", h.slice_qp_delta, slice.slice_qp_delta},
-      {"disable_deblocking_filter_idc", h.disable_deblocking_filter_idc, slice.disable_deblocking_filter_idc},
-      {"slice_alpha_c0_offset_div2", h.slice_alpha_c0_offset_div2, slice.slice_alpha_c0_offset_div2},
+      {"disable_deblocking_filter_idc", h.disable_deblocking_filter_idc,
+       slice.disable_deblocking_filter_idc},
+      {"slice_alpha_c0_offset_div2", h.slice_alpha_c0_offset_div2,
+       slice.slice_alpha_c0_offset_div2},
       {"slice_beta_offset_div2", h.slice_beta_offset_div2, slice.slice_beta_offset_div2},
   };
   for (const auto& f : fields) {
@@ -287,9 +302,12 @@ void Encoder::State::fill_rate_control(x264_param_t* p) const {
     p->rc.i_qp_constant = pps ? pps->pic_init_qp_minus26 + 26 : 26;
     return;
   }
-  const uint32_t peak = have_rate_control && rc.bits_per_second ? rc.bits_per_second : seq.bits_per_second;
+  const uint32_t peak =
+      have_rate_control && rc.bits_per_second ? rc.bits_per_second : seq.bits_per_second;
   const uint32_t percent =
-      config.rate_control == VA_RC_VBR && have_rate_control && rc.target_percentage ? rc.target_percentage : 100;
+      config.rate_control == VA_RC_VBR && have_rate_control && rc.target_percentage
+          ? rc.target_percentage
+          : 100;
   p->rc.i_rc_method = X264_RC_ABR;
   p->rc.i_bitrate = static_cast<int>(static_cast<uint64_t>(peak) * percent / 100 / 1000);
   p->rc.i_vbv_max_bitrate = static_cast<int>(peak / 1000);
@@ -415,7 +433,8 @@ VAStatus Encoder::State::encode_slice(const EncodeInput& input,
   in.img.i_csp = X264_CSP_NV12;
   in.img.i_plane = 2;
   in.img.plane[0] = const_cast<uint8_t*>(input.pixels.data());
-  in.img.plane[1] = const_cast<uint8_t*>(input.pixels.data()) + static_cast<size_t>(input.pitch) * height;
+  in.img.plane[1] =
+      const_cast<uint8_t*>(input.pixels.data()) + static_cast<size_t>(input.pitch) * height;
   in.img.i_stride[0] = in.img.i_stride[1] = input.pitch;
   in.i_pts = pictures;
   in.i_type = idr ? X264_TYPE_IDR : slice_type == h264::kSliceI ? X264_TYPE_I : X264_TYPE_P;
@@ -435,7 +454,8 @@ VAStatus Encoder::State::encode_slice(const EncodeInput& input,
       }
       const auto rbsp = h264::unescape_rbsp(nal.payload, nal.payload_size);
       h264::BitReader reader(rbsp.data(), rbsp.size());
-      auto x264_header = h264::parse_slice_header(reader, nal.type, nal.ref_idc, x264_sps, x264_pps);
+      auto x264_header =
+          h264::parse_slice_header(reader, nal.type, nal.ref_idc, x264_sps, x264_pps);
       if (!x264_header) {
         log_line("cannot parse libx264's slice header: " + x264_header.error().message);
         return VA_STATUS_ERROR_OPERATION_FAILED;
@@ -487,15 +507,20 @@ VAStatus Encoder::encode(const EncodeInput& input, std::vector<uint8_t>* access_
     switch (b.type) {
       case VAEncSequenceParameterBufferType:
         if (!(seq = as<VAEncSequenceParameterBufferH264>(b)))
-          return misuse("VAEncSequenceParameterBufferType buffer smaller than VAEncSequenceParameterBufferH264");
+          return misuse(
+              "VAEncSequenceParameterBufferType buffer smaller than "
+              "VAEncSequenceParameterBufferH264");
         break;
       case VAEncPictureParameterBufferType:
         if (!(pic = as<VAEncPictureParameterBufferH264>(b)))
-          return misuse("VAEncPictureParameterBufferType buffer smaller than VAEncPictureParameterBufferH264");
+          return misuse(
+              "VAEncPictureParameterBufferType buffer smaller than "
+              "VAEncPictureParameterBufferH264");
         break;
       case VAEncSliceParameterBufferType:
         if (!(slice = as<VAEncSliceParameterBufferH264>(b)))
-          return misuse("VAEncSliceParameterBufferType buffer smaller than VAEncSliceParameterBufferH264");
+          return misuse(
+              "VAEncSliceParameterBufferType buffer smaller than VAEncSliceParameterBufferH264");
         ++slices;
         break;
       case VAEncMiscParameterBufferType: {
@@ -503,13 +528,16 @@ VAStatus Encoder::encode(const EncodeInput& input, std::vector<uint8_t>* access_
         if (!misc) return misuse("VAEncMiscParameterBufferType buffer without its type");
         const size_t payload = b.data.size() - sizeof(VAEncMiscParameterBuffer);
         const void* data = b.data.data() + sizeof(VAEncMiscParameterBuffer);
-        if (misc->type == VAEncMiscParameterTypeRateControl && payload >= sizeof(VAEncMiscParameterRateControl)) {
+        if (misc->type == VAEncMiscParameterTypeRateControl &&
+            payload >= sizeof(VAEncMiscParameterRateControl)) {
           std::memcpy(&s.rc, data, sizeof s.rc);
           rate_control = true;
-        } else if (misc->type == VAEncMiscParameterTypeHRD && payload >= sizeof(VAEncMiscParameterHRD)) {
+        } else if (misc->type == VAEncMiscParameterTypeHRD &&
+                   payload >= sizeof(VAEncMiscParameterHRD)) {
           std::memcpy(&s.hrd, data, sizeof s.hrd);
           hrd = true;
-        } else if (misc->type == VAEncMiscParameterTypeFrameRate && payload >= sizeof(VAEncMiscParameterFrameRate)) {
+        } else if (misc->type == VAEncMiscParameterTypeFrameRate &&
+                   payload >= sizeof(VAEncMiscParameterFrameRate)) {
           VAEncMiscParameterFrameRate fr;
           std::memcpy(&fr, data, sizeof fr);
           s.framerate_num = fr.framerate & 0xffff;
@@ -523,7 +551,8 @@ VAStatus Encoder::encode(const EncodeInput& input, std::vector<uint8_t>* access_
       case VAEncPackedHeaderParameterBufferType: {
         const auto* p = as<VAEncPackedHeaderParameterBuffer>(b);
         if (!p) return misuse("VAEncPackedHeaderParameterBufferType buffer too small");
-        if (expect_data) return misuse("two VAEncPackedHeaderParameterBuffers without the data between them");
+        if (expect_data)
+          return misuse("two VAEncPackedHeaderParameterBuffers without the data between them");
         PackedHeader h;
         h.type = p->type;
         h.bit_length = p->bit_length;
@@ -534,13 +563,15 @@ VAStatus Encoder::encode(const EncodeInput& input, std::vector<uint8_t>* access_
       }
       case VAEncPackedHeaderDataBufferType:
         if (!expect_data)
-          return misuse("VAEncPackedHeaderDataBuffer not preceded by its VAEncPackedHeaderParameterBuffer");
+          return misuse(
+              "VAEncPackedHeaderDataBuffer not preceded by its VAEncPackedHeaderParameterBuffer");
         packed.back().data = b.data;
         expect_data = false;
         break;
       default:
-        return violation(VA_STATUS_ERROR_UNSUPPORTED_BUFFERTYPE,
-                         "vaRenderPicture: buffer type " + std::to_string(b.type) + " on an encode context");
+        return violation(
+            VA_STATUS_ERROR_UNSUPPORTED_BUFFERTYPE,
+            "vaRenderPicture: buffer type " + std::to_string(b.type) + " on an encode context");
     }
   }
   if (expect_data) return misuse("a VAEncPackedHeaderParameterBuffer without its data buffer");
@@ -551,14 +582,16 @@ VAStatus Encoder::encode(const EncodeInput& input, std::vector<uint8_t>* access_
   }
   const bool idr = pic->pic_fields.bits.idr_pic_flag;
   if (s.pictures == 0 && !idr) return misuse("the first picture is not an IDR (idr_pic_flag 0)");
-  if (s.pictures == 0 && !seq) return misuse("the first picture has no VAEncSequenceParameterBufferH264");
+  if (s.pictures == 0 && !seq)
+    return misuse("the first picture has no VAEncSequenceParameterBufferH264");
 
   if (seq) {
     if (VAStatus st = s.check_sequence(*seq)) return st;
   }
   const VAEncSequenceParameterBufferH264& sq = seq ? *seq : s.seq;
   // The rate control the config asked for needs its parameters on the first IDR.
-  if (s.pictures == 0 && (s.config.rate_control == VA_RC_CBR || s.config.rate_control == VA_RC_VBR)) {
+  if (s.pictures == 0 &&
+      (s.config.rate_control == VA_RC_CBR || s.config.rate_control == VA_RC_VBR)) {
     if (!rate_control)
       return misuse("first IDR without VAEncMiscParameterTypeRateControl for " +
                     std::string(s.config.rate_control == VA_RC_CBR ? "CBR" : "VBR"));
@@ -576,10 +609,15 @@ VAStatus Encoder::encode(const EncodeInput& input, std::vector<uint8_t>* access_
       return misuse("VAEncPackedHeaderParameterBuffer: bit_length " + std::to_string(p.bit_length) +
                     " for a data buffer of " + std::to_string(p.data.size()) + " bytes");
     }
-    if (p.type == VAEncPackedHeaderSequence) packed_sps = &p;
-    else if (p.type == VAEncPackedHeaderPicture) packed_pps = &p;
-    else if (p.type == VAEncPackedHeaderSlice) packed_slice = &p;
-    else return unmodelled("packed sequence, picture and slice headers (type " + std::to_string(p.type) + " given)");
+    if (p.type == VAEncPackedHeaderSequence)
+      packed_sps = &p;
+    else if (p.type == VAEncPackedHeaderPicture)
+      packed_pps = &p;
+    else if (p.type == VAEncPackedHeaderSlice)
+      packed_slice = &p;
+    else
+      return unmodelled("packed sequence, picture and slice headers (type " +
+                        std::to_string(p.type) + " given)");
   }
   VAEncSequenceParameterBufferH264 saved_seq = s.seq;
   if (seq) s.seq = *seq;  // check_packed_sps compares with the new one
@@ -598,8 +636,9 @@ VAStatus Encoder::encode(const EncodeInput& input, std::vector<uint8_t>* access_
     if (VAStatus st = s.check_packed_sps(*parsed)) return restore(st);
     sps = *parsed;
   } else if (seq && (s.config.packed_headers & VA_ENC_PACKED_HEADER_SEQUENCE)) {
-    return restore(misuse("a VAEncSequenceParameterBufferH264 without the packed SPS the config's "
-                          "VA_ENC_PACKED_HEADER_SEQUENCE promised"));
+    return restore(
+        misuse("a VAEncSequenceParameterBufferH264 without the packed SPS the config's "
+               "VA_ENC_PACKED_HEADER_SEQUENCE promised"));
   }
   if (!sps) return restore(misuse("no packed SPS so far: the simulation writes no SPS of its own"));
   if (packed_pps) {
@@ -612,11 +651,14 @@ VAStatus Encoder::encode(const EncodeInput& input, std::vector<uint8_t>* access_
   }
   if (!pps) return restore(misuse("no packed PPS so far: the simulation writes no PPS of its own"));
   if (VAStatus st = s.check_packed_pps(*pps, *pic)) return restore(st);
-  if (!packed_slice) return restore(misuse("no packed slice header: the config promised VA_ENC_PACKED_HEADER_SLICE"));
+  if (!packed_slice)
+    return restore(
+        misuse("no packed slice header: the config promised VA_ENC_PACKED_HEADER_SLICE"));
   if (packed_slice->has_emulation_bytes || packed_slice->data.size() < 5 ||
       std::memcmp(packed_slice->data.data(), "\0\0\0\1", 4) != 0) {
-    return restore(misuse("packed slice header: expected 00 00 00 01, the NAL header byte and the header's "
-                          "bits without emulation prevention (has_emulation_bytes 0)"));
+    return restore(
+        misuse("packed slice header: expected 00 00 00 01, the NAL header byte and the header's "
+               "bits without emulation prevention (has_emulation_bytes 0)"));
   }
   const uint8_t nal_byte = packed_slice->data[4];
   const int nal_type = nal_byte & 0x1f, nal_ref_idc = (nal_byte >> 5) & 3;
@@ -625,10 +667,12 @@ VAStatus Encoder::encode(const EncodeInput& input, std::vector<uint8_t>* access_
   }
   h264::BitReader reader(packed_slice->data.data() + 5, packed_slice->data.size() - 5);
   auto header = h264::parse_slice_header(reader, nal_type, nal_ref_idc, *sps, *pps);
-  if (!header) return restore(misuse("packed slice header does not parse: " + header.error().message));
+  if (!header)
+    return restore(misuse("packed slice header does not parse: " + header.error().message));
   if (packed_slice->bit_length != reader.position() + 40) {
-    return restore(misuse("packed slice header: bit_length " + std::to_string(packed_slice->bit_length) +
-                          " but the header has " + std::to_string(reader.position() + 40) +
+    return restore(misuse("packed slice header: bit_length " +
+                          std::to_string(packed_slice->bit_length) + " but the header has " +
+                          std::to_string(reader.position() + 40) +
                           " bits (start code and NAL header byte included)"));
   }
   if (VAStatus st = s.check_packed_slice(*header, *pic, *slice)) return restore(st);
@@ -641,23 +685,28 @@ VAStatus Encoder::encode(const EncodeInput& input, std::vector<uint8_t>* access_
                           " is not one of the context's render targets"));
   }
   if (slice->macroblock_address != 0 || static_cast<int>(slice->num_macroblocks) != s.total_mbs) {
-    return restore(unmodelled("one slice of all " + std::to_string(s.total_mbs) + " macroblocks (macroblock_address " +
+    return restore(unmodelled("one slice of all " + std::to_string(s.total_mbs) +
+                              " macroblocks (macroblock_address " +
                               std::to_string(slice->macroblock_address) + ", num_macroblocks " +
                               std::to_string(slice->num_macroblocks) + ")"));
   }
   const int slice_type = slice->slice_type % 5;
   if (slice_type != h264::kSliceI && slice_type != h264::kSliceP) {
-    return restore(misuse(field("slice_type", slice->slice_type, idr ? 2 : 0) + " (no B-frames offered)"));
+    return restore(
+        misuse(field("slice_type", slice->slice_type, idr ? 2 : 0) + " (no B-frames offered)"));
   }
   if (idr) {
-    if (slice_type != h264::kSliceI) return restore(misuse(field("slice_type of an IDR picture", slice->slice_type, 2)));
-    if (pic->frame_num != 0) return restore(misuse(field("frame_num of an IDR picture", pic->frame_num, 0)));
+    if (slice_type != h264::kSliceI)
+      return restore(misuse(field("slice_type of an IDR picture", slice->slice_type, 2)));
+    if (pic->frame_num != 0)
+      return restore(misuse(field("frame_num of an IDR picture", pic->frame_num, 0)));
     if (static_cast<int>(slice->idr_pic_id) == s.previous_idr_pic_id) {
       return restore(misuse("idr_pic_id " + std::to_string(slice->idr_pic_id) +
                             " repeats the previous IDR's (H.264 7.4.3: consecutive IDRs differ)"));
     }
   } else if (pic->frame_num != (s.previous_frame_num + 1) % max_frame_num) {
-    return restore(misuse(field("frame_num", pic->frame_num, (s.previous_frame_num + 1) % max_frame_num)));
+    return restore(
+        misuse(field("frame_num", pic->frame_num, (s.previous_frame_num + 1) % max_frame_num)));
   }
   if (pic->CurrPic.TopFieldOrderCnt != (idr ? 0 : 2 * (s.pictures_since_idr + 1))) {
     return restore(misuse(field("CurrPic.TopFieldOrderCnt", pic->CurrPic.TopFieldOrderCnt,
@@ -666,7 +715,8 @@ VAStatus Encoder::encode(const EncodeInput& input, std::vector<uint8_t>* access_
   if (slice_type == h264::kSliceP) {
     if (pic->ReferenceFrames[0].picture_id != s.previous_recon ||
         (pic->ReferenceFrames[0].flags & VA_PICTURE_H264_INVALID)) {
-      return restore(misuse("P picture: ReferenceFrames[0] " + hex(pic->ReferenceFrames[0].picture_id) +
+      return restore(misuse("P picture: ReferenceFrames[0] " +
+                            hex(pic->ReferenceFrames[0].picture_id) +
                             " is not the previous picture " + hex(s.previous_recon)));
     }
     if (slice->RefPicList0[0].picture_id != s.previous_recon) {
@@ -674,13 +724,15 @@ VAStatus Encoder::encode(const EncodeInput& input, std::vector<uint8_t>* access_
                             " is not the previous picture " + hex(s.previous_recon)));
     }
     if (pic->CurrPic.picture_id == s.previous_recon) {
-      return restore(misuse("CurrPic " + hex(pic->CurrPic.picture_id) + " overwrites its own reference"));
+      return restore(
+          misuse("CurrPic " + hex(pic->CurrPic.picture_id) + " overwrites its own reference"));
     }
   }
   for (int i = slice_type == h264::kSliceP ? 1 : 0; i < 16; ++i) {
     if (pic->ReferenceFrames[i].picture_id != VA_INVALID_SURFACE) {
-      return restore(misuse("ReferenceFrames[" + std::to_string(i) + "] " + hex(pic->ReferenceFrames[i].picture_id) +
-                            ": one reference (the previous picture, P only) and the rest VA_INVALID_SURFACE"));
+      return restore(misuse(
+          "ReferenceFrames[" + std::to_string(i) + "] " + hex(pic->ReferenceFrames[i].picture_id) +
+          ": one reference (the previous picture, P only) and the rest VA_INVALID_SURFACE"));
     }
   }
   if (pic->num_ref_idx_l0_active_minus1 != 0 ||
@@ -692,8 +744,9 @@ VAStatus Encoder::encode(const EncodeInput& input, std::vector<uint8_t>* access_
     const double fps = s.frame_rate();
     const double mbps = fps * s.total_mbs;
     if (fps > 0 && mbps > level->max_mbps * 1.0001) {
-      return restore(misuse("level_idc " + std::to_string(sq.level_idc) + ": " + std::to_string(static_cast<long>(mbps)) +
-                            " macroblocks/s at " + std::to_string(fps) + " fps exceed MaxMBPS " +
+      return restore(misuse("level_idc " + std::to_string(sq.level_idc) + ": " +
+                            std::to_string(static_cast<long>(mbps)) + " macroblocks/s at " +
+                            std::to_string(fps) + " fps exceed MaxMBPS " +
                             std::to_string(level->max_mbps) + " (H.264 Table A-1)"));
     }
   }
@@ -702,7 +755,8 @@ VAStatus Encoder::encode(const EncodeInput& input, std::vector<uint8_t>* access_
   if (!pps->transform_8x8_mode) return restore(unmodelled("transform_8x8_mode_flag 1"));
   if (pps->chroma_qp_index_offset != 0 || pps->second_chroma_qp_index_offset != 0)
     return restore(unmodelled("chroma_qp_index_offset 0"));
-  if (pps->weighted_pred || pps->weighted_bipred_idc) return restore(unmodelled("no weighted prediction"));
+  if (pps->weighted_pred || pps->weighted_bipred_idc)
+    return restore(unmodelled("no weighted prediction"));
   if (pps->constrained_intra_pred) return restore(unmodelled("constrained_intra_pred_flag 0"));
   if (header->disable_deblocking_filter_idc != 0 || header->slice_alpha_c0_offset_div2 != 0 ||
       header->slice_beta_offset_div2 != 0) {
@@ -726,14 +780,19 @@ VAStatus Encoder::encode(const EncodeInput& input, std::vector<uint8_t>* access_
     }
   } else if (new_sequence || rate_control || hrd) {
     s.fill_rate_control(&s.param);
-    if (x264_encoder_reconfig(s.x264, &s.param) < 0) log_line("libx264 refused the new rate control");
+    if (x264_encoder_reconfig(s.x264, &s.param) < 0)
+      log_line("libx264 refused the new rate control");
   }
   std::vector<uint8_t> slice_nal;
-  if (VAStatus st = s.encode_slice(input, idr, slice_type, *header, nal_type, nal_ref_idc, &slice_nal)) return st;
+  if (VAStatus st =
+          s.encode_slice(input, idr, slice_type, *header, nal_type, nal_ref_idc, &slice_nal))
+    return st;
 
   access_unit->clear();
-  if (packed_sps) access_unit->insert(access_unit->end(), packed_sps->data.begin(), packed_sps->data.end());
-  if (packed_pps) access_unit->insert(access_unit->end(), packed_pps->data.begin(), packed_pps->data.end());
+  if (packed_sps)
+    access_unit->insert(access_unit->end(), packed_sps->data.begin(), packed_sps->data.end());
+  if (packed_pps)
+    access_unit->insert(access_unit->end(), packed_pps->data.begin(), packed_pps->data.end());
   access_unit->insert(access_unit->end(), slice_nal.begin(), slice_nal.end());
 
   ++s.pictures;

@@ -62,12 +62,12 @@ T& deref(std::unique_ptr<T>& value) {
 }
 }  // namespace
 
-#define SIM_LOOKUP(Type, method, table, kind, invalid)                                  \
-  Type* Driver::method(VAGenericID id, const char* call, VAStatus* status) {            \
-    auto it = table.find(id);                                                            \
-    if (it != table.end()) return &deref(it->second);                                    \
-    *status = violation(invalid, std::string(call) + ": " + why_missing(kind, id));      \
-    return nullptr;                                                                      \
+#define SIM_LOOKUP(Type, method, table, kind, invalid)                              \
+  Type* Driver::method(VAGenericID id, const char* call, VAStatus* status) {        \
+    auto it = table.find(id);                                                       \
+    if (it != table.end()) return &deref(it->second);                               \
+    *status = violation(invalid, std::string(call) + ": " + why_missing(kind, id)); \
+    return nullptr;                                                                 \
   }
 
 SIM_LOOKUP(Config, config, configs, Kind::kConfig, VA_STATUS_ERROR_INVALID_CONFIG)

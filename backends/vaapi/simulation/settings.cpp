@@ -99,7 +99,8 @@ int violation(int status, const std::string& message) {
 void max_size(int* width, int* height) {
   *width = *height = 4096;
   std::string value;
-  if (failure_requested("max_size", &value) && std::sscanf(value.c_str(), "%dx%d", width, height) != 2) {
+  if (failure_requested("max_size", &value) &&
+      std::sscanf(value.c_str(), "%dx%d", width, height) != 2) {
     log_line("max_size:" + value + " is not WxH; 4096x4096 it is");
     *width = *height = 4096;
   }
@@ -109,11 +110,9 @@ void max_size(int* width, int* height) {
 
 extern "C" {
 
-const char gearbox_vaapi_simulation[] =
-    "gearbox VA-API SIMULATION";
+const char gearbox_vaapi_simulation[] = "gearbox VA-API SIMULATION";
 
-void gearbox_vaapi_simulation_configure(const char* failures,
-                                                                               int strict) {
+void gearbox_vaapi_simulation_configure(const char* failures, int strict) {
   using namespace gearbox::vaapi::simulation;
   auto fresh = std::make_shared<Settings>();
   fresh->failures = failures ? failures : "";

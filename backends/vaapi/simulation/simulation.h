@@ -83,7 +83,8 @@ extern "C" {
 GEARBOX_VAAPI_SIMULATION_EXPORT extern const char gearbox_vaapi_simulation[];
 // For tests: the failures to simulate (GEARBOX_SIM_VAAPI_FAIL's syntax; "" or nullptr for none)
 // and strict mode (non-zero: as GEARBOX_SIM_VAAPI_STRICT=1), both replaced.
-GEARBOX_VAAPI_SIMULATION_EXPORT void gearbox_vaapi_simulation_configure(const char* failures, int strict);
+GEARBOX_VAAPI_SIMULATION_EXPORT void gearbox_vaapi_simulation_configure(const char* failures,
+                                                                        int strict);
 // For tests: violations so far, and the text of the last one ("" when none).
 GEARBOX_VAAPI_SIMULATION_EXPORT int gearbox_vaapi_simulation_violation_count(void);
 GEARBOX_VAAPI_SIMULATION_EXPORT const char* gearbox_vaapi_simulation_last_violation(void);

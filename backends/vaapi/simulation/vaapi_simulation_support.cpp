@@ -46,8 +46,8 @@ Control::Control() {
     return;
   }
   // Never closed: the driver stays loaded for libva.
-  configure_ =
-      reinterpret_cast<void (*)(const char*, int)>(dlsym(driver, "gearbox_vaapi_simulation_configure"));
+  configure_ = reinterpret_cast<void (*)(const char*, int)>(
+      dlsym(driver, "gearbox_vaapi_simulation_configure"));
   violation_count_ =
       reinterpret_cast<int (*)()>(dlsym(driver, "gearbox_vaapi_simulation_violation_count"));
   last_violation_ =
