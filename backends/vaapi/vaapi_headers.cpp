@@ -81,7 +81,11 @@ RenditionHeaders make_headers(const EncoderConfig& c, int64_t peak_bits_per_seco
   s.vui.num_units_in_tick = static_cast<uint32_t>(c.frame_rate.den);
   s.vui.time_scale = static_cast<uint32_t>(2 * c.frame_rate.num);
   s.vui.fixed_frame_rate = true;
+  // What the upload's conversion produces (libyuv, BT.601 limited range), as x264 and NVENC say.
   s.vui.video_full_range = false;
+  s.vui.colour_primaries = 6;  // SMPTE 170M
+  s.vui.transfer_characteristics = 6;
+  s.vui.matrix_coefficients = 6;
   s.vui.bitstream_restriction = true;
   s.vui.max_dec_frame_buffering = 1;
 

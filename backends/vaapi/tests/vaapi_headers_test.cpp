@@ -53,6 +53,11 @@ TEST(VaapiHeaders, SequenceBufferAgreesWithTheSpsWritten) {
   EXPECT_EQ(s.vui.time_scale, 60000u);
   EXPECT_EQ(s.vui.num_units_in_tick, 1001u);
   EXPECT_TRUE(s.vui.bitstream_restriction);
+  // BT.601 limited range, what the upload's conversion produces.
+  EXPECT_FALSE(s.vui.video_full_range);
+  EXPECT_EQ(s.vui.colour_primaries, 6);
+  EXPECT_EQ(s.vui.transfer_characteristics, 6);
+  EXPECT_EQ(s.vui.matrix_coefficients, 6);
 }
 
 TEST(VaapiHeaders, CroppingCoversSizesOffTheMacroblockGrid) {
