@@ -140,6 +140,7 @@ Status Streamer::Impl::start(const FrameView& frame) {
   device_options.input_format = frame.format;
   device_options.pool_size = config.queue_depth * 2 + 4;
   device_options.encoder_sessions = static_cast<int>(plan.size());
+  device_options.backend_options = config.backend_options;
   device_options.every_frame_scales =
       every_frame_scales(plan, config.input_frame_rate, SizeKey{frame.width, frame.height});
   auto on_backend = open_ladder_on_first_able(*this, device_options, plan);

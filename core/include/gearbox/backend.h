@@ -192,6 +192,9 @@ struct DeviceOptions {
   // upload(), in the same pass as the conversion while the picture is still in cache
   // (x264/banded_ladder.h), and hand them out in scale(). Other devices ignore it.
   std::vector<ScaleRequest> every_frame_scales;
+  // The stream's backend options (StreamConfig::backend_options), as EncoderConfig carries them:
+  // for options that choose the device itself (VA-API's render node).
+  OptionValues backend_options;
 };
 
 // Destroyed after its encoders and after the last reference to any surface it made.

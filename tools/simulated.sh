@@ -1,0 +1,77 @@
+#!/bin/sh
+# Runs a command on a SIMULATED accelerator built in the build folder: the simulated VA driver
+# (backends/vaapi/simulation/) or the simulated NVIDIA runtime (backends/nvenc/simulation/).
+set -eu
+
+usage() {
+  cat <<'TEXT'
+usage: tools/simulated.sh vaapi|nvenc <command> [args...]
+
+Runs <command> with the environment that makes it use a SIMULATED accelerator from the build
+folder ($GEARBOX_BUILD_DIR, default build/ at the repository root). Nothing else changes.
+
+  vaapi   the simulated VA driver (gearbox_sim_drv_video.so, libx264 behind VA-API):
+            LD_PRELOAD=<build>/vaapi-simulation/libgearbox_vaapi_drm_shim.so (libva accepts the
+            fake render node <build>/vaapi-simulation/dri/renderD128, a regular file),
+            LIBVA_DRIVER_NAME=gearbox_sim, LIBVA_DRIVERS_PATH=<build>/vaapi-simulation.
+            Open the fake node as the VA device.
+  nvenc   the simulated NVIDIA runtime (libcuda.so.1, libnvidia-encode.so.1):
+            GEARBOX_NVENC_RUNTIME_DIR=<build>/nvidia-simulation.
+
+The simulations read GEARBOX_SIM_VAAPI_FAIL / GEARBOX_SIM_VAAPI_STRICT and
+GEARBOX_SIM_NVIDIA_FAIL / GEARBOX_SIM_NVIDIA_STRICT from the environment you give them.
+Example: tools/simulated.sh vaapi vainfo --display drm --device build/vaapi-simulation/dri/renderD128
+TEXT
+}
+
+if [ $# -ge 1 ] && { [ "$1" = "--help" ] || [ "$1" = "-h" ]; }; then
+  usage
+  exit 0
+fi
+if [ $# -lt 2 ]; then
+  usage >&2
+  exit 2
+fi
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${GEARBOX_BUILD_DIR:-$root/build}
+if [ ! -d "$build" ]; then
+  echo "simulated.sh: no build folder $build (configure and build first, or set GEARBOX_BUILD_DIR)" >&2
+  exit 2
+fi
+build=$(cd "$build" && pwd)
+which=$1
+shift
+
+case "$which" in
+  vaapi)
+    folder=$build/vaapi-simulation
+    for file in gearbox_sim_drv_video.so libgearbox_vaapi_drm_shim.so; do
+      if [ ! -f "$folder/$file" ]; then
+        echo "simulated.sh: $folder/$file is not built (cmake --build $build --target gearbox_vaapi_simulated_driver gearbox_vaapi_drm_shim)" >&2
+        exit 2
+      fi
+    done
+    mkdir -p "$folder/dri"
+    [ -e "$folder/dri/renderD128" ] || : >"$folder/dri/renderD128"
+    export LD_PRELOAD="$folder/libgearbox_vaapi_drm_shim.so${LD_PRELOAD:+:$LD_PRELOAD}"
+    export LIBVA_DRIVER_NAME=gearbox_sim
+    export LIBVA_DRIVERS_PATH="$folder"
+    ;;
+  nvenc)
+    folder=$build/nvidia-simulation
+    for file in libcuda.so.1 libnvidia-encode.so.1; do
+      if [ ! -e "$folder/$file" ]; then
+        echo "simulated.sh: $folder/$file is not built (cmake --build $build --target gearbox_simulated_cuda gearbox_simulated_nvenc)" >&2
+        exit 2
+      fi
+    done
+    export GEARBOX_NVENC_RUNTIME_DIR="$folder"
+    ;;
+  *)
+    echo "simulated.sh: '$which' is neither vaapi nor nvenc" >&2
+    usage >&2
+    exit 2
+    ;;
+esac
+exec "$@"
