@@ -80,6 +80,7 @@ class NvencDevice final : public Device {
 
   // NVENC's H.264 capabilities on this GPU, from a session open() opened for the query.
   Capabilities capabilities() const override { return capabilities_; }
+  bool simulated() const override { return context_->runtime().simulated; }
   const CudaContext& context() const { return *context_; }
 
  private:

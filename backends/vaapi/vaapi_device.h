@@ -52,6 +52,7 @@ class VaapiDevice final : public Device {
   Result<SurfaceRef> scale(const Surface& source, int width, int height) override;
   Result<std::unique_ptr<Encoder>> open_encoder(const EncoderConfig& config) override;
   Capabilities capabilities() const override { return display_->capabilities(); }
+  bool simulated() const override { return display_->simulated(); }
   const Display& display() const { return *display_; }
   // Whether uploads go through vaCreateImage + vaPutImage (the driver refused vaDeriveImage).
   bool uploads_through_put_image() const { return put_image_.load(); }

@@ -44,6 +44,10 @@ class Display {
   VADisplay display() const { return display_; }
   const std::string& node() const { return node_; }
   const std::string& vendor() const { return vendor_; }
+  // The driver is gearbox's simulated one (simulation/): VA has no other way for a driver to
+  // say what it is than its vendor string, which the simulation starts with this.
+  bool simulated() const { return vendor_.rfind(kSimulatedVendorPrefix, 0) == 0; }
+  static constexpr const char* kSimulatedVendorPrefix = "gearbox VA-API SIMULATION";
   const EncodeSupport& support() const { return support_; }
   // The node and the driver, for messages: "/dev/dri/renderD128 (Intel iHD driver ...)".
   std::string where() const;

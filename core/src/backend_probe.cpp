@@ -71,6 +71,7 @@ BackendInfo run_steps(const ProbeSteps& steps) {
   }
   info.available = true;
   info.caps = caps;
+  info.simulated = (*device)->simulated();
   info.reason = steps.describe(**device);
   return info;
 }

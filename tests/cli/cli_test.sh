@@ -124,6 +124,25 @@ if [ -f "$simulation/libcuda.so.1" ]; then
   expect_contains "$out" '--nvenc-rc: "abr" is not one of cbr, vbr' "bad --nvenc-rc"
 fi
 
+# VA-API through Debian's libva and the simulated VA driver (tools/simulated.sh): probe finds it,
+# and bench labels what it measured there as a simulation's figures, in the table and the JSON.
+build="$(cd "$(dirname "$gearbox")/.." && pwd)"
+simulated="$(dirname "$0")/../../tools/simulated.sh"
+if [ -f "$build/vaapi-simulation/gearbox_sim_drv_video.so" ]; then
+  on_vaapi() { GEARBOX_BUILD_DIR="$build" "$simulated" vaapi "$@"; }
+  out=$(on_vaapi "$gearbox" probe 2>&1) || fail "probe on the VA simulation exited non-zero"
+  expect_contains "$out" 'vaapi   available    ' "probe on the VA simulation"
+  expect_contains "$out" 'gearbox VA-API SIMULATION' "probe on the VA simulation"
+  out=$(on_vaapi "$gearbox" bench --backend vaapi --size 320x180 --frames 10 2>&1) ||
+    fail "bench on the VA simulation exited non-zero: $out"
+  expect_contains "$out" 'vaapi* ' "bench on the VA simulation"
+  expect_contains "$out" '* on a SIMULATED runtime' "bench on the VA simulation"
+  out=$(on_vaapi "$gearbox" bench --json -q --backend vaapi --size 320x180 --frames 10 2>/dev/null)
+  expect_contains "$out" '"backend":"vaapi","simulated":true,' "bench --json on the VA simulation"
+  out=$("$gearbox" bench --json -q --backend x264 --size 320x180 --frames 10 2>/dev/null)
+  expect_contains "$out" '"backend":"x264","simulated":false,' "bench --json on x264"
+fi
+
 # Raw RGB24 frames on stdin, 48 frames at 24 fps = 2 s, one extra rendition, HLS only.
 ffmpeg -v error -f lavfi -i testsrc2=size=320x240:rate=24 -frames:v 48 -f rawvideo -pix_fmt rgb24 - |
   "$gearbox" stream --input - --pix-fmt rgb24 --size 320x240 --rate 24 --segment 1 \

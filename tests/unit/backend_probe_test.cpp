@@ -19,6 +19,7 @@ struct Script {
   int packets = 1;      // packets the encode emits
   bool keyframe = true;
   std::chrono::milliseconds open_delay{0};
+  bool simulated = false;  // what the device says of itself
   // What the steps saw.
   std::atomic<int> encoders_alive{0};
   std::atomic<bool> encoder_outlived_device{false};
@@ -85,6 +86,7 @@ class FakeDevice final : public Device {
     if (script_->fail_at == "open_encoder") return step_failed("open_encoder");
     return std::unique_ptr<Encoder>(new FakeEncoder(script_));
   }
+  bool simulated() const override { return script_->simulated; }
   Capabilities capabilities() const override {
     Capabilities c;
     c.codecs = {Codec::kH264};
@@ -127,10 +129,19 @@ TEST(BackendProbe, EveryStepWorkingMakesTheBackendAvailableWithItsCapabilities) 
   EXPECT_EQ(info.reason, "fake device up to 640 wide");
   EXPECT_EQ(info.caps.max_size.width, 640);
   EXPECT_EQ(info.caps.max_sessions, 2);
+  EXPECT_FALSE(info.simulated);
   EXPECT_EQ(script->upload_width, kProbeWidth);
   EXPECT_EQ(script->upload_height, kProbeHeight);
   EXPECT_TRUE(script->forced_idr);
   EXPECT_FALSE(script->encoder_outlived_device) << "the encoder is destroyed before its device";
+}
+
+TEST(BackendProbe, ADeviceOnASimulatedRuntimeMakesASimulatedResult) {
+  auto script = std::make_shared<Script>();
+  script->simulated = true;
+  BackendInfo info = probe_with(script);
+  ASSERT_TRUE(info.available) << info.reason;
+  EXPECT_TRUE(info.simulated);
 }
 
 TEST(BackendProbe, AFailedStepIsTheReasonAsTheBackendSaidIt) {

@@ -85,6 +85,7 @@ TEST(NvencProbe, TheSimulationIsAvailableAndSaysItIsOne) {
   BackendInfo info = probe_nvenc();
   ASSERT_TRUE(info.available) << info.reason;
   EXPECT_TRUE(contains(info.reason, "SIMULATED NVIDIA runtime")) << info.reason;
+  EXPECT_TRUE(info.simulated) << "what bench labels its figures by";
   EXPECT_TRUE(contains(info.reason, "encoded a 256x144 H.264 IDR")) << info.reason;
   EXPECT_EQ(info.caps.codecs, std::vector<Codec>{Codec::kH264});
   EXPECT_EQ(info.caps.max_size.width, 4096);

@@ -123,6 +123,7 @@ TEST(VaapiBackend, ProbeSaysSimulationAndListsTheNode) {
   ASSERT_TRUE(info.available) << info.reason;
   EXPECT_EQ(info.name, "vaapi");
   EXPECT_TRUE(contains(info.reason, "SIMULATION")) << info.reason;
+  EXPECT_TRUE(info.simulated) << "what bench labels its figures by";
   EXPECT_TRUE(contains(info.reason, sim::render_node())) << info.reason;
   EXPECT_TRUE(contains(info.reason, "H.264 High")) << info.reason;
   EXPECT_TRUE(info.caps.offers(Codec::kH264));

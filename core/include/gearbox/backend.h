@@ -109,6 +109,9 @@ struct BackendInfo {
   bool available = false;
   std::string reason;  // why unavailable, or what was probed when available
   Capabilities caps;   // what the probed device reported; empty when unavailable
+  // The probed device is a simulated runtime (the tests' stand-in for a vendor's, named so),
+  // not hardware: what is measured on it (gearbox bench) says nothing about the hardware.
+  bool simulated = false;
 };
 
 // One compressed access unit. `data` belongs to the encoder and stays valid only until the
@@ -211,6 +214,9 @@ class Device {
   // What this device encodes, known once it is open (a hardware device asks its driver in
   // open()); the engine checks the ladder against it before it opens any encoder.
   virtual Capabilities capabilities() const = 0;
+  // Whether this device runs on a simulated vendor runtime rather than hardware (see
+  // BackendInfo::simulated). Any thread, once open.
+  virtual bool simulated() const { return false; }
 };
 
 class Backend {
