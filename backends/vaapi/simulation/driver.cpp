@@ -37,6 +37,11 @@ bool encode_offered() {
 bool vpp_offered() {
   return !failure_requested("no_vpp");
 }
+// What VAConfigAttribEncPackedHeaders offers: every header, or none (no_packed_headers: the
+// driver writes its own SPS, PPS and slice headers, as some of Mesa's drivers do).
+uint32_t packed_headers_offered() {
+  return failure_requested("no_packed_headers") ? VA_ENC_PACKED_HEADER_NONE : kPackedHeaders;
+}
 
 VAStatus unimplemented(const char* name) {
   log_line(std::string(name) + " is not implemented by the simulation");
@@ -69,7 +74,7 @@ uint32_t attribute_value(VAProfile profile, VAEntrypoint entrypoint, VAConfigAtt
   if (!encode) return VA_ATTRIB_NOT_SUPPORTED;
   switch (type) {
     case VAConfigAttribRateControl: return kRateControls;
-    case VAConfigAttribEncPackedHeaders: return kPackedHeaders;
+    case VAConfigAttribEncPackedHeaders: return packed_headers_offered();
     case VAConfigAttribEncMaxRefFrames: return 1 | (0 << 16);
     case VAConfigAttribEncMaxSlices: return 1;
     case VAConfigAttribEncQualityRange: return 1;
@@ -165,10 +170,10 @@ VAStatus sim_create_config(VADriverContextP ctx,
         c.rate_control = list[i].value;
         break;
       case VAConfigAttribEncPackedHeaders:
-        if (offered == VA_ATTRIB_NOT_SUPPORTED || (list[i].value & ~kPackedHeaders)) {
+        if (offered == VA_ATTRIB_NOT_SUPPORTED || (list[i].value & ~offered)) {
           return violation(VA_STATUS_ERROR_INVALID_VALUE,
                            "vaCreateConfig: VAConfigAttribEncPackedHeaders " + hex(list[i].value) +
-                               " beyond the offered " + hex(kPackedHeaders));
+                               " beyond the offered " + hex(offered));
         }
         c.packed_headers = list[i].value;
         break;
@@ -179,11 +184,11 @@ VAStatus sim_create_config(VADriverContextP ctx,
         }
     }
   }
-  if (c.encode() && c.packed_headers != kPackedHeaders) {
+  if (c.encode() && c.packed_headers != packed_headers_offered()) {
     log_line(
-        "the simulation models only packed SPS, PPS and slice headers "
+        "the simulation models only all the headers it offers packed, or none "
         "(VAConfigAttribEncPackedHeaders " +
-        hex(kPackedHeaders) + ", " + hex(c.packed_headers) + " given)");
+        hex(packed_headers_offered()) + ", " + hex(c.packed_headers) + " given)");
     return VA_STATUS_ERROR_INVALID_VALUE;
   }
   SIM_LOCK(ctx);
@@ -475,9 +480,10 @@ bool buffer_type_allowed(const Config& config, VABufferType type) {
       case VAEncPictureParameterBufferType:
       case VAEncSliceParameterBufferType:
       case VAEncMiscParameterBufferType:
-      case VAEncPackedHeaderParameterBufferType:
-      case VAEncPackedHeaderDataBufferType:
       case VAEncCodedBufferType: return true;
+      // Only where the config enabled packed headers (VAConfigAttribEncPackedHeaders).
+      case VAEncPackedHeaderParameterBufferType:
+      case VAEncPackedHeaderDataBufferType: return config.packed_headers != 0;
       default: return false;
     }
   }
@@ -496,9 +502,14 @@ VAStatus sim_create_buffer(VADriverContextP ctx,
   const Context* c = d.context(context, "vaCreateBuffer", &st);
   if (!c) return st;
   if (!buffer_type_allowed(c->config, type)) {
+    const bool packed =
+        type == VAEncPackedHeaderParameterBufferType || type == VAEncPackedHeaderDataBufferType;
     return violation(VA_STATUS_ERROR_UNSUPPORTED_BUFFERTYPE,
                      "vaCreateBuffer: type " + std::to_string(type) + " on " +
-                         (c->config.encode() ? "an encode" : "a video processing") + " context");
+                         (c->config.encode() ? "an encode" : "a video processing") + " context" +
+                         (packed ? " whose config enabled no packed headers "
+                                   "(VAConfigAttribEncPackedHeaders 0)"
+                                 : ""));
   }
   auto b = std::make_unique<Buffer>();
   b->context = context;

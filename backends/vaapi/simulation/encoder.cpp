@@ -80,6 +80,81 @@ std::optional<h264::NalUnit> single_nal(const PackedHeader& p, int type, std::st
   return nals[0];
 }
 
+// The driver's own headers (no packed headers): from the VA parameter buffers, with one field of
+// the driver's choosing where the application's buffers leave it free: log2_max_frame_num 4 (a
+// frame_num modulo 16), so a test can tell the driver's SPS from the one the application would
+// write.
+constexpr int kOwnLog2MaxFrameNumMinus4 = 0;
+
+h264::Sps own_sps(const VAEncSequenceParameterBufferH264& s) {
+  h264::Sps sps;
+  sps.level_idc = static_cast<int>(s.level_idc);
+  sps.id = static_cast<int>(s.seq_parameter_set_id);
+  sps.chroma_format_idc = static_cast<int>(s.seq_fields.bits.chroma_format_idc);
+  sps.log2_max_frame_num_minus4 = kOwnLog2MaxFrameNumMinus4;
+  sps.pic_order_cnt_type = static_cast<int>(s.seq_fields.bits.pic_order_cnt_type);
+  sps.log2_max_pic_order_cnt_lsb_minus4 =
+      static_cast<int>(s.seq_fields.bits.log2_max_pic_order_cnt_lsb_minus4);
+  sps.max_num_ref_frames = static_cast<int>(s.max_num_ref_frames);
+  sps.width_in_mbs = s.picture_width_in_mbs;
+  sps.height_in_mbs = s.picture_height_in_mbs;
+  sps.direct_8x8_inference = s.seq_fields.bits.direct_8x8_inference_flag;
+  if (s.frame_cropping_flag) {
+    sps.crop_left = static_cast<int>(s.frame_crop_left_offset);
+    sps.crop_right = static_cast<int>(s.frame_crop_right_offset);
+    sps.crop_top = static_cast<int>(s.frame_crop_top_offset);
+    sps.crop_bottom = static_cast<int>(s.frame_crop_bottom_offset);
+  }
+  sps.vui_present = s.vui_parameters_present_flag;
+  sps.vui.timing_info_present = s.vui_fields.bits.timing_info_present_flag;
+  sps.vui.num_units_in_tick = s.num_units_in_tick;
+  sps.vui.time_scale = s.time_scale;
+  sps.vui.bitstream_restriction = s.vui_fields.bits.bitstream_restriction_flag;
+  sps.vui.max_dec_frame_buffering = sps.max_num_ref_frames;
+  return sps;
+}
+
+h264::Pps own_pps(const VAEncPictureParameterBufferH264& pic) {
+  h264::Pps pps;
+  pps.id = pic.pic_parameter_set_id;
+  pps.sps_id = pic.seq_parameter_set_id;
+  pps.entropy_coding_mode = pic.pic_fields.bits.entropy_coding_mode_flag;
+  pps.num_ref_idx_l0_default_active_minus1 = pic.num_ref_idx_l0_active_minus1;
+  pps.num_ref_idx_l1_default_active_minus1 = pic.num_ref_idx_l1_active_minus1;
+  pps.weighted_pred = pic.pic_fields.bits.weighted_pred_flag;
+  pps.weighted_bipred_idc = static_cast<int>(pic.pic_fields.bits.weighted_bipred_idc);
+  pps.pic_init_qp_minus26 = pic.pic_init_qp - 26;
+  pps.chroma_qp_index_offset = pic.chroma_qp_index_offset;
+  pps.second_chroma_qp_index_offset = pic.second_chroma_qp_index_offset;
+  pps.deblocking_filter_control_present =
+      pic.pic_fields.bits.deblocking_filter_control_present_flag;
+  pps.constrained_intra_pred = pic.pic_fields.bits.constrained_intra_pred_flag;
+  pps.redundant_pic_cnt_present = pic.pic_fields.bits.redundant_pic_cnt_present_flag;
+  pps.transform_8x8_mode = pic.pic_fields.bits.transform_8x8_mode_flag;
+  return pps;
+}
+
+h264::SliceHeader own_slice_header(const VAEncPictureParameterBufferH264& pic,
+                                   const VAEncSliceParameterBufferH264& slice) {
+  h264::SliceHeader h;
+  h.idr = pic.pic_fields.bits.idr_pic_flag;
+  h.nal_ref_idc = pic.pic_fields.bits.reference_pic_flag ? 3 : 0;
+  h.first_mb = static_cast<int>(slice.macroblock_address);
+  h.slice_type = slice.slice_type % 5;
+  h.pps_id = slice.pic_parameter_set_id;
+  h.frame_num = pic.frame_num % (1 << (kOwnLog2MaxFrameNumMinus4 + 4));
+  h.idr_pic_id = slice.idr_pic_id;
+  h.pic_order_cnt_lsb = slice.pic_order_cnt_lsb;
+  h.num_ref_idx_active_override = slice.num_ref_idx_active_override_flag;
+  h.num_ref_idx_l0_active_minus1 = slice.num_ref_idx_l0_active_minus1;
+  h.cabac_init_idc = slice.cabac_init_idc;
+  h.slice_qp_delta = slice.slice_qp_delta;
+  h.disable_deblocking_filter_idc = slice.disable_deblocking_filter_idc;
+  h.slice_alpha_c0_offset_div2 = slice.slice_alpha_c0_offset_div2;
+  h.slice_beta_offset_div2 = slice.slice_beta_offset_div2;
+  return h;
+}
+
 }  // namespace
 
 struct Encoder::State {
@@ -627,55 +702,73 @@ VAStatus Encoder::encode(const EncodeInput& input, std::vector<uint8_t>* access_
     s.seq = saved_seq;
     return st;
   };
-  if (packed_sps) {
-    std::string why;
-    auto nal = single_nal(*packed_sps, h264::kNalSps, &why);
-    if (!nal) return restore(misuse("packed SPS " + why));
-    auto parsed = h264::parse_sps(h264::unescape_rbsp(nal->payload, nal->payload_size));
-    if (!parsed) return restore(misuse("packed SPS does not parse: " + parsed.error().message));
-    if (VAStatus st = s.check_packed_sps(*parsed)) return restore(st);
-    sps = *parsed;
-  } else if (seq && (s.config.packed_headers & VA_ENC_PACKED_HEADER_SEQUENCE)) {
-    return restore(
-        misuse("a VAEncSequenceParameterBufferH264 without the packed SPS the config's "
-               "VA_ENC_PACKED_HEADER_SEQUENCE promised"));
-  }
-  if (!sps) return restore(misuse("no packed SPS so far: the simulation writes no SPS of its own"));
-  if (packed_pps) {
-    std::string why;
-    auto nal = single_nal(*packed_pps, h264::kNalPps, &why);
-    if (!nal) return restore(misuse("packed PPS " + why));
-    auto parsed = h264::parse_pps(h264::unescape_rbsp(nal->payload, nal->payload_size), *sps);
-    if (!parsed) return restore(misuse("packed PPS does not parse: " + parsed.error().message));
-    pps = *parsed;
-  }
-  if (!pps) return restore(misuse("no packed PPS so far: the simulation writes no PPS of its own"));
-  if (VAStatus st = s.check_packed_pps(*pps, *pic)) return restore(st);
-  if (!packed_slice)
-    return restore(
-        misuse("no packed slice header: the config promised VA_ENC_PACKED_HEADER_SLICE"));
-  if (packed_slice->has_emulation_bytes || packed_slice->data.size() < 5 ||
-      std::memcmp(packed_slice->data.data(), "\0\0\0\1", 4) != 0) {
-    return restore(
-        misuse("packed slice header: expected 00 00 00 01, the NAL header byte and the header's "
-               "bits without emulation prevention (has_emulation_bytes 0)"));
-  }
-  const uint8_t nal_byte = packed_slice->data[4];
-  const int nal_type = nal_byte & 0x1f, nal_ref_idc = (nal_byte >> 5) & 3;
-  if (nal_type != h264::kNalSliceIdr && nal_type != h264::kNalSliceNonIdr) {
-    return restore(misuse("packed slice header: nal_unit_type " + std::to_string(nal_type)));
-  }
-  h264::BitReader reader(packed_slice->data.data() + 5, packed_slice->data.size() - 5);
-  auto header = h264::parse_slice_header(reader, nal_type, nal_ref_idc, *sps, *pps);
-  if (!header)
-    return restore(misuse("packed slice header does not parse: " + header.error().message));
-  if (packed_slice->bit_length != reader.position() + 40) {
-    return restore(misuse("packed slice header: bit_length " +
-                          std::to_string(packed_slice->bit_length) + " but the header has " +
-                          std::to_string(reader.position() + 40) +
-                          " bits (start code and NAL header byte included)"));
-  }
-  if (VAStatus st = s.check_packed_slice(*header, *pic, *slice)) return restore(st);
+  const bool own_headers = s.config.packed_headers == VA_ENC_PACKED_HEADER_NONE;
+  std::optional<h264::SliceHeader> header;
+  int nal_type = 0, nal_ref_idc = 0;
+  if (own_headers) {
+    // The driver's own SPS/PPS/slice header from the buffers (vaCreateBuffer refused any packed
+    // header in this mode); written out on every IDR.
+    if (seq) sps = own_sps(*seq);
+    pps = own_pps(*pic);
+    header = own_slice_header(*pic, *slice);
+    nal_type = idr ? h264::kNalSliceIdr : h264::kNalSliceNonIdr;
+    nal_ref_idc = header->nal_ref_idc;
+  } else {
+    if (packed_sps) {
+      std::string why;
+      auto nal = single_nal(*packed_sps, h264::kNalSps, &why);
+      if (!nal) return restore(misuse("packed SPS " + why));
+      auto parsed = h264::parse_sps(h264::unescape_rbsp(nal->payload, nal->payload_size));
+      if (!parsed) return restore(misuse("packed SPS does not parse: " + parsed.error().message));
+      if (VAStatus st = s.check_packed_sps(*parsed)) return restore(st);
+      sps = *parsed;
+    } else if (seq && (s.config.packed_headers & VA_ENC_PACKED_HEADER_SEQUENCE)) {
+      return restore(
+          misuse("a VAEncSequenceParameterBufferH264 without the packed SPS the config's "
+                 "VA_ENC_PACKED_HEADER_SEQUENCE promised"));
+    }
+    if (!sps)
+      return restore(misuse("no packed SPS so far: the simulation writes no SPS of its own"));
+    if (packed_pps) {
+      std::string why;
+      auto nal = single_nal(*packed_pps, h264::kNalPps, &why);
+      if (!nal) return restore(misuse("packed PPS " + why));
+      auto parsed = h264::parse_pps(h264::unescape_rbsp(nal->payload, nal->payload_size), *sps);
+      if (!parsed) return restore(misuse("packed PPS does not parse: " + parsed.error().message));
+      pps = *parsed;
+    }
+    if (!pps)
+      return restore(misuse("no packed PPS so far: the simulation writes no PPS of its own"));
+    if (VAStatus st = s.check_packed_pps(*pps, *pic)) return restore(st);
+    if (!packed_slice)
+      return restore(
+          misuse("no packed slice header: the config promised VA_ENC_PACKED_HEADER_SLICE"));
+    if (packed_slice->has_emulation_bytes || packed_slice->data.size() < 5 ||
+        std::memcmp(packed_slice->data.data(), "\0\0\0\1", 4) != 0) {
+      return restore(
+          misuse("packed slice header: expected 00 00 00 01, the NAL header byte and the header's "
+                 "bits without emulation prevention (has_emulation_bytes 0)"));
+    }
+    const uint8_t nal_byte = packed_slice->data[4];
+    nal_type = nal_byte & 0x1f;
+    nal_ref_idc = (nal_byte >> 5) & 3;
+    if (nal_type != h264::kNalSliceIdr && nal_type != h264::kNalSliceNonIdr) {
+      return restore(misuse("packed slice header: nal_unit_type " + std::to_string(nal_type)));
+    }
+    h264::BitReader reader(packed_slice->data.data() + 5, packed_slice->data.size() - 5);
+    auto parsed_header = h264::parse_slice_header(reader, nal_type, nal_ref_idc, *sps, *pps);
+    if (!parsed_header)
+      return restore(
+          misuse("packed slice header does not parse: " + parsed_header.error().message));
+    header = *parsed_header;
+    if (packed_slice->bit_length != reader.position() + 40) {
+      return restore(misuse("packed slice header: bit_length " +
+                            std::to_string(packed_slice->bit_length) + " but the header has " +
+                            std::to_string(reader.position() + 40) +
+                            " bits (start code and NAL header byte included)"));
+    }
+    if (VAStatus st = s.check_packed_slice(*header, *pic, *slice)) return restore(st);
+  }  // packed headers
 
   // The picture and slice against the reference chain.
   const int max_frame_num = 1 << (sq.seq_fields.bits.log2_max_frame_num_minus4 + 4);
@@ -789,6 +882,12 @@ VAStatus Encoder::encode(const EncodeInput& input, std::vector<uint8_t>* access_
     return st;
 
   access_unit->clear();
+  if (own_headers && idr) {
+    const auto sps_nal = h264::annexb_nal(h264::kNalSps, 3, h264::write_sps(*sps));
+    const auto pps_nal = h264::annexb_nal(h264::kNalPps, 3, h264::write_pps(*pps, *sps));
+    access_unit->insert(access_unit->end(), sps_nal.begin(), sps_nal.end());
+    access_unit->insert(access_unit->end(), pps_nal.begin(), pps_nal.end());
+  }
   if (packed_sps)
     access_unit->insert(access_unit->end(), packed_sps->data.begin(), packed_sps->data.end());
   if (packed_pps)

@@ -68,6 +68,14 @@
 //                                           VA_STATUS_ERROR_ALLOCATION_FAILED
 //                            device_lost    vaBeginPicture/vaEndPicture return
 //                                           VA_STATUS_ERROR_HW_BUSY
+//                            no_packed_headers  VAConfigAttribEncPackedHeaders offers
+//                                           VA_ENC_PACKED_HEADER_NONE (as some of Mesa's drivers
+//                                           do); a packed header buffer is then refused
+//                                           (VA_STATUS_ERROR_UNSUPPORTED_BUFFERTYPE, a violation)
+//                                           and the driver writes its own SPS/PPS (on IDRs) and
+//                                           slice headers from the parameter buffers, its SPS
+//                                           with log2_max_frame_num_minus4 0 (frame_num modulo
+//                                           16) where the buffer says otherwise
 //                            init_fails     __vaDriverInit_1_17 returns
 //                                           VA_STATUS_ERROR_OPERATION_FAILED (vaInitialize fails)
 //   GEARBOX_SIM_VAAPI_STRICT=1  exit with status 70 at process end if any violation happened

@@ -157,6 +157,52 @@ TEST_F(SimulatedDriver, ContextLimitRefusesTheEncodeContextPastIt) {
   EXPECT_EQ(second.status(), VA_STATUS_ERROR_ALLOCATION_FAILED);
 }
 
+// no_packed_headers: the driver asks for none and then takes none (it writes its own headers).
+TEST_F(SimulatedDriver, NoPackedHeadersOffersNoneAndRefusesAPackedHeaderBuffer) {
+  control_.configure("no_packed_headers", false);
+  Display display;
+  ASSERT_TRUE(display.ok());
+  VAConfigAttrib packed{VAConfigAttribEncPackedHeaders, 0xffffffffu};
+  ASSERT_EQ(
+      vaGetConfigAttributes(display.get(), VAProfileH264High, VAEntrypointEncSlice, &packed, 1),
+      VA_STATUS_SUCCESS);
+  EXPECT_EQ(packed.value, static_cast<uint32_t>(VA_ENC_PACKED_HEADER_NONE));
+  VAConfigAttrib attribs[] = {{VAConfigAttribRTFormat, VA_RT_FORMAT_YUV420},
+                              {VAConfigAttribRateControl, VA_RC_CBR}};
+  VAConfigID config;
+  ASSERT_EQ(
+      vaCreateConfig(display.get(), VAProfileH264High, VAEntrypointEncSlice, attribs, 2, &config),
+      VA_STATUS_SUCCESS);
+  VASurfaceID recon[2];
+  ASSERT_EQ(vaCreateSurfaces(display.get(), VA_RT_FORMAT_YUV420, 64, 64, recon, 2, nullptr, 0),
+            VA_STATUS_SUCCESS);
+  VAContextID context;
+  ASSERT_EQ(vaCreateContext(display.get(), config, 64, 64, VA_PROGRESSIVE, recon, 2, &context),
+            VA_STATUS_SUCCESS);
+  EXPECT_EQ(violations(), 0) << control_.last_violation();
+  VAEncPackedHeaderParameterBuffer header{};
+  header.type = VAEncPackedHeaderSequence;
+  VABufferID buffer = VA_INVALID_ID;
+  EXPECT_EQ(vaCreateBuffer(display.get(), context, VAEncPackedHeaderParameterBufferType,
+                           sizeof header, 1, &header, &buffer),
+            VA_STATUS_ERROR_UNSUPPORTED_BUFFERTYPE);
+  EXPECT_EQ(violations(), 1);
+  EXPECT_NE(control_.last_violation().find("enabled no packed headers"), std::string::npos)
+      << control_.last_violation();
+  // Asking for packed headers the driver did not offer is refused too.
+  VAConfigAttrib asked[] = {{VAConfigAttribRTFormat, VA_RT_FORMAT_YUV420},
+                            {VAConfigAttribRateControl, VA_RC_CBR},
+                            {VAConfigAttribEncPackedHeaders, VA_ENC_PACKED_HEADER_SEQUENCE}};
+  VAConfigID refused;
+  EXPECT_EQ(
+      vaCreateConfig(display.get(), VAProfileH264High, VAEntrypointEncSlice, asked, 3, &refused),
+      VA_STATUS_ERROR_INVALID_VALUE);
+  EXPECT_EQ(violations(), 2);
+  vaDestroyContext(display.get(), context);
+  vaDestroySurfaces(display.get(), recon, 2);
+  vaDestroyConfig(display.get(), config);
+}
+
 TEST_F(SimulatedDriver, UseAfterDestroyIsAnInvalidSurfaceAndOneViolation) {
   Display display;
   ASSERT_TRUE(display.ok());
