@@ -2,6 +2,7 @@
 
 #include <va/va_vpp.h>
 
+#include <cstring>
 #include <string>
 
 #include "vaapi_convert.h"
@@ -41,6 +42,37 @@ Status create_nv12_surfaces(const Display& d,
     return va_failure(d.runtime(), "vaCreateSurfaces(NV12 " + size_text(width, height) + ")", s,
                       d.where());
   }
+  return {};
+}
+
+Status fill_nv12_grey(const Display& d, VASurfaceID id, int width, int height) {
+  const VaApi& va = d.va();
+  VADisplay dpy = d.display();
+  VAImageFormat format{};
+  format.fourcc = VA_FOURCC_NV12;
+  format.byte_order = VA_LSB_FIRST;
+  format.bits_per_pixel = 12;
+  VAImage image{};
+  VAStatus s = va.vaCreateImage(dpy, &format, width, height, &image);
+  if (s != VA_STATUS_SUCCESS) return va_failure(d.runtime(), "vaCreateImage(NV12)", s, d.where());
+  auto write = [&]() -> Status {
+    void* mapped = nullptr;
+    VAStatus st = va.vaMapBuffer(dpy, image.buf, &mapped);
+    if (st != VA_STATUS_SUCCESS)
+      return va_failure(d.runtime(), "vaMapBuffer(image)", st, d.where());
+    std::memset(mapped, 128, image.data_size);
+    st = va.vaUnmapBuffer(dpy, image.buf);
+    if (st != VA_STATUS_SUCCESS)
+      return va_failure(d.runtime(), "vaUnmapBuffer(image)", st, d.where());
+    const auto w = static_cast<unsigned>(width), h = static_cast<unsigned>(height);
+    st = va.vaPutImage(dpy, id, image.image_id, 0, 0, w, h, 0, 0, w, h);
+    if (st != VA_STATUS_SUCCESS) return va_failure(d.runtime(), "vaPutImage", st, d.where());
+    return {};
+  };
+  Status written = write();
+  s = va.vaDestroyImage(dpy, image.image_id);
+  if (!written) return written;
+  if (s != VA_STATUS_SUCCESS) return va_failure(d.runtime(), "vaDestroyImage", s, d.where());
   return {};
 }
 

@@ -36,6 +36,10 @@ Status create_nv12_surfaces(const Display& display,
                             VASurfaceID* ids,
                             unsigned count);
 
+// Writes mid-grey (Y = U = V = 128) into an NV12 surface through vaCreateImage + vaPutImage (which
+// every driver takes, unlike vaDeriveImage).
+Status fill_nv12_grey(const Display& display, VASurfaceID id, int width, int height);
+
 // Counts the encode contexts open on a device, for the out-of-contexts message.
 struct SessionCount {
   std::atomic<int> open{0};

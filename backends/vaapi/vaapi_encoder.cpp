@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "h264_syntax.h"
@@ -64,9 +65,14 @@ class VaapiEncoder final : public Encoder {
   Status add_misc(VAEncMiscParameterType type, const void* data, size_t size, const char* what);
   Status add_packed(uint32_t type, const PackedHeader& header, bool emulation_bytes);
   Status render_picture(VASurfaceID input, const PictureOrder& order);
-  Status read_coded(bool idr);
+  Status encode_picture(VASurfaceID input, const PictureOrder& order);
+  Status read_coded();
   void release_buffers();
-  void take_parameter_sets(const std::vector<uint8_t>& access_unit);
+  bool driver_writes_parameter_sets() const {
+    return !(packed_ & VA_ENC_PACKED_HEADER_SEQUENCE) || !(packed_ & VA_ENC_PACKED_HEADER_PICTURE);
+  }
+  Status learn_parameter_sets();
+  Status strip_parameter_sets();
 
   std::shared_ptr<Display> display_;
   std::shared_ptr<SessionCount> sessions_;
@@ -171,13 +177,97 @@ Status VaapiEncoder::initialise() {
   }
   headers_ = make_headers(config_, bits_per_second_);
   // With packed parameter sets the stream carries exactly the ones written here; without, the
-  // driver writes its own and the first IDR's are taken (take_parameter_sets()).
-  if ((packed_ & VA_ENC_PACKED_HEADER_SEQUENCE) && (packed_ & VA_ENC_PACKED_HEADER_PICTURE)) {
-    codec_.extradata = packed_sps(headers_).bytes;
-    const PackedHeader pps = packed_pps(headers_);
-    codec_.extradata.insert(codec_.extradata.end(), pps.bytes.begin(), pps.bytes.end());
-    codec_.codec_string = h264::codec_string(headers_.sps);
+  // driver writes its own, and the engine reads codec_config() right after open_encoder(): a
+  // warm-up IDR now tells what they are.
+  if (driver_writes_parameter_sets()) return learn_parameter_sets();
+  codec_.extradata = packed_sps(headers_).bytes;
+  const PackedHeader pps = packed_pps(headers_);
+  codec_.extradata.insert(codec_.extradata.end(), pps.bytes.begin(), pps.bytes.end());
+  codec_.codec_string = h264::codec_string(headers_.sps);
+  return {};
+}
+
+// SPS and PPS NAL units of an access unit, each re-written with a 4-byte start code; the first
+// of each type only.
+struct ParameterSets {
+  std::vector<uint8_t> sps, pps;
+  std::vector<uint8_t> annexb() const {
+    std::vector<uint8_t> out = sps;
+    out.insert(out.end(), pps.begin(), pps.end());
+    return out;
   }
+};
+ParameterSets parameter_sets_of(const std::vector<uint8_t>& au) {
+  ParameterSets sets;
+  for (const h264::NalUnit& n : h264::split_annexb(au.data(), au.size())) {
+    if (n.type != h264::kNalSps && n.type != h264::kNalPps) continue;
+    auto& into = n.type == h264::kNalSps ? sets.sps : sets.pps;
+    if (into.empty())
+      into = h264::annexb_nal(n.type, n.ref_idc, h264::unescape_rbsp(n.payload, n.payload_size));
+  }
+  return sets;
+}
+
+// One IDR of a grey picture, encoded the way every picture is and thrown away but for the
+// driver's SPS/PPS. Its idr_pic_id is the first of the alternation, so the stream's first IDR
+// (next_idr_pic_id_) differs from it as consecutive IDRs must; started_ stays false, so the
+// first real picture is an IDR whatever the engine asks.
+Status VaapiEncoder::learn_parameter_sets() {
+  VASurfaceID grey = VA_INVALID_SURFACE;
+  GEARBOX_RETURN_IF_ERROR(create_nv12_surfaces(*display_, config_.width, config_.height, &grey, 1));
+  PictureOrder order;
+  order.idr = true;
+  order.idr_pic_id = next_idr_pic_id_;
+  next_idr_pic_id_ ^= 1;
+  Status encoded = fill_nv12_grey(*display_, grey, config_.width, config_.height);
+  if (encoded) encoded = encode_picture(grey, order);
+  display_->va().vaDestroySurfaces(display_->display(), &grey, 1);
+  if (!encoded) return encoded;
+  recon_.current = 1 - recon_.current;
+  const ParameterSets sets = parameter_sets_of(packet_);
+  if (sets.sps.empty() || sets.pps.empty()) {
+    return make_error(ErrorCode::kBackendFailure,
+                      std::string("VA-API: the driver asks for no packed ") +
+                          (sets.sps.empty() ? "SPS" : "PPS") + " (VAConfigAttribEncPackedHeaders " +
+                          std::to_string(packed_) + ") but wrote none into its first IDR on " +
+                          display_->where());
+  }
+  const auto sps_nal = h264::split_annexb(sets.sps.data(), sets.sps.size());
+  auto sps = h264::parse_sps(h264::unescape_rbsp(sps_nal[0].payload, sps_nal[0].payload_size));
+  if (!sps) {
+    return make_error(ErrorCode::kBackendFailure, "VA-API: the driver's own SPS does not parse (" +
+                                                      sps.error().message + ") on " +
+                                                      display_->where());
+  }
+  codec_.extradata = sets.annexb();
+  codec_.codec_string = h264::codec_string(sps.value());
+  return {};
+}
+
+// Parameter sets travel out of band (the avcC from codec_config()), as the x264 and NVENC
+// backends' do: the driver's in-band SPS/PPS are dropped, after checking they are still the ones
+// the codec config carries.
+Status VaapiEncoder::strip_parameter_sets() {
+  const ParameterSets sets = parameter_sets_of(packet_);
+  const ParameterSets known = parameter_sets_of(codec_.extradata);
+  for (const auto& [name, now, then] : {std::make_tuple("SPS", &sets.sps, &known.sps),
+                                        std::make_tuple("PPS", &sets.pps, &known.pps)}) {
+    if (!now->empty() && *now != *then) {
+      return make_error(ErrorCode::kBackendFailure,
+                        std::string("VA-API: the driver's ") + name +
+                            " changed from the one in the codec config (taken from its first "
+                            "IDR at open) on " +
+                            display_->where() + "; the stream's parameter sets are out of band");
+    }
+  }
+  std::vector<uint8_t> kept;
+  for (const h264::NalUnit& n : h264::split_annexb(packet_.data(), packet_.size())) {
+    if (n.type == h264::kNalSps || n.type == h264::kNalPps) continue;
+    const uint8_t start[] = {0, 0, 0, 1, static_cast<uint8_t>((n.ref_idc << 5) | n.type)};
+    kept.insert(kept.end(), start, start + sizeof start);
+    kept.insert(kept.end(), n.payload, n.payload + n.payload_size);
+  }
+  packet_ = std::move(kept);
   return {};
 }
 
@@ -272,7 +362,7 @@ Status VaapiEncoder::render_picture(VASurfaceID input, const PictureOrder& order
   return {};
 }
 
-Status VaapiEncoder::read_coded(bool idr) {
+Status VaapiEncoder::read_coded() {
   const VaApi& va = display_->va();
   VADisplay dpy = display_->display();
   void* mapped = nullptr;
@@ -298,26 +388,16 @@ Status VaapiEncoder::read_coded(bool idr) {
     return make_error(ErrorCode::kBackendFailure,
                       "VA-API: the driver returned an empty coded buffer on " + display_->where());
   }
-  if (idr && codec_.extradata.empty()) take_parameter_sets(packet_);
   return {};
 }
 
-// The driver's own SPS and PPS, from the first IDR, when it writes them itself.
-void VaapiEncoder::take_parameter_sets(const std::vector<uint8_t>& au) {
-  std::vector<uint8_t> sps, pps;
-  for (const h264::NalUnit& n : h264::split_annexb(au.data(), au.size())) {
-    if (n.type != h264::kNalSps && n.type != h264::kNalPps) continue;
-    const std::vector<uint8_t> rbsp = h264::unescape_rbsp(n.payload, n.payload_size);
-    auto& into = n.type == h264::kNalSps ? sps : pps;
-    if (!into.empty()) continue;
-    into = h264::annexb_nal(n.type, n.ref_idc, rbsp);
-    if (n.type == h264::kNalSps) {
-      auto parsed = h264::parse_sps(rbsp);
-      if (parsed) codec_.codec_string = h264::codec_string(parsed.value());
-    }
-  }
-  codec_.extradata = sps;
-  codec_.extradata.insert(codec_.extradata.end(), pps.begin(), pps.end());
+Status VaapiEncoder::encode_picture(VASurfaceID input, const PictureOrder& order) {
+  Status rendered = render_picture(input, order);
+  release_buffers();  // consumed by vaRenderPicture; destroyed after vaEndPicture
+  if (!rendered) return rendered;
+  const VAStatus s = display_->va().vaSyncSurface(display_->display(), input);
+  if (s != VA_STATUS_SUCCESS) return failure("vaSyncSurface(encode)", s);
+  return read_coded();
 }
 
 Status VaapiEncoder::encode(const Surface& surface, int64_t pts, bool force_idr, PacketSink& sink) {
@@ -342,12 +422,8 @@ Status VaapiEncoder::encode(const Surface& surface, int64_t pts, bool force_idr,
     order.idr_pic_id = previous_.idr_pic_id;
     order.order = previous_.order + 1;
   }
-  Status rendered = render_picture(in->id(), order);
-  release_buffers();  // consumed by vaRenderPicture; destroyed after vaEndPicture
-  if (!rendered) return rendered;
-  const VAStatus s = display_->va().vaSyncSurface(display_->display(), in->id());
-  if (s != VA_STATUS_SUCCESS) return failure("vaSyncSurface(encode)", s);
-  GEARBOX_RETURN_IF_ERROR(read_coded(order.idr));
+  GEARBOX_RETURN_IF_ERROR(encode_picture(in->id(), order));
+  if (driver_writes_parameter_sets()) GEARBOX_RETURN_IF_ERROR(strip_parameter_sets());
   started_ = true;
   previous_ = order;
   recon_.current = 1 - recon_.current;

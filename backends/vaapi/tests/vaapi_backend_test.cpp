@@ -377,6 +377,64 @@ TEST(VaapiBackend, LadderDecodesToItsSizesWithIdrsOnTheForcedFrames) {
   EXPECT_EQ(control().violation_count(), 0) << control().last_violation();
 }
 
+// A driver that asks for no packed headers (no_packed_headers) writes its own SPS/PPS: the codec
+// config is the driver's (its log2_max_frame_num_minus4 0, where gearbox writes 4), complete
+// right after open_encoder (a warm-up IDR), and the packets carry no parameter sets in band.
+TEST(VaapiBackend, DriverWithoutPackedHeadersGivesItsOwnParameterSetsAtOpen) {
+  SimulatedFailure failure("no_packed_headers");
+  const int w = 160, h = 90;
+  auto device = backend()->open(device_options(w, h));
+  ASSERT_TRUE(device.ok()) << device.error().message;
+  auto encoder = (*device)->open_encoder(encoder_config(w, h, 300));
+  ASSERT_TRUE(encoder.ok()) << encoder.error().message;
+  const CodecConfig cc = (*encoder)->codec_config();
+  auto nals = vaapi::h264::split_annexb(cc.extradata.data(), cc.extradata.size());
+  ASSERT_EQ(nals.size(), 2u);
+  EXPECT_EQ(nals[0].type, vaapi::h264::kNalSps);
+  EXPECT_EQ(nals[1].type, vaapi::h264::kNalPps);
+  auto sps =
+      vaapi::h264::parse_sps(vaapi::h264::unescape_rbsp(nals[0].payload, nals[0].payload_size));
+  ASSERT_TRUE(sps.ok()) << sps.error().message;
+  EXPECT_EQ(sps->log2_max_frame_num_minus4, 0) << "not the driver's SPS";
+  EXPECT_EQ(sps->width(), w);
+  EXPECT_EQ(sps->height(), h);
+  EXPECT_EQ(cc.codec_string, vaapi::h264::codec_string(sps.value()));
+
+  const std::vector<int> idrs = {0, 7, 15};
+  const int frames = 40;  // past the driver's frame_num wrap at 16
+  Collected out;
+  for (int i = 0; i < frames; ++i) {
+    const auto bgr = bgr_frame(w, h, i);
+    auto source = (*device)->upload(FrameView::packed(PixelFormat::kBGR24, w, h, bgr.data()));
+    ASSERT_TRUE(source.ok()) << source.error().message;
+    const bool idr = std::find(idrs.begin(), idrs.end(), i) != idrs.end();
+    Status s = (*encoder)->encode(**source, i * 3600, idr, out);
+    ASSERT_TRUE(s.ok()) << s.message();
+  }
+  ASSERT_EQ(out.packets.size(), static_cast<size_t>(frames));
+  EXPECT_EQ((*encoder)->stats().frames_in, frames) << "the warm-up IDR is no frame";
+  for (int i = 0; i < frames; ++i) {
+    const bool idr = std::find(idrs.begin(), idrs.end(), i) != idrs.end();
+    EXPECT_EQ(out.keyframes[i], idr) << "frame " << i;
+    EXPECT_TRUE(parameter_sets_in(out.packets[i]).empty()) << "frame " << i << " carries SPS/PPS";
+  }
+  // Out-of-band parameter sets first, as a muxer's avcC gives them to a decoder.
+  std::vector<uint8_t> stream = cc.extradata;
+  const auto packets = out.stream();
+  stream.insert(stream.end(), packets.begin(), packets.end());
+  const std::string path = write_stream("vaapi-nopacked", stream);
+  testing::DecodedStream decoded = testing::decode_all(path);
+  std::filesystem::remove_all(std::filesystem::path(path).parent_path());
+  ASSERT_TRUE(decoded.ok) << decoded.error;
+  ASSERT_EQ(decoded.frames.size(), static_cast<size_t>(frames));
+  for (int i = 0; i < frames; ++i) {
+    EXPECT_EQ(decoded.frames[i].width, w);
+    const bool idr = std::find(idrs.begin(), idrs.end(), i) != idrs.end();
+    EXPECT_EQ(decoded.frames[i].keyframe, idr) << "frame " << i;
+  }
+  EXPECT_EQ(control().violation_count(), 0) << control().last_violation();
+}
+
 TEST(VaapiBackend, EveryInputFormatEncodes) {
   const int w = 64, h = 48;
   for (PixelFormat f :
@@ -458,6 +516,20 @@ TEST(VaapiSelection, AutoPassesOverVaapiWithoutEncodeAndSaysWhy) {
 
 TEST(VaapiStream, SimulatedLadderStreamsWithoutViolations) {
   StreamConfig c = stream_config("ladder");
+  c.renditions.push_back({96, 54, 100, {}});
+  auto s = Streamer::open(c, backends_on_simulation());
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  TestPattern pattern(320, 180);
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE((*s)->push(pattern.render(i)).ok());
+  Status closed = (*s)->close();
+  EXPECT_TRUE(closed.ok()) << closed.message();
+  std::filesystem::remove_all(c.output);
+  EXPECT_EQ(control().violation_count(), 0) << control().last_violation();
+}
+
+TEST(VaapiStream, LadderOnADriverWithoutPackedHeadersStreamsWithoutViolations) {
+  SimulatedFailure failure("no_packed_headers");
+  StreamConfig c = stream_config("nopacked");
   c.renditions.push_back({96, 54, 100, {}});
   auto s = Streamer::open(c, backends_on_simulation());
   ASSERT_TRUE(s.ok()) << s.error().message;
