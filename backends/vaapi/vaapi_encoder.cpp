@@ -245,8 +245,9 @@ Status VaapiEncoder::learn_parameter_sets() {
 }
 
 // Parameter sets travel out of band (the avcC from codec_config()), as the x264 and NVENC
-// backends' do: the driver's in-band SPS/PPS are dropped, after checking they are still the ones
-// the codec config carries.
+// backends' do ('avc1' keeps them in the sample entry): the in-band SPS/PPS of an IDR (the
+// packed ones gearbox wrote, or the driver's own) are dropped, after checking they are still
+// the ones the codec config carries.
 Status VaapiEncoder::strip_parameter_sets() {
   const ParameterSets sets = parameter_sets_of(packet_);
   const ParameterSets known = parameter_sets_of(codec_.extradata);
@@ -423,7 +424,7 @@ Status VaapiEncoder::encode(const Surface& surface, int64_t pts, bool force_idr,
     order.order = previous_.order + 1;
   }
   GEARBOX_RETURN_IF_ERROR(encode_picture(in->id(), order));
-  if (driver_writes_parameter_sets()) GEARBOX_RETURN_IF_ERROR(strip_parameter_sets());
+  GEARBOX_RETURN_IF_ERROR(strip_parameter_sets());
   started_ = true;
   previous_ = order;
   recon_.current = 1 - recon_.current;
