@@ -30,21 +30,28 @@ bool ends_with(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// The build stages the player page into build/player, beside build/tools/ that holds the
-// executable (see tools/player/stage.cmake), so it is found without configuration.
-std::string default_player_dir() {
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return {};
-  return (exe.parent_path().parent_path() / "player").string();
-}
-
 // The page and both players must be there; the players come from npm (tools/player).
 bool player_complete(const fs::path& dir) {
   for (const char* f : {"index.html", "player.js", "dash.all.min.js", "hls.min.js"}) {
     if (!fs::is_regular_file(dir / f)) return false;
   }
   return true;
+}
+
+// Installed, the page is in share/gearbox/player beside bin/ (GEARBOX_PLAYER_FROM_BIN, from
+// CMake's install folders, relative to the executable so the installed tree can move); in the
+// build tree, the build stages it into build/player, beside build/tools/ that holds the
+// executable (see tools/player/stage.cmake). The first complete one is used; with neither, the
+// build tree's is named in the hint.
+std::string default_player_dir() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  const fs::path installed = (exe.parent_path() / GEARBOX_PLAYER_FROM_BIN).lexically_normal();
+  if (player_complete(installed)) return installed.string();
+  const fs::path build_tree = exe.parent_path().parent_path() / "player";
+  if (!player_complete(build_tree) && fs::is_directory(installed, ec)) return installed.string();
+  return build_tree.string();
 }
 
 bool is_hls_master(const fs::path& path) {

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "commands.h"
+#include "gearbox/version.h"
 
 namespace {
 
@@ -17,7 +18,8 @@ void usage(FILE* out) {
       "  probe    list every encoder backend, whether it is available here, and why\n"
       "  bench    measure the standard ladder workload on every available backend\n"
       "\n"
-      "'gearbox <command> --help' describes a command's options.\n",
+      "'gearbox <command> --help' describes a command's options; 'gearbox --version' prints\n"
+      "the version.\n",
       out);
 }
 
@@ -33,6 +35,11 @@ int main(int argc, char** argv) {
       !std::strcmp(command, "help")) {
     usage(stdout);
     return 0;
+  }
+  if (!std::strcmp(command, "--version") || !std::strcmp(command, "-V") ||
+      !std::strcmp(command, "version")) {
+    std::printf("gearbox %s\n", gearbox::version());
+    return std::fflush(stdout) == 0 && !std::ferror(stdout) ? 0 : 1;
   }
   if (!std::strcmp(command, "stream")) return gearbox::cli::run_stream(argc - 1, argv + 1);
   if (!std::strcmp(command, "serve")) return gearbox::cli::run_serve(argc - 1, argv + 1);

@@ -48,6 +48,7 @@
 #include "gearbox/backend_options.h"
 #include "gearbox/config.h"
 #include "gearbox/error.h"
+#include "gearbox/export.h"
 #include "gearbox/frame.h"
 
 namespace gearbox {
@@ -55,7 +56,7 @@ namespace gearbox {
 enum class SurfaceFormat { kNV12, kI420 };
 
 // A picture in a device's memory. Opaque to the engine; only the backend that made it reads it.
-class Surface {
+class GEARBOX_EXPORT Surface {
  public:
   virtual ~Surface() = default;
   int width() const { return width_; }
@@ -74,12 +75,12 @@ class Surface {
 using SurfaceRef = std::shared_ptr<const Surface>;
 
 enum class Codec { kH264, kHevc };
-const char* to_string(Codec codec);  // "h264", "hevc"
+GEARBOX_EXPORT const char* to_string(Codec codec);  // "h264", "hevc"
 
 // How an encoder spends its bits: x264's average bitrate under a VBV cap (the only mode it is
 // driven in), NVENC's constant and variable bitrate.
 enum class RateControl { kAbrVbv, kCbr, kVbr };
-const char* to_string(RateControl mode);  // "abr+vbv", "cbr", "vbr"
+GEARBOX_EXPORT const char* to_string(RateControl mode);  // "abr+vbv", "cbr", "vbr"
 
 struct Size {
   int width = 0;
@@ -88,7 +89,7 @@ struct Size {
 
 // What a device can encode, as values selection compares with a ladder before any encoder
 // opens (engine/src/capability_check.h).
-struct Capabilities {
+struct GEARBOX_EXPORT Capabilities {
   std::vector<Codec> codecs;
   Size min_size, max_size;  // each side on its own: a side outside its range is refused
   int size_alignment = 2;   // both sides a multiple of this (4:2:0 needs 2)
@@ -124,7 +125,7 @@ struct EncodedPacket {
   bool keyframe = false;  // an IDR
 };
 
-class PacketSink {
+class GEARBOX_EXPORT PacketSink {
  public:
   virtual ~PacketSink() = default;
   virtual Status on_packet(const EncodedPacket& packet) = 0;
@@ -155,7 +156,7 @@ struct EncoderConfig {
   OptionValues backend_options;
 };
 
-class Encoder {
+class GEARBOX_EXPORT Encoder {
  public:
   virtual ~Encoder() = default;
   // Encodes one picture. With force_idr the picture becomes an IDR; without it the encoder
@@ -201,7 +202,7 @@ struct DeviceOptions {
 };
 
 // Destroyed after its encoders and after the last reference to any surface it made.
-class Device {
+class GEARBOX_EXPORT Device {
  public:
   virtual ~Device() = default;
   // Colour-converts the caller's frame once into a device surface at source size. On the
@@ -219,7 +220,7 @@ class Device {
   virtual bool simulated() const { return false; }
 };
 
-class Backend {
+class GEARBOX_EXPORT Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
@@ -235,9 +236,9 @@ class Backend {
 
 // Runs `probe` on its own thread and gives up after `limit`, so that a wedged driver or encoder
 // cannot hang the caller (the thread is left to finish on its own). For Backend::probe().
-BackendInfo probe_with_time_limit(const std::string& name,
-                                  std::chrono::seconds limit,
-                                  std::function<BackendInfo()> probe);
+GEARBOX_EXPORT BackendInfo probe_with_time_limit(const std::string& name,
+                                                 std::chrono::seconds limit,
+                                                 std::function<BackendInfo()> probe);
 
 // What a backend gives the shared probe: how to open its device and how to say what worked.
 struct ProbeSteps {
@@ -258,7 +259,7 @@ inline constexpr int kProbeHeight = 144;
 // and requires exactly one keyframe packet; on its own thread, under steps.time_limit. The
 // reason of a failed step is that step's error message as it is, so a backend's typed
 // failures reach `gearbox probe` and automatic selection unchanged.
-BackendInfo probe_backend(ProbeSteps steps);
+GEARBOX_EXPORT BackendInfo probe_backend(ProbeSteps steps);
 
 // Backends the engine chooses among, in automatic-selection order. Shared: a probe that
 // outlives its time limit keeps the backend it runs on alive.

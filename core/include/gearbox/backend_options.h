@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gearbox/error.h"
+#include "gearbox/export.h"
 
 namespace gearbox {
 
@@ -32,39 +33,39 @@ struct OptionSpec {
 };
 
 // The three kinds of description, as backends write them (flag: see OptionSpec::flag).
-OptionSpec text_option(std::string name,
-                       std::string default_value,
-                       std::string help,
-                       std::string flag = "");
-OptionSpec choice_option(std::string name,
-                         std::string default_value,
-                         std::vector<std::string> choices,
-                         std::string help,
-                         std::string flag = "");
-OptionSpec integer_option(std::string name,
-                          int64_t default_value,
-                          int64_t min,
-                          int64_t max,
-                          std::string help,
-                          std::string flag = "");
+GEARBOX_EXPORT OptionSpec text_option(std::string name,
+                                      std::string default_value,
+                                      std::string help,
+                                      std::string flag = "");
+GEARBOX_EXPORT OptionSpec choice_option(std::string name,
+                                        std::string default_value,
+                                        std::vector<std::string> choices,
+                                        std::string help,
+                                        std::string flag = "");
+GEARBOX_EXPORT OptionSpec integer_option(std::string name,
+                                         int64_t default_value,
+                                         int64_t min,
+                                         int64_t max,
+                                         std::string help,
+                                         std::string flag = "");
 
 // Values by "<backend>.<option>", e.g. {"x264.preset", "slow"}, {"nvenc.tuning", "ull"}. Options
 // not given take their description's default.
 using OptionValues = std::map<std::string, std::string>;
 
 // The CLI flag of a backend's option.
-std::string option_flag(const std::string& backend, const OptionSpec& spec);
+GEARBOX_EXPORT std::string option_flag(const std::string& backend, const OptionSpec& spec);
 
 // Checks one value against its description. The error names the key and the value, e.g.
 // `nvenc.rate_control: "abr" is not one of cbr, vbr`.
-Status check_option_value(const std::string& backend,
-                          const OptionSpec& spec,
-                          const std::string& value);
+GEARBOX_EXPORT Status check_option_value(const std::string& backend,
+                                         const OptionSpec& spec,
+                                         const std::string& value);
 
 // A backend's own options, read from a configuration's values with its defaults applied. The
 // values were checked before the stream opened (check_option_value); an integer that does not
 // parse still reads as the default, and a name the backend does not describe as "" or 0.
-class BackendOptions {
+class GEARBOX_EXPORT BackendOptions {
  public:
   BackendOptions(std::string backend, std::vector<OptionSpec> specs, const OptionValues& values);
   const std::string& text(const std::string& name) const;

@@ -15,21 +15,23 @@
 
 #include "gearbox/backend_options.h"
 #include "gearbox/error.h"
+#include "gearbox/export.h"
 #include "gearbox/rational.h"
 
 namespace gearbox {
 
 enum class OutputFormat { kDash, kHls, kBoth };
-const char* to_string(OutputFormat format);
-Result<OutputFormat> parse_output_format(std::string_view text);
+GEARBOX_EXPORT const char* to_string(OutputFormat format);
+GEARBOX_EXPORT Result<OutputFormat> parse_output_format(std::string_view text);
 
 // The container of HLS media segments. fMP4 (CMAF) segments are the ones the MPD lists too, so
 // "both" formats share one set of files. MPEG-TS (StreamGear's HLS default, for players older
 // than fMP4 HLS: iOS before 10, old set-top boxes) gets its own .ts segments, so it needs
 // format hls: DASH cannot list TS segments.
 enum class HlsSegmentType { kFmp4, kMpegTs };
-const char* to_string(HlsSegmentType type);
-Result<HlsSegmentType> parse_hls_segment_type(std::string_view text);  // "fmp4", "mpegts"
+GEARBOX_EXPORT const char* to_string(HlsSegmentType type);
+// "fmp4", "mpegts"
+GEARBOX_EXPORT Result<HlsSegmentType> parse_hls_segment_type(std::string_view text);
 
 struct RenditionSpec {
   int width = 0;
@@ -57,8 +59,9 @@ enum class AudioClock {
   kWall,    // the wall clock, mapped to media time through the times frames are pushed: live
             // sources (a device's packet time, or else the time a chunk arrives)
 };
-const char* to_string(AudioClock clock);
-Result<AudioClock> parse_audio_clock(std::string_view text);  // "auto", "source", "wall"
+GEARBOX_EXPORT const char* to_string(AudioClock clock);
+// "auto", "source", "wall"
+GEARBOX_EXPORT Result<AudioClock> parse_audio_clock(std::string_view text);
 
 struct AudioOptions {
   // Empty: no audio. A file path, a URL, or "FORMAT:DEVICE" for a libavformat/libavdevice input
@@ -148,7 +151,7 @@ struct StreamConfig {
 
 // Checks every field that can be checked before the first frame. Errors name the field, e.g.
 // "renditions[2].resolution: height 361 is odd; 4:2:0 needs even sizes".
-Status validate(const StreamConfig& config);
+GEARBOX_EXPORT Status validate(const StreamConfig& config);
 
 // The largest frame gearbox encodes: H.264's highest level (6.2) allows 139264 macroblocks a
 // frame (8192x4352) and, by its Annex A rule, no side over sqrt(8 * 139264) macroblocks; x264,
@@ -162,15 +165,17 @@ inline constexpr double kMaxBpp = 24;
 
 // "FIELD: WxH ..." when a side is not positive, over kMaxFrameSide, or the area over
 // kMaxFramePixels. Odd sides are checked elsewhere (4:2:0 needs even sizes).
-Status check_frame_size(const std::string& field, int width, int height);
+GEARBOX_EXPORT Status check_frame_size(const std::string& field, int width, int height);
 
 // Parsers used by the CLI and by callers that take StreamGear-style strings.
-Result<std::pair<int, int>> parse_size(std::string_view text);  // "1280x720"
-Result<int64_t> parse_bitrate_kbps(std::string_view text);      // "2500k", "2.5M", "800000"
-Result<Rational> parse_frame_rate(std::string_view text);       // "30", "29.97", "30000/1001"
-Result<Rational> parse_duration(std::string_view text);         // "2", "0.5", "1001/500"
+GEARBOX_EXPORT Result<std::pair<int, int>> parse_size(std::string_view text);  // "1280x720"
+// "2500k", "2.5M", "800000"
+GEARBOX_EXPORT Result<int64_t> parse_bitrate_kbps(std::string_view text);
+// "30", "29.97", "30000/1001"
+GEARBOX_EXPORT Result<Rational> parse_frame_rate(std::string_view text);
+GEARBOX_EXPORT Result<Rational> parse_duration(std::string_view text);  // "2", "0.5", "1001/500"
 // A rendition: "WxH", "WxH@2500k", "WxH@15fps", or StreamGear's keys as
 // "resolution=WxH,video_bitrate=2500k,framerate=15" (leading '-' on keys accepted).
-Result<RenditionSpec> parse_rendition(std::string_view text);
+GEARBOX_EXPORT Result<RenditionSpec> parse_rendition(std::string_view text);
 
 }  // namespace gearbox

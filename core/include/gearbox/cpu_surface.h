@@ -6,10 +6,11 @@
 #include <vector>
 
 #include "gearbox/backend.h"
+#include "gearbox/export.h"
 
 namespace gearbox {
 
-class CpuSurface : public Surface {
+class GEARBOX_EXPORT CpuSurface : public Surface {
  public:
   // I420 with rows padded to 64 bytes (SIMD-friendly for libyuv and x264).
   CpuSurface(int width, int height);

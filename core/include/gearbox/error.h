@@ -7,6 +7,8 @@
 #include <utility>
 #include <variant>
 
+#include "gearbox/export.h"
+
 namespace gearbox {
 
 enum class ErrorCode {
@@ -25,7 +27,7 @@ enum class ErrorCode {
   kInternal,       // a bug in gearbox
 };
 
-const char* to_string(ErrorCode code);
+GEARBOX_EXPORT const char* to_string(ErrorCode code);
 
 struct Error {
   ErrorCode code;

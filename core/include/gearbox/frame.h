@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "gearbox/error.h"
+#include "gearbox/export.h"
 
 namespace gearbox {
 
@@ -19,16 +20,16 @@ enum class PixelFormat {
   kI420,   // 4:2:0, Y, U, V planes (native encoder input)
 };
 
-const char* to_string(PixelFormat format);
+GEARBOX_EXPORT const char* to_string(PixelFormat format);
 // Parses "bgr24", "rgb24", "bgra", "rgba", "gray8" (or "gray"), "nv12", "i420" (or "yuv420p").
-std::optional<PixelFormat> parse_pixel_format(const char* name);
-int plane_count(PixelFormat format);
+GEARBOX_EXPORT std::optional<PixelFormat> parse_pixel_format(const char* name);
+GEARBOX_EXPORT int plane_count(PixelFormat format);
 // Bytes of one row of `plane` for a frame of `width` pixels (the minimum stride).
-int min_stride(PixelFormat format, int plane, int width);
+GEARBOX_EXPORT int min_stride(PixelFormat format, int plane, int width);
 // Rows of `plane` for a frame of `height` rows.
-int plane_rows(PixelFormat format, int plane, int height);
+GEARBOX_EXPORT int plane_rows(PixelFormat format, int plane, int height);
 
-struct FrameView {
+struct GEARBOX_EXPORT FrameView {
   PixelFormat format = PixelFormat::kBGR24;
   int width = 0;
   int height = 0;
@@ -49,6 +50,6 @@ struct FrameView {
 
 // Checks that the view is self-consistent (positive size, planes present, strides large
 // enough). Does not check against an earlier frame; the Streamer does that.
-Status validate_frame(const FrameView& frame);
+GEARBOX_EXPORT Status validate_frame(const FrameView& frame);
 
 }  // namespace gearbox

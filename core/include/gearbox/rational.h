@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <string>
 
+#include "gearbox/export.h"
+
 namespace gearbox {
 
-struct Rational {
+struct GEARBOX_EXPORT Rational {
   int64_t num = 0;
   int64_t den = 1;
 
@@ -18,8 +20,8 @@ struct Rational {
   std::string to_string() const;  // "30000/1001" or "25"
 };
 
-bool operator==(Rational a, Rational b);
-bool operator<(Rational a, Rational b);
+GEARBOX_EXPORT bool operator==(Rational a, Rational b);
+GEARBOX_EXPORT bool operator<(Rational a, Rational b);
 inline bool operator!=(Rational a, Rational b) {
   return !(a == b);
 }
@@ -34,7 +36,7 @@ inline bool operator>=(Rational a, Rational b) {
 }
 
 // floor(value * a / b) without overflow for the magnitudes gearbox uses (128-bit intermediate).
-int64_t mul_div_floor(int64_t value, int64_t a, int64_t b);
+GEARBOX_EXPORT int64_t mul_div_floor(int64_t value, int64_t a, int64_t b);
 // ceil(value * a / b), likewise.
 inline int64_t mul_div_ceil(int64_t value, int64_t a, int64_t b) {
   return -mul_div_floor(-value, a, b);
@@ -43,10 +45,10 @@ inline int64_t mul_div_ceil(int64_t value, int64_t a, int64_t b) {
 // timestamp or a duration rescaled to the nearest tick. Exact for every int64 value, a and b
 // (the product is formed in 128 bits); b must not be 0. Like its neighbours it does not detect
 // a quotient outside int64: callers bound their magnitudes.
-int64_t mul_div_round(int64_t value, int64_t a, int64_t b);
+GEARBOX_EXPORT int64_t mul_div_round(int64_t value, int64_t a, int64_t b);
 // The same rounding of numerator / b, for a numerator the caller formed in 128 bits itself (a
 // product of three factors, or one with a 65-bit difference in it): exact for a numerator of
 // magnitude at most 2^126 (every product of two int64 is), b not 0, the quotient within int64.
-int64_t div_round(__int128 numerator, int64_t b);
+GEARBOX_EXPORT int64_t div_round(__int128 numerator, int64_t b);
 
 }  // namespace gearbox

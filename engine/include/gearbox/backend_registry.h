@@ -8,11 +8,12 @@
 
 #include "gearbox/backend.h"
 #include "gearbox/error.h"
+#include "gearbox/export.h"
 
 namespace gearbox {
 
 // Every backend gearbox knows, in automatic-selection order (nvenc, qsv, vaapi, x264).
-std::vector<std::unique_ptr<Backend>> all_backends();
+GEARBOX_EXPORT std::vector<std::unique_ptr<Backend>> all_backends();
 
 struct BackendSelection {
   std::shared_ptr<Backend> backend;
@@ -24,13 +25,15 @@ struct BackendSelection {
 };
 // "auto" probes in order and picks the first available one; a name picks that backend and
 // fails with its probe's reason when it is unavailable.
-Result<BackendSelection> select_backend(const std::string& name);
+GEARBOX_EXPORT Result<BackendSelection> select_backend(const std::string& name);
 // The same among the given backends (tests, callers with their own runtimes).
-Result<BackendSelection> select_backend(const std::string& name, const BackendList& candidates);
+GEARBOX_EXPORT Result<BackendSelection> select_backend(const std::string& name,
+                                                       const BackendList& candidates);
 
 // Checks every backend option against the description of the backend it names (whichever
 // backend the stream will run on): an unknown backend or option, or a value its description
 // refuses, is an error naming the key and the value.
-Status check_backend_options(const OptionValues& values, const BackendList& backends);
+GEARBOX_EXPORT Status check_backend_options(const OptionValues& values,
+                                            const BackendList& backends);
 
 }  // namespace gearbox

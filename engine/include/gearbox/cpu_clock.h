@@ -5,12 +5,14 @@
 
 #include <cstdint>
 
+#include "gearbox/export.h"
+
 namespace gearbox {
 
 // CPU time (user + system) the calling thread has used so far. Only differences on one thread
 // mean anything.
-int64_t thread_cpu_ns();
+GEARBOX_EXPORT int64_t thread_cpu_ns();
 // A monotonic wall clock (std::chrono::steady_clock): for durations, not dates.
-int64_t steady_ns();
+GEARBOX_EXPORT int64_t steady_ns();
 
 }  // namespace gearbox

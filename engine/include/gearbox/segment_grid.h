@@ -6,11 +6,12 @@
 #include <cstdint>
 #include <optional>
 
+#include "gearbox/export.h"
 #include "gearbox/rational.h"
 
 namespace gearbox {
 
-class SegmentGrid {
+class GEARBOX_EXPORT SegmentGrid {
  public:
   explicit SegmentGrid(Rational segment_duration) : duration_(segment_duration) {}
 
@@ -27,7 +28,7 @@ class SegmentGrid {
 // segment is taken (so every rendition cuts at the same instant); after it, a frame is taken
 // when its pts reaches the next slot anchor + k / rate. 30 fps to 15 takes every other frame,
 // 30 to 24 four frames in five, all computed exactly in rationals.
-class RateDecimator {
+class GEARBOX_EXPORT RateDecimator {
  public:
   explicit RateDecimator(Rational rate) : rate_(rate) {}
   bool take(Rational pts, bool starts_segment);
@@ -42,7 +43,7 @@ class RateDecimator {
 // Integer media timescale for a frame rate: a multiple of the rate's numerator near 90 kHz, so
 // that one frame is a whole number of ticks (30000/1001 -> 90000 with 3003 per frame,
 // 24000/1001 -> 96000 with 4004, 25 -> 90000 with 3600).
-struct MediaClock {
+struct GEARBOX_EXPORT MediaClock {
   int64_t timescale;
   int64_t frame_ticks;
   static MediaClock for_frame_rate(Rational fps);

@@ -21,13 +21,14 @@
 #include "gearbox/backend.h"
 #include "gearbox/config.h"
 #include "gearbox/error.h"
+#include "gearbox/export.h"
 #include "gearbox/frame.h"
 #include "gearbox/output_paths.h"
 #include "gearbox/stream_stats.h"
 
 namespace gearbox {
 
-class Streamer {
+class GEARBOX_EXPORT Streamer {
  public:
   // Picks config.backend ("auto" or a name) among the backends this build carries.
   static Result<std::unique_ptr<Streamer>> open(StreamConfig config);

@@ -6,11 +6,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "gearbox/export.h"
 #include "gearbox/frame.h"
 
 namespace gearbox {
 
-class TestPattern {
+class GEARBOX_EXPORT TestPattern {
  public:
   TestPattern(int width, int height);
   // Renders frame `index` as tightly packed BGR24 and returns a view of it, valid until the

@@ -1,0 +1,9 @@
+#include "gearbox/version.h"
+
+namespace gearbox {
+
+const char* version() {
+  return GEARBOX_VERSION;
+}
+
+}  // namespace gearbox
