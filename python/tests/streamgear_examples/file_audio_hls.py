@@ -1,0 +1,49 @@
+# StreamGear's Real-time Frames Mode example "Usage with File Audio-Input" (HLS), from vidgear's documentation
+# (docs/gears/streamgear/rtfm/usage.md; Copyright (c) 2019 Abhishek Thakur, Apache License 2.0).
+# Changed for gearbox's tests, and only this: the StreamGear import; the camera or file source
+# is SOURCE (a generated file) read by cv2.VideoCapture behind CamGear's/VideoGear's interface
+# (sources.py); the display calls are removed; the audio file is AUDIO_FILE (generated); python/tests/test_streamgear_examples.py
+# runs it and reads the output back.
+
+# import required libraries
+from sources import CamGear
+from gearbox import StreamGear
+import cv2
+
+# open any valid video stream(for e.g `foo1.mp4` file)
+stream = CamGear(source=SOURCE).start() 
+
+# add various streams, along with custom audio
+stream_params = {
+    "-streams": [
+        {"-resolution": "1920x1080", "-video_bitrate": "4000k"},  # Stream1: 1920x1080 at 4000kbs bitrate
+        {"-resolution": "1280x720", "-framerate": 30.0},  # Stream2: 1280x720 at 30fps
+        {"-resolution": "640x360", "-framerate": 60.0},  # Stream3: 640x360 at 60fps
+    ],
+    "-input_framerate": stream.framerate, # controlled framerate for audio-video sync !!! don't forget this line !!!
+    "-audio": AUDIO_FILE # assign external audio-source
+}
+
+# describe a suitable manifest-file location/name and assign params
+streamer = StreamGear(output="hls_out.m3u8", format = "hls", **stream_params)
+
+# loop over
+while True:
+
+    # read frames from stream
+    frame = stream.read()
+
+    # check for frame if Nonetype
+    if frame is None:
+        break
+
+    # {do something with the frame here}
+
+    # send frame to streamer
+    streamer.stream(frame)
+
+# safely close video stream
+stream.stop()
+
+# safely close streamer
+streamer.close()
