@@ -56,13 +56,13 @@ def _rendition_text(index: int, r: Rendition) -> str:
     if isinstance(r, str):
         return r
     if not isinstance(r, Mapping):
-        raise ValueError(f"renditions[{index}]: {r!r} is neither a string nor a mapping")
+        raise ValueError(f"renditions[{index + 1}]: {r!r} is neither a string nor a mapping")
     parts = []
     for key, value in r.items():
         name = _RENDITION_KEYS.get(str(key).lstrip("-"))
         if name is None:
             raise ValueError(
-                f"renditions[{index}]: unknown key {key!r} (resolution, bitrate, framerate)")
+                f"renditions[{index + 1}]: unknown key {key!r} (resolution, bitrate, framerate)")
         if name == "video_bitrate":
             value = _bitrate_text(value)
         elif name == "framerate":
@@ -92,7 +92,8 @@ class Streamer:
             matches the format (.mpd, .m3u8), or an http(s):// URL (HTTP PUT uploads).
         renditions: the secondary renditions, in manifest order, besides the primary one at the
             source size: "1280x720@2500k", "640x360@15fps", "640x360" (bitrate by the bpp rule),
-            or {"resolution": "1280x720", "bitrate": "2500k", "framerate": 30}.
+            or {"resolution": "1280x720", "bitrate": "2500k", "framerate": 30}. Errors count the
+            primary as renditions[0] (stats id "v0"), so this list's first entry is renditions[1].
         format: "dash", "hls" or "both" (the same segments listed by an MPD and an HLS master).
         live: a live window of segments (old ones deleted after a delay) instead of VOD.
         backend: "auto" (the best available: nvenc, qsv, vaapi, x264) or a backend's name.

@@ -39,7 +39,11 @@ py::object& gearbox_error_type() {
   py::object type =
       value_error ? py::reinterpret_borrow<py::object>(PyExc_ValueError) : gearbox_error_type();
   py::object instance = type(error.message);
-  instance.attr("code") = gearbox::to_string(error.code);
+  std::string code = gearbox::to_string(error.code);  // "frame mismatch" -> "frame_mismatch"
+  for (char& ch : code) {
+    if (ch == ' ') ch = '_';
+  }
+  instance.attr("code") = code;
   PyErr_SetObject(type.ptr(), instance.ptr());
   throw py::error_already_set();
 }
@@ -117,7 +121,8 @@ gearbox::StreamConfig make_config(const py::dict& cfg,
   if (has("renditions")) {
     int i = 0;
     for (py::handle r : cfg["renditions"]) {
-      const std::string field = "renditions[" + std::to_string(i++) + "]";
+      // [0] is the primary, as in gearbox's own messages and the stats' ids (v1 is the first).
+      const std::string field = "renditions[" + std::to_string(++i) + "]";
       c.renditions.push_back(take(gearbox::parse_rendition(py::str(r).cast<std::string>()), field));
     }
   }
