@@ -308,6 +308,9 @@ class PyStreamer {
       if (streamer_) status = abort ? streamer_->abort() : streamer_->close();
     }
     raise_callback_error();
+    // abort() reports what it did as kClosed ("stopped without encoding the frames still
+    // queued; the final manifests list ..."): the outcome asked for, not a failure.
+    if (abort && !status && status.code() == gearbox::ErrorCode::kClosed) return;
     if (!status) raise(status.error());
   }
 
