@@ -20,6 +20,9 @@ packages=(
   clang libclang-rt-14-dev
   # the style check (tools/check_format.sh, ctest style.clang_format)
   clang-format
+  # the Python module (python/) and its tests (ctest python.pytest): headers, pybind11, numpy,
+  # OpenCV's bindings (the StreamGear examples read a generated file with cv2), pytest
+  python3-dev python3-pybind11 python3-numpy python3-opencv python3-pytest
   # the browser tests: Debian's Chromium, driven by playwright-core (which never downloads one)
   chromium fonts-liberation
 )
