@@ -111,6 +111,8 @@ class Streamer:
         window_segments, delete_delay_segments, drop_frames_when_behind: live settings.
         chunk_frames: low-latency DASH chunks of this many frames (0: off).
         audio_bitrate: AAC bitrate ("128k" or kbps as an int).
+        vbv_maxrate_factor, vbv_buffer_seconds: the rate control's cap (maxrate = factor *
+            bitrate) and buffer (seconds of bitrate); defaults 1 and 1.
         on_segment: called with a dict (rendition, number, start, duration, bytes, frames) for
             every segment written, on a gearbox thread; an exception it raises is raised by the
             next push() or close().
@@ -143,6 +145,8 @@ class Streamer:
         drop_frames_when_behind: bool = False,
         chunk_frames: int = 0,
         audio_bitrate: Union[int, str] = 128,
+        vbv_maxrate_factor: float = 1.0,
+        vbv_buffer_seconds: float = 1.0,
         on_segment: Optional[Callable[[Dict[str, Any]], None]] = None,
         log: Optional[Callable[[str, str], None]] = None,
         close_timeout: float = 15,
@@ -171,6 +175,8 @@ class Streamer:
             "drop_frames_when_behind": bool(drop_frames_when_behind),
             "chunk_frames": int(chunk_frames),
             "audio_bitrate": _bitrate_text(audio_bitrate),
+            "vbv_maxrate_factor": float(vbv_maxrate_factor),
+            "vbv_buffer_seconds": float(vbv_buffer_seconds),
             "on_segment": on_segment,
             "log": log,
             "close_timeout": float(close_timeout),
