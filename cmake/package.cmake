@@ -24,4 +24,11 @@ if(NOT BUILD_SHARED_LIBS)
   set(CPACK_DEBIAN_PACKAGE_RECOMMENDS
       "pkg-config, libavformat-dev, libavcodec-dev, libavutil-dev, libswscale-dev, libswresample-dev, libcpp-httplib-dev, libx264-dev, libyuv-dev")
 endif()
+# The Python module (python/), when built: the interpreter it was built for and numpy.
+get_property(gearbox_python_deb_depends GLOBAL PROPERTY GEARBOX_PYTHON_DEB_DEPENDS)
+if(TARGET gearbox_python AND gearbox_python_deb_depends)
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "${gearbox_python_deb_depends}")
+  string(APPEND CPACK_PACKAGE_DESCRIPTION
+         "\nThe gearbox Python module (import gearbox; from gearbox import StreamGear) is included.")
+endif()
 include(CPack)
