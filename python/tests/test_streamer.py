@@ -232,3 +232,30 @@ def test_the_gil_is_released_while_gearbox_works(tmp_path):
     assert done.is_set(), "push/close did not finish: the GIL was not released"
     assert len(events) == 4
     assert ticks[0] - before > 1000
+
+
+def test_a_stream_dropped_without_close_is_closed(tmp_path):
+    import gc
+
+    events = []
+    s = gearbox.Streamer(str(tmp_path / "out"), segment_duration=1, on_segment=events.append)
+    for f in frames(40):
+        s.push(f)
+    del s
+    gc.collect()
+    info = readback.mpd(str(tmp_path / "out" / "manifest.mpd"))
+    assert info["type"] == "static"
+    assert sum(info["representations"][0]["segments"]) == pytest.approx(40 / 25)
+    assert len(events) == 2
+
+
+def test_open_at_exit_is_closed_by_the_interpreter(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import numpy, gearbox\n"
+            f"s = gearbox.Streamer({str(tmp_path / 'out')!r}, on_segment=lambda e: None)\n"
+            "for i in range(30): s.push(numpy.full((72, 128, 3), i, numpy.uint8))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert readback.mpd(str(tmp_path / "out" / "manifest.mpd"))["type"] == "static"
