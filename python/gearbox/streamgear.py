@@ -17,6 +17,7 @@ import logging as _logging
 import math
 import numbers
 import os
+import sys
 import warnings
 from typing import Any, Dict, List, Optional
 
@@ -62,6 +63,20 @@ def _platform_device_error(fmt: str) -> ValueError:
         f'-audio: "-f {fmt}" is a {where} capture device, not available on Linux; '
         'use ["-f", "alsa", "-i", "hw:1"] or ["-f", "pulse", "-i", "default"]'
     )
+
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _caller_level() -> int:
+    """The stacklevel, for warnings.warn called by our caller, of the first frame outside this
+    package: the user's line that made the StreamGear."""
+    frame = sys._getframe(2)
+    level = 2
+    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _HERE:
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def _is_number(value: Any) -> bool:
@@ -139,8 +154,9 @@ class StreamGear:
             raise ValueError(f'output: "{output}": the folder "{parent}" does not exist')
         return path
 
-    def _warn(self, message: str) -> None:
-        warnings.warn(message, StreamGearWarning, stacklevel=4)
+    @staticmethod
+    def _warn(message: str) -> None:
+        warnings.warn(message, StreamGearWarning, stacklevel=_caller_level())
 
     def _log_line(self, level: str, message: str) -> None:
         {"info": _log.info, "warning": _log.warning}.get(level, _log.error)(message)
@@ -376,9 +392,7 @@ class StreamGear:
             if fmt is None or dev is None:
                 raise ValueError(f'-audio: {list(audio)!r} needs "-f FORMAT" and "-i DEVICE" (e.g. ["-f", "alsa", "-i", "hw:1"])')
             if rest:
-                warnings.warn(
-                    f"-audio: {' '.join(rest)}: input options gearbox does not use; not applied",
-                    StreamGearWarning, stacklevel=5)
+                StreamGear._warn(f"-audio: {' '.join(rest)}: input options gearbox does not use; not applied")
             return f"{fmt}:{dev}"
         raise ValueError(f"-audio: {audio!r} is neither a path, a URL nor a list of FFmpeg input arguments")
 

@@ -65,8 +65,15 @@ def test_url_output_is_accepted(in_tmp):
 
 
 def test_custom_ffmpeg_is_named_in_a_warning(in_tmp):
-    with pytest.warns(StreamGearWarning, match="custom_ffmpeg='/usr/bin/ffmpeg' is not used"):
+    with pytest.warns(StreamGearWarning, match="custom_ffmpeg='/usr/bin/ffmpeg' is not used") as rec:
         StreamGear(output="o.mpd", custom_ffmpeg="/usr/bin/ffmpeg").close()
+    assert rec[0].filename == __file__  # the warning points at the caller's line
+
+
+def test_stream_entry_warnings_point_at_the_caller(in_tmp):
+    with pytest.warns(StreamGearWarning) as rec:
+        StreamGear(output="o.mpd", **{"-streams": [{"-resolution": "64x36", "-framerate": 99}]}).close()
+    assert rec[0].filename == __file__
 
 
 # -streams
