@@ -3,9 +3,9 @@
 the gearbox CLI's memory-mapped raw input, on the same frames and the same ladder. Not a test.
 
 Both read the same raw BGR24 file (the CLI's test pattern, `gearbox bench --write-frames`): the
-CLI memory-maps it and pushes each frame in place; the Python contender maps it with
-mmap (as the CLI does, pushed pages released) and pushes each frame's (H, W, 3) numpy view, as a numpy/OpenCV loop hands over its own
-arrays. The ladder is compare_ffmpeg.sh's: 1080p@4000k, 720p@2500k, 360p@800k, 2 s segments,
+CLI memory-maps it and pushes each frame in place; the Python contender maps it with mmap (as
+the CLI does: sequential, pushed pages released) and pushes each frame's (H, W, 3) numpy view,
+as a numpy/OpenCV loop hands over its own arrays. The ladder is compare_ffmpeg.sh's: 1080p@4000k, 720p@2500k, 360p@800k, 2 s segments,
 x264 veryfast + zerolatency, high profile, no B-frames, VBV cap = bitrate with a 1 s buffer.
 Each contender runs as its own process (CPU = user + system time of that process, from wait4),
 alternating which goes first; ratios are given of the medians and paired by round.
