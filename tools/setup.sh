@@ -20,6 +20,9 @@ packages=(
   clang libclang-rt-14-dev
   # the style check (tools/check_format.sh, ctest style.clang_format)
   clang-format
+  # the installed library and the .deb (tools/package_test.sh): CPack's DEB generator runs
+  # dpkg-shlibdeps (dpkg-dev) and file; python3 and ffprobe check the example's output
+  dpkg-dev file python3
   # the browser tests: Debian's Chromium, driven by playwright-core (which never downloads one)
   chromium fonts-liberation
 )
