@@ -24,6 +24,11 @@ if(NOT BUILD_SHARED_LIBS)
   set(CPACK_DEBIAN_PACKAGE_RECOMMENDS
       "pkg-config, libavformat-dev, libavcodec-dev, libavutil-dev, libswscale-dev, libswresample-dev, libcpp-httplib-dev, libx264-dev, libyuv-dev")
 endif()
+# Without debug information (a RelWithDebInfo build's is most of its size): the executables and
+# the shared library by CPack, the static library by cmake/strip_archives.cmake.
+set(CPACK_STRIP_FILES ON)
+set(CPACK_GEARBOX_STRIP "${CMAKE_STRIP}")
+set(CPACK_PRE_BUILD_SCRIPTS ${PROJECT_SOURCE_DIR}/cmake/strip_archives.cmake)
 # The Python module (python/), when built: the interpreter it was built for and numpy.
 get_property(gearbox_python_deb_depends GLOBAL PROPERTY GEARBOX_PYTHON_DEB_DEPENDS)
 if(TARGET gearbox_python AND gearbox_python_deb_depends)

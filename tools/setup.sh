@@ -20,6 +20,9 @@ packages=(
   clang libclang-rt-14-dev
   # the style check (tools/check_format.sh, ctest style.clang_format)
   clang-format
+  # the installed library and the .deb (tools/package_test.sh): CPack's DEB generator runs
+  # dpkg-shlibdeps (dpkg-dev) and file; python3 and ffprobe check the example's output
+  dpkg-dev file python3
   # the Python module (python/) and its tests (ctest python.pytest): headers, pybind11, numpy,
   # OpenCV's bindings (the StreamGear examples read a generated file with cv2), pytest
   python3-dev python3-pybind11 python3-numpy python3-opencv python3-pytest

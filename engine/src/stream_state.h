@@ -33,7 +33,7 @@ struct PictureJob {
   bool idr;
 };
 
-class Streamer::Impl : public std::enable_shared_from_this<Streamer::Impl> {
+class GEARBOX_HIDDEN Streamer::Impl : public std::enable_shared_from_this<Streamer::Impl> {
  public:
   ~Impl();
   StreamConfig config;

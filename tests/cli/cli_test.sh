@@ -4,6 +4,7 @@
 # with ffprobe (FFmpeg's reader), HTTP with curl.
 set -uo pipefail
 gearbox="$1"
+version="${2:-}" # the project's version (tests/CMakeLists.txt passes it)
 work="$(mktemp -d)"
 # Every process started in the background, killed at exit however the script ends (one
 # variable per process would let a later one overwrite an earlier one still running).
@@ -18,6 +19,11 @@ expect_contains() {  # text needle what
 for cmd in "" "stream" "probe" "serve"; do
   out=$("$gearbox" $cmd --help 2>&1) || fail "gearbox $cmd --help exited non-zero"
   expect_contains "$out" "usage: gearbox" "gearbox $cmd --help"
+done
+# --version: the project's version, on stdout, exit 0 (also as -V and `gearbox version`).
+for flag in --version -V version; do
+  out=$("$gearbox" $flag 2>/dev/null) || fail "gearbox $flag exited non-zero"
+  [ "$out" = "gearbox $version" ] || fail "gearbox $flag: '$out', expected 'gearbox $version'"
 done
 
 out=$("$gearbox" stream --rendition 641x360@500k -o "$work/x" 2>&1); rc=$?

@@ -7,8 +7,11 @@
 // include path (core/CMakeLists.txt checks it).
 #pragma once
 
+// GEARBOX_HIDDEN keeps an internal class nested in an exported one (Streamer::Impl) inside.
 #if defined(__GNUC__) || defined(__clang__)
 #define GEARBOX_EXPORT __attribute__((visibility("default")))
+#define GEARBOX_HIDDEN __attribute__((visibility("hidden")))
 #else
 #define GEARBOX_EXPORT
+#define GEARBOX_HIDDEN
 #endif
