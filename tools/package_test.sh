@@ -231,7 +231,9 @@ if (cd "$build" && cpack -G DEB -B "$work/deb" >"$work/cpack.log" 2>&1) && [ -f 
     done
     compgen -G "$site/gearbox/_gearbox*.so" >/dev/null || fail "deb: the Python extension missing"
     case "$depends" in *python3-numpy*) ;; *) fail "deb: Depends lacks python3-numpy: $depends" ;; esac
-    (cd "$work" && PYTHONPATH="$site" python3 -c "import os, numpy, gearbox
+    # The interpreter the module was built for (a python3 earlier on PATH may be another one).
+    py="$(sed -n 's/^Python3_EXECUTABLE:[A-Z]*=//p' "$build/CMakeCache.txt")"
+    (cd "$work" && PYTHONPATH="$site" "${py:-python3}" -c "import os, numpy, gearbox
 assert gearbox.__file__.startswith('$site'), gearbox.__file__
 s = gearbox.StreamGear(output='$work/py-deb.mpd')
 for i in range(30): s.stream(numpy.full((72, 128, 3), i, numpy.uint8))
