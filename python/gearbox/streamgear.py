@@ -44,6 +44,8 @@ _VCODECS = {
 _STREAM_KEYS = {"-resolution", "-video_bitrate", "-framerate", "-audio_bitrate"}
 # FFmpeg options that gearbox does what they ask for on its own; named in a warning when given.
 _DONE_BY_GEARBOX = {
+    "-gop": "gearbox places an IDR at every segment start on every backend, so the GOP is the "
+            "segment (-seg_duration / -hls_time)",
     "-g": "gearbox places an IDR at every segment start on every backend (the segment grid)",
     "-keyint_min": "gearbox places an IDR at every segment start on every backend",
     "-sc_threshold": "gearbox never inserts scene-cut keyframes off the segment grid",

@@ -152,7 +152,7 @@ def test_invalid_values_raise_value_error_naming_the_parameter(in_tmp, key, valu
 
 @pytest.mark.parametrize("params, message", [
     ({"-crf": 20}, r"-crf 20: gearbox runs bitrate targets"),
-    ({"-gop": 50}, r"-gop 50: an FFmpeg option gearbox does not use"),
+    ({"-gop": 50}, r"-gop 50: not used: gearbox places an IDR at every segment start .* the GOP is the segment"),
     ({"-g": 50}, r"-g 50: not used: gearbox places an IDR at every segment start"),
     ({"-vf": "scale=320:-2"}, r"-vf 'scale=320:-2': gearbox runs no FFmpeg filters; scale=320:-2 not applied"),
     ({"-hls_init_time": 1}, r"-hls_init_time 1: .* not used"),
