@@ -419,7 +419,7 @@ Result<mfxVideoParam> encoder_params(const EncoderConfig& config) {
   m.GopOptFlag = MFX_GOP_CLOSED;
   m.IdrInterval = kNoGop;
   m.NumSlice = 1;
-  m.NumRefFrame = 1;
+  m.NumRefFrame = 2;  // P pictures may refer to the two before them
   m.RateControlMethod = static_cast<mfxU16>(vbr ? MFX_RATECONTROL_VBR : MFX_RATECONTROL_CBR);
   m.BRCParamMultiplier = multiplier;
   m.TargetKbps = scaled(target);

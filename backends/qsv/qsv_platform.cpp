@@ -161,6 +161,8 @@ Result<std::shared_ptr<Platform>> Platform::open(std::shared_ptr<VplRuntime> run
       listed += (listed.empty() ? "" : "; ") + impl.describe();
       if (impl.api_major < 2) media_sdk = true;
     }
+    bool onevpl = false;
+    for (const Implementation& impl : all) onevpl = onevpl || impl.api_major >= 2;
     for (const Implementation& impl : found) media_sdk = media_sdk || impl.api_major < 2;
     if (media_sdk) {
       return make_error(
@@ -170,6 +172,15 @@ Result<std::shared_ptr<Platform>> Platform::open(std::shared_ptr<VplRuntime> run
               p->runtime_->origin + " (" + listed +
               "): this Intel GPU is too old for oneVPL's runtime libmfx-gen (Tiger Lake / Xe and "
               "later); encode on it with --backend vaapi");
+    }
+    if (onevpl) {
+      return make_error(ErrorCode::kUnsupported,
+                        "Quick Sync: no oneVPL implementation fits the filters " +
+                            std::string(kFilters) +
+                            " (MFXEnumImplementations returned "
+                            "MFX_ERR_NOT_FOUND); the dispatcher " +
+                            p->runtime_->origin + " found " + listed +
+                            ", without a hardware H.264 encoder on VA-API");
     }
     return make_error(
         ErrorCode::kUnavailable,
