@@ -202,8 +202,16 @@ Result<std::shared_ptr<Platform>> Platform::open(std::shared_ptr<VplRuntime> run
   mfxStatus s = mfx.MFXCreateSession(p->loader_, p->impl_.index, &p->parent_);
   if (s != MFX_ERR_NONE) {
     p->parent_ = nullptr;
-    return vpl_failure("MFXCreateSession(" + p->impl_.name + ")", s, p->display_->where(), "",
-                       ErrorCode::kUnavailable);
+    // The dispatcher starts the runtime here (its MFXInitialize): a runtime that is installed
+    // but cannot start on this GPU, most often for want of the media driver it runs on.
+    Error e = vpl_failure(
+        "MFXCreateSession(" + p->impl_.describe() + ")", s, p->display_->where(),
+        "the oneVPL runtime was found but did not start on this GPU; it needs Intel's media "
+        "driver: install or update the Debian packages libmfx-gen1.2 and intel-media-va-driver "
+        "(an Intel GPU older than Tiger Lake / Xe has only the Media SDK's runtime: use "
+        "--backend vaapi on it)");
+    if (e.code != ErrorCode::kDeviceLost) e.code = ErrorCode::kUnavailable;
+    return e;
   }
   s = mfx.MFXVideoCORE_SetHandle(p->parent_, MFX_HANDLE_VA_DISPLAY, p->display_->display());
   if (s != MFX_ERR_NONE)

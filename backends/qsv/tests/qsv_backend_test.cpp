@@ -52,17 +52,29 @@ const sim::Control& control() {
 }
 
 // Makes the simulated runtime fail in one way (strict mode kept) for a scope.
+// Not strict: where Debian's dispatcher itself calls the runtime's MFXClose after a failed
+// MFXInitialize (a session refused), which the simulation counts as a violation; such a test
+// stays out of strict mode until its process ends (ctest runs each test in its own) and checks
+// that this is the only violation.
 class SimulatedFailure {
  public:
-  explicit SimulatedFailure(const std::string& what) {
+  explicit SimulatedFailure(const std::string& what, bool strict = true) : strict_(strict) {
     if (!control().found()) {
       ADD_FAILURE() << "cannot reach the simulated oneVPL runtime: " << control().error();
       return;
     }
-    control().configure(what, true);
+    control().configure(what, strict);
   }
-  ~SimulatedFailure() { control().configure("", true); }
+  ~SimulatedFailure() { control().configure("", strict_); }
+
+ private:
+  bool strict_;
 };
+
+// Violations so far: a test checks that it added none.
+int violations() {
+  return control().violation_count();
+}
 
 // The backend on the simulation, with whatever failures a SimulatedFailure set.
 std::unique_ptr<Backend> backend() {
@@ -175,17 +187,43 @@ TEST(QsvBackend, TestBackendIsTheSimulationInStrictMode) {
   EXPECT_TRUE(info.simulated);
 }
 
-TEST(QsvBackend, RuntimeThatFailsToInitialiseIsNoRuntimeNamingThePackages) {
-  SimulatedFailure failure("initialize_fails");
+TEST(QsvBackend, RuntimeThatFailsToStartNamesTheCallAndThePackages) {
+  SimulatedFailure failure("initialize_fails", false);
   BackendInfo info = backend()->probe();
   ASSERT_FALSE(info.available);
-  EXPECT_TRUE(contains(info.reason, "no oneVPL runtime")) << info.reason;
-  EXPECT_TRUE(contains(info.reason, "MFX_ERR_NOT_FOUND")) << info.reason;
+  EXPECT_TRUE(contains(info.reason, "MFXCreateSession")) << info.reason;
+  EXPECT_TRUE(contains(info.reason, "MFX_ERR_UNSUPPORTED")) << info.reason;
+  EXPECT_TRUE(contains(info.reason, "did not start")) << info.reason;
   EXPECT_TRUE(contains(info.reason, "libmfx-gen1.2")) << info.reason;
   EXPECT_TRUE(contains(info.reason, "intel-media-va-driver")) << info.reason;
   auto device = backend()->open(device_options(128, 96));
   ASSERT_FALSE(device.ok());
   EXPECT_EQ(device.error().code, ErrorCode::kUnavailable);
+  EXPECT_TRUE(contains(control().last_violation(), "MFXClose")) << control().last_violation();
+}
+
+TEST(QsvBackend, NoRuntimeForTheDispatcherNamesThePackages) {
+  // The dispatcher searching a folder without any runtime (and the system's, which has none).
+  const std::string empty = testing::temp_dir("qsv-no-runtime");
+  std::filesystem::create_directories(empty);
+  control();
+  auto dispatcher = [empty]() -> Result<std::shared_ptr<qsv::VplRuntime>> {
+    setenv("ONEVPL_SEARCH_PATH", empty.c_str(), 1);
+    return qsv::VplRuntime::load(qsv::kDispatcher);
+  };
+  auto b =
+      make_qsv_backend(dispatcher, qsv::testing::simulation_va(), qsv::testing::simulation_nodes());
+  auto device = b->open(device_options(128, 96));
+  setenv("ONEVPL_SEARCH_PATH", sim::directory().c_str(), 1);
+  std::filesystem::remove_all(empty);
+  ASSERT_FALSE(device.ok());
+  EXPECT_EQ(device.error().code, ErrorCode::kUnavailable);
+  const std::string& m = device.error().message;
+  EXPECT_TRUE(contains(m, "no oneVPL runtime")) << m;
+  EXPECT_TRUE(contains(m, "MFX_ERR_NOT_FOUND")) << m;
+  EXPECT_TRUE(contains(m, "MFX_IMPL_TYPE_HARDWARE")) << m;
+  EXPECT_TRUE(contains(m, "libmfx-gen1.2")) << m;
+  EXPECT_TRUE(contains(m, "intel-media-va-driver")) << m;
 }
 
 TEST(QsvBackend, RuntimeWithoutAnAvcEncoderIsUnsupported) {
@@ -222,7 +260,7 @@ TEST(QsvBackend, RuntimeWithoutVppRefusesALadderThatScales) {
 
 TEST(QsvBackend, SessionLimitIsOutOfSessions) {
   // The device's parent session and one encoder's: a second encoder finds none left.
-  SimulatedFailure failure("sessions=2");
+  SimulatedFailure failure("sessions=2", false);
   auto device = backend()->open(device_options(128, 96));
   ASSERT_TRUE(device.ok()) << device.error().message;
   auto first = (*device)->open_encoder(encoder_config(128, 96));
@@ -233,6 +271,7 @@ TEST(QsvBackend, SessionLimitIsOutOfSessions) {
   EXPECT_TRUE(contains(second.error().message, "MFXCreateSession")) << second.error().message;
   EXPECT_TRUE(contains(second.error().message, "MFX_ERR_MEMORY_ALLOC")) << second.error().message;
   EXPECT_TRUE(contains(second.error().message, "needs 3")) << second.error().message;
+  EXPECT_TRUE(contains(control().last_violation(), "MFXClose")) << control().last_violation();
 }
 
 TEST(QsvBackend, DeviceLostIsTyped) {
@@ -321,6 +360,7 @@ TEST(QsvBackend, CbrAndVbrWithTheHrdReachTheRuntime) {
 }
 
 TEST(QsvBackend, UploadWritesTheConvertedPictureIntoARuntimeSurface) {
+  const int before = violations();
   auto device = backend()->open(device_options(64, 48));
   ASSERT_TRUE(device.ok()) << device.error().message;
   std::vector<uint8_t> grey(64 * 48 * 3, 90);  // BT.601 limited range: Y = 16 + 219 * 90 / 255
@@ -336,10 +376,11 @@ TEST(QsvBackend, UploadWritesTheConvertedPictureIntoARuntimeSurface) {
   EXPECT_NEAR(raw->Data.UV[0], 128, 1);
   EXPECT_NEAR(raw->Data.UV[1], 128, 1);
   ASSERT_EQ(raw->FrameInterface->Unmap(raw), MFX_ERR_NONE);
-  EXPECT_EQ(control().violation_count(), 0) << control().last_violation();
+  EXPECT_EQ(violations(), before) << control().last_violation();
 }
 
 TEST(QsvBackend, VppRunsOncePerDistinctSize) {
+  const int before = violations();
   auto device = backend()->open(device_options(320, 180, {{-1, 160, 90}, {-1, 96, 54}}));
   ASSERT_TRUE(device.ok()) << device.error().message;
   auto* qsv = dynamic_cast<qsv::QsvDevice*>(device->get());
@@ -356,10 +397,11 @@ TEST(QsvBackend, VppRunsOncePerDistinctSize) {
     }
   }
   EXPECT_EQ(qsv->vpp_count(), 2);
-  EXPECT_EQ(control().violation_count(), 0) << control().last_violation();
+  EXPECT_EQ(violations(), before) << control().last_violation();
 }
 
 TEST(QsvBackend, LadderDecodesToItsSizesWithIdrsOnTheForcedFrames) {
+  const int before = violations();
   const int w = 320, h = 180;
   auto device = backend()->open(device_options(w, h, {{-1, 160, 90}, {-1, 96, 54}}));
   ASSERT_TRUE(device.ok()) << device.error().message;
@@ -423,7 +465,7 @@ TEST(QsvBackend, LadderDecodesToItsSizesWithIdrsOnTheForcedFrames) {
       EXPECT_EQ(decoded.frames[i].keyframe, idr) << r.w << "x" << r.h << " frame " << i;
     }
   }
-  EXPECT_EQ(control().violation_count(), 0) << control().last_violation();
+  EXPECT_EQ(violations(), before) << control().last_violation();
 }
 
 // The registry's backends, with qsv on the simulation.
@@ -468,6 +510,7 @@ TEST(QsvSelection, AutoTakesQsvBeforeVaapi) {
 }
 
 TEST(QsvStream, SimulatedLadderStreamsWithoutViolations) {
+  const int before = violations();
   StreamConfig c = stream_config("ladder");
   c.renditions.push_back({96, 54, 100, {}});
   auto s = Streamer::open(c, backends_on_simulation());
@@ -477,7 +520,7 @@ TEST(QsvStream, SimulatedLadderStreamsWithoutViolations) {
   Status closed = (*s)->close();
   EXPECT_TRUE(closed.ok()) << closed.message();
   std::filesystem::remove_all(c.output);
-  EXPECT_EQ(control().violation_count(), 0) << control().last_violation();
+  EXPECT_EQ(violations(), before) << control().last_violation();
 }
 
 }  // namespace
