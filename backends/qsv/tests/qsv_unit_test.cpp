@@ -144,6 +144,14 @@ TEST(QsvOptions, DeviceAndRateControl) {
   EXPECT_EQ(specs[0].flag, "--qsv-device");
   EXPECT_EQ(specs[1].flag, "--qsv-rc");
   EXPECT_EQ(qsv::QsvSettings::from({}).rate_control, "cbr");
+  EXPECT_EQ(qsv::QsvSettings::from({}).device, "");
+  // Without --qsv-device the VA-API device option names the GPU; --qsv-device wins.
+  EXPECT_EQ(qsv::QsvSettings::from({{"vaapi.device", "/dev/dri/renderD129"}}).device,
+            "/dev/dri/renderD129");
+  EXPECT_EQ(qsv::QsvSettings::from(
+                {{"vaapi.device", "/dev/dri/renderD129"}, {"qsv.device", "/dev/dri/renderD128"}})
+                .device,
+            "/dev/dri/renderD128");
 }
 
 TEST(QsvBackend, NoDispatcherNamesThePackages) {
