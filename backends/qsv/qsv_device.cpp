@@ -145,9 +145,14 @@ Result<SurfaceRef> QsvDevice::upload(const FrameView& frame) {
                       "qsv device: upload of a frame unlike the device's options");
   }
   const VplApi& m = platform_->mfx();
-  std::lock_guard<std::mutex> lock(upload_vpp_->mutex);
   mfxFrameSurface1* raw = nullptr;
-  mfxStatus s = m.MFXMemory_GetSurfaceForVPP(upload_vpp_->session, &raw);
+  mfxStatus s = MFX_ERR_NONE;
+  {
+    // The session's call only: the conversion into the mapped surface runs without the lock,
+    // so the scaler's VPP on the same session does not wait for it.
+    std::lock_guard<std::mutex> lock(upload_vpp_->mutex);
+    s = m.MFXMemory_GetSurfaceForVPP(upload_vpp_->session, &raw);
+  }
   if (s != MFX_ERR_NONE || !raw)
     return vpl_failure("MFXMemory_GetSurfaceForVPP", s, platform_->where());
   auto surface = std::make_shared<QsvSurface>(platform_.get(), raw);

@@ -39,7 +39,7 @@ struct Vpp {
   Size in, out;
   mfxSession session = nullptr;
   bool child = false;  // a joined session of its own (else the parent)
-  std::mutex mutex;    // calls on the session: upload's GetSurfaceForVPP, scale's run
+  std::mutex mutex;    // calls on the session: upload's GetSurfaceForVPP, scale's run and sync
 };
 
 // A frame's NV12 frame info for a picture size (oneVPL's video memory: sides a multiple of 16,
@@ -69,7 +69,7 @@ class QsvDevice final : public Device {
 
   DeviceOptions options_;
   std::shared_ptr<Platform> platform_;
-  std::vector<uint8_t> scratch_;  // the conversion's, under upload's VPP mutex
+  std::vector<uint8_t> scratch_;  // the conversion's: upload() runs on the push thread only
   mutable std::mutex vpps_mutex_;
   std::vector<std::unique_ptr<Vpp>> vpps_;
   Vpp* upload_vpp_ = nullptr;

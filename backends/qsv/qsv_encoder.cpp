@@ -150,7 +150,7 @@ Status QsvEncoder::initialise(int sessions_needed) {
   mfxVideoParam out = in;
   mfxStatus s = m.MFXVideoENCODE_Query(session_, &in, &out);
   if (s < MFX_ERR_NONE) return failure("MFXVideoENCODE_Query", s);
-  GEARBOX_RETURN_IF_ERROR(check(in, out, "MFXVideoENCODE_Query"));
+  GEARBOX_RETURN_IF_ERROR(check(asked.value(), out, "MFXVideoENCODE_Query"));
   param_ = out;
   s = m.MFXVideoENCODE_Init(session_, &param_);
   if (s < MFX_ERR_NONE) {
