@@ -366,6 +366,9 @@ mfxStatus MFXInit(mfxIMPL impl, mfxVersion* ver, mfxSession* session) {
 
 mfxStatus MFXClose(mfxSession session) {
   ApiLock lock;
+  // The dispatcher closes what it failed to make (MFXInitialize failed: a null session); it is
+  // not the application's misuse.
+  if (!session) return MFX_ERR_INVALID_HANDLE;
   Session* s = live_session(session, "MFXClose");
   if (!s) return MFX_ERR_INVALID_HANDLE;
   if (!s->children.empty()) {
