@@ -134,8 +134,8 @@ void fill_description(Description* d) {
     for (int m = 0; m < 2; ++m) {
       auto& md = d->vpp_mem[m];
       md.MemHandleType = memory[m];
-      md.Width = {16, max_width, 2};
-      md.Height = {16, max_height, 2};
+      md.Width = {16, max_width, 16};
+      md.Height = {16, max_height, 16};
       md.NumInFormats = 1;
       md.Formats = &d->vpp_format[m];
       d->vpp_format[m].InFormat = MFX_FOURCC_NV12;
