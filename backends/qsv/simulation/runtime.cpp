@@ -424,10 +424,10 @@ mfxStatus MFXJoinSession(mfxSession session, mfxSession child_session) {
   Session* child = live_session(child_session, "MFXJoinSession (child)");
   if (!parent || !child) return MFX_ERR_INVALID_HANDLE;
   if (parent == child || child->parent || !child->children.empty() || parent->family() == child) {
-    return violation(MFX_ERR_UNDEFINED_BEHAVIOR, "MFXJoinSession: " + child->name() +
-                                                     " cannot join " + parent->name() +
-                                                     " (the same session, already joined, or "
-                                                     "itself a parent)");
+    return violation(MFX_ERR_UNSUPPORTED, "MFXJoinSession: " + child->name() + " cannot join " +
+                                              parent->name() +
+                                              " (the same session, already joined, or itself a "
+                                              "parent)");
   }
   child->parent = parent;
   parent->children.insert(child);
@@ -456,9 +456,9 @@ mfxStatus MFXCloneSession(mfxSession session, mfxSession* clone) {
   mfxStatus status = MFX_ERR_NONE;
   Session* c = new_session(s->acceleration, &status, "MFXCloneSession");
   if (!c) return status;
-  c->has_va_display = s->has_va_display;
-  c->va_display = s->va_display;
-  // A clone is joined to the session it was cloned from (the spec: "cloned and joined").
+  // The spec: "a light-weight equivalent of MFXJoinSession after MFXInit" that "does not inherit
+  // ... device manager handles": joined to the session it was cloned from, no handle of its own
+  // (its family's VA display serves its components).
   c->parent = s;
   s->children.insert(c);
   *clone = handle(c);

@@ -773,6 +773,92 @@ TEST_F(QsvSimulationEncode, SurfacesAreSharedByJoinedSessionsOnly) {
   s->FrameInterface->Release(s);
 }
 
+TEST_F(QsvSimulationEncode, ACloneIsJoinedAndUsesItsFamilysDisplay) {
+  mfxSession session = encoder();
+  ASSERT_NE(session, nullptr);
+  mfxSession clone = nullptr;
+  ASSERT_EQ(MFXCloneSession(session, &clone), MFX_ERR_NONE);
+  ASSERT_NE(clone, nullptr);
+  mfxVersion version{};
+  EXPECT_EQ(MFXQueryVersion(clone, &version), MFX_ERR_NONE);
+  EXPECT_EQ(version.Minor, 8);
+  mfxVideoParam p = encoder_params();
+  EXPECT_EQ(MFXVideoENCODE_Init(clone, &p), MFX_ERR_NONE);  // no SetHandle of its own
+  // Debian's dispatcher (2023.1.1) gives a clone no 2.x functions (it loads the clone's table
+  // with API version 0): the surface comes from the session it was cloned from, which the
+  // clone, joined to it, may use.
+  mfxFrameSurface1* surface = nullptr;
+  ASSERT_EQ(MFXMemory_GetSurfaceForEncode(session, &surface), MFX_ERR_NONE);
+  std::vector<uint8_t> buffer(200000);
+  mfxBitstream bs{};
+  bs.Data = buffer.data();
+  bs.MaxLength = static_cast<mfxU32>(buffer.size());
+  mfxSyncPoint sync = nullptr;
+  violation_of(
+      [&] {
+        EXPECT_EQ(MFXVideoENCODE_EncodeFrameAsync(clone, nullptr, surface, &bs, &sync),
+                  MFX_ERR_NONE);
+        EXPECT_EQ(MFXVideoCORE_SyncOperation(clone, sync, 1000), MFX_ERR_NONE);
+      },
+      0);
+  EXPECT_GT(bs.DataLength, 0u);
+  surface->FrameInterface->Release(surface);
+  EXPECT_EQ(MFXDisjoinSession(clone), MFX_ERR_NONE);
+  EXPECT_EQ(MFXClose(clone), MFX_ERR_NONE);
+}
+
+TEST_F(QsvSimulationEncode, ALadderScalesInTheParentAndEncodesInJoinedSessions) {
+  mfxSession parent = open_session();
+  ASSERT_NE(parent, nullptr);
+  mfxVideoParam vpp{};
+  vpp.IOPattern = MFX_IOPATTERN_IN_VIDEO_MEMORY | MFX_IOPATTERN_OUT_VIDEO_MEMORY;
+  vpp.vpp.In = encoder_params(640, 480).mfx.FrameInfo;
+  vpp.vpp.Out = encoder_params(320, 240).mfx.FrameInfo;
+  ASSERT_EQ(MFXVideoVPP_Init(parent, &vpp), MFX_ERR_NONE);
+  mfxFrameAllocRequest requests[2]{};
+  ASSERT_EQ(MFXVideoVPP_QueryIOSurf(parent, &vpp, requests), MFX_ERR_NONE);
+  EXPECT_EQ(requests[1].Info.Width, 320);
+  mfxSession child = encoder();
+  ASSERT_NE(child, nullptr);
+  ASSERT_EQ(MFXJoinSession(parent, child), MFX_ERR_NONE);
+  mfxVideoParam p = encoder_params();
+  mfxFrameAllocRequest request{};
+  ASSERT_EQ(MFXVideoENCODE_QueryIOSurf(child, &p, &request), MFX_ERR_NONE);
+  EXPECT_GE(request.NumFrameMin, 1);
+  EXPECT_TRUE(request.Type & MFX_MEMTYPE_FROM_ENCODE);
+
+  std::vector<Encoded> units;
+  std::vector<uint8_t> buffer(200000);
+  for (int i = 0; i < 5; ++i) {
+    mfxFrameSurface1* in = nullptr;
+    mfxFrameSurface1* out = nullptr;
+    ASSERT_EQ(MFXMemory_GetSurfaceForVPP(parent, &in), MFX_ERR_NONE);
+    ASSERT_EQ(fill(in, i), MFX_ERR_NONE);
+    in->Data.TimeStamp = static_cast<mfxU64>(i) * 3000;
+    ASSERT_EQ(MFXMemory_GetSurfaceForVPPOut(parent, &out), MFX_ERR_NONE);
+    mfxSyncPoint scaled = nullptr;
+    ASSERT_EQ(MFXVideoVPP_RunFrameVPPAsync(parent, in, out, nullptr, &scaled), MFX_ERR_NONE);
+    ASSERT_EQ(MFXVideoCORE_SyncOperation(parent, scaled, 1000), MFX_ERR_NONE);
+    mfxBitstream bs{};
+    bs.Data = buffer.data();
+    bs.MaxLength = static_cast<mfxU32>(buffer.size());
+    mfxSyncPoint encoded = nullptr;
+    ASSERT_EQ(MFXVideoENCODE_EncodeFrameAsync(child, nullptr, out, &bs, &encoded), MFX_ERR_NONE);
+    ASSERT_EQ(MFXVideoCORE_SyncOperation(child, encoded, 1000), MFX_ERR_NONE);
+    Encoded e;
+    e.data.assign(bs.Data, bs.Data + bs.DataLength);
+    e.timestamp = bs.TimeStamp;
+    units.push_back(std::move(e));
+    in->FrameInterface->Release(in);
+    out->FrameInterface->Release(out);
+  }
+  const Decoded d = decode(units);
+  EXPECT_EQ(d.pictures, 5);
+  EXPECT_EQ(d.width, 320);
+  EXPECT_EQ(units[4].timestamp, 12000u);
+  EXPECT_EQ(MFXDisjoinSession(child), MFX_ERR_NONE);
+}
+
 // --- VPP
 
 TEST_F(QsvSimulation, VppScalesNv12IntoTheOutputSurface) {
