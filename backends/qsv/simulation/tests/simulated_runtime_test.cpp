@@ -897,6 +897,35 @@ TEST_F(QsvSimulation, VppScalesNv12IntoTheOutputSurface) {
             MFX_ERR_MORE_DATA);
 }
 
+TEST_F(QsvSimulation, VppMisuseIsCaught) {
+  mfxSession session = open_session(false);
+  ASSERT_NE(session, nullptr);
+  mfxFrameSurface1* s = nullptr;
+  std::string m = violation_of(
+      [&] { EXPECT_EQ(MFXMemory_GetSurfaceForVPP(session, &s), MFX_ERR_NOT_INITIALIZED); });
+  EXPECT_NE(m.find("no VPP initialised"), std::string::npos) << m;
+  mfxVideoParam p{};
+  p.IOPattern = MFX_IOPATTERN_IN_VIDEO_MEMORY | MFX_IOPATTERN_OUT_VIDEO_MEMORY;
+  p.vpp.In = encoder_params(640, 480).mfx.FrameInfo;
+  p.vpp.Out = encoder_params(320, 240).mfx.FrameInfo;
+  m = violation_of([&] { EXPECT_EQ(MFXVideoVPP_Init(session, &p), MFX_ERR_UNDEFINED_BEHAVIOR); });
+  EXPECT_NE(m.find("MFX_HANDLE_VA_DISPLAY"), std::string::npos) << m;
+  ASSERT_EQ(MFXVideoCORE_SetHandle(session, MFX_HANDLE_VA_DISPLAY, fake_display()), MFX_ERR_NONE);
+  mfxVideoParam no_output = p;
+  no_output.IOPattern = MFX_IOPATTERN_IN_VIDEO_MEMORY;
+  m = violation_of(
+      [&] { EXPECT_EQ(MFXVideoVPP_Init(session, &no_output), MFX_ERR_INVALID_VIDEO_PARAM); });
+  EXPECT_NE(m.find("IOPattern"), std::string::npos) << m;
+  mfxVideoParam odd = p;
+  odd.vpp.Out.Width = 330;
+  m = violation_of(
+      [&] { EXPECT_EQ(MFXVideoVPP_Init(session, &odd), MFX_ERR_INVALID_VIDEO_PARAM); });
+  EXPECT_NE(m.find("vpp.Out"), std::string::npos) << m;
+  mfxVideoParam out{};
+  violation_of([&] { EXPECT_EQ(MFXVideoVPP_Query(session, &odd, &out), MFX_ERR_UNSUPPORTED); }, 0);
+  EXPECT_EQ(MFXVideoVPP_Init(session, &p), MFX_ERR_NONE);
+}
+
 // --- simulated failures
 
 TEST_F(QsvSimulation, NoAvcEncoderLeavesTheFilteredLoaderEmpty) {
