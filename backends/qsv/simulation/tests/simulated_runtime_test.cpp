@@ -247,6 +247,15 @@ TEST_F(QsvSimulation, TheDispatcherFindsTheSimulationByTheBackendsFilters) {
   EXPECT_TRUE(has_encode);
   MFXDispReleaseImplDescription(loader, functions);
 
+  mfxHDL device = nullptr;
+  ASSERT_EQ(MFXEnumImplementations(loader, i, MFX_IMPLCAPS_DEVICE_ID_EXTENDED, &device),
+            MFX_ERR_NONE);
+  const auto* id = static_cast<mfxExtendedDeviceId*>(device);
+  EXPECT_EQ(id->VendorID, 0x8086);
+  EXPECT_EQ(id->DRMRenderNodeNum, 128u);
+  EXPECT_NE(std::string(id->DeviceName).find("SIMULATION"), std::string::npos);
+  MFXDispReleaseImplDescription(loader, device);
+
   // Without a GPU only the simulation is listed: the dispatcher also loads Debian's Media SDK
   // runtime (libmfxhw64.so.1, from the system folder) but drops it, as it finds no render node.
   if (!has_render_node()) {
