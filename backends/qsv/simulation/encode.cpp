@@ -2,6 +2,7 @@
 // behind them (High/Main/Baseline, no B-frames, IDRs exactly where the GOP settings or the
 // application's mfxEncodeCtrl say, x264's VBV standing in for the hardware's bitrate control).
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <deque>
@@ -96,6 +97,11 @@ mfxStatus check(mfxVideoParam* p, std::string* problem, std::string* notes) {
   }
   mfxU32 max_width = 0, max_height = 0;
   max_size(&max_width, &max_height);
+  if (f.Width < 32 || f.Height < 32) {
+    *problem = std::to_string(f.Width) + "x" + std::to_string(f.Height) +
+               " is below 32x32, the smallest picture";
+    return MFX_ERR_UNSUPPORTED;
+  }
   if (f.Width > max_width || f.Height > max_height) {
     *problem = std::to_string(f.Width) + "x" + std::to_string(f.Height) + " is beyond " +
                std::to_string(max_width) + "x" + std::to_string(max_height) +
@@ -252,7 +258,8 @@ mfxStatus open_x264(Encoder* e) {
   if (m.RateControlMethod == MFX_RATECONTROL_CQP) {
     p.rc.i_rc_method = X264_RC_CQP;
     p.rc.i_qp_constant = m.QPP;
-    p.rc.f_ip_factor = m.QPP ? static_cast<float>(m.QPP) / std::max<int>(1, m.QPI) : 1.0f;
+    // x264's I QP is its constant QP - 6 * log2(ip_factor).
+    p.rc.f_ip_factor = static_cast<float>(std::pow(2.0, (m.QPP - m.QPI) / 6.0));
   } else {
     p.rc.i_rc_method = X264_RC_ABR;
     p.rc.i_bitrate = static_cast<int>(m.TargetKbps * mult);

@@ -134,8 +134,8 @@ void fill_description(Description* d) {
     for (int m = 0; m < 2; ++m) {
       auto& md = d->vpp_mem[m];
       md.MemHandleType = memory[m];
-      md.Width = {16, max_width, 2};
-      md.Height = {16, max_height, 2};
+      md.Width = {16, max_width, 16};
+      md.Height = {16, max_height, 16};
       md.NumInFormats = 1;
       md.Formats = &d->vpp_format[m];
       d->vpp_format[m].InFormat = MFX_FOURCC_NV12;
@@ -366,6 +366,9 @@ mfxStatus MFXInit(mfxIMPL impl, mfxVersion* ver, mfxSession* session) {
 
 mfxStatus MFXClose(mfxSession session) {
   ApiLock lock;
+  // The dispatcher closes what it failed to make (MFXInitialize failed: a null session); it is
+  // not the application's misuse.
+  if (!session) return MFX_ERR_INVALID_HANDLE;
   Session* s = live_session(session, "MFXClose");
   if (!s) return MFX_ERR_INVALID_HANDLE;
   if (!s->children.empty()) {
@@ -421,10 +424,10 @@ mfxStatus MFXJoinSession(mfxSession session, mfxSession child_session) {
   Session* child = live_session(child_session, "MFXJoinSession (child)");
   if (!parent || !child) return MFX_ERR_INVALID_HANDLE;
   if (parent == child || child->parent || !child->children.empty() || parent->family() == child) {
-    return violation(MFX_ERR_UNDEFINED_BEHAVIOR, "MFXJoinSession: " + child->name() +
-                                                     " cannot join " + parent->name() +
-                                                     " (the same session, already joined, or "
-                                                     "itself a parent)");
+    return violation(MFX_ERR_UNSUPPORTED, "MFXJoinSession: " + child->name() + " cannot join " +
+                                              parent->name() +
+                                              " (the same session, already joined, or itself a "
+                                              "parent)");
   }
   child->parent = parent;
   parent->children.insert(child);
@@ -453,9 +456,9 @@ mfxStatus MFXCloneSession(mfxSession session, mfxSession* clone) {
   mfxStatus status = MFX_ERR_NONE;
   Session* c = new_session(s->acceleration, &status, "MFXCloneSession");
   if (!c) return status;
-  c->has_va_display = s->has_va_display;
-  c->va_display = s->va_display;
-  // A clone is joined to the session it was cloned from (the spec: "cloned and joined").
+  // The spec: "a light-weight equivalent of MFXJoinSession after MFXInit" that "does not inherit
+  // ... device manager handles": joined to the session it was cloned from, no handle of its own
+  // (its family's VA display serves its components).
   c->parent = s;
   s->children.insert(c);
   *clone = handle(c);

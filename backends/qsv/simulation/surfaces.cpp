@@ -118,7 +118,7 @@ mfxStatus MFX_CDECL map(mfxFrameSurface1* frame, mfxU32 flags) {
     return violation(MFX_ERR_LOCK_MEMORY, "mfxFrameSurfaceInterface::Map: " + s->name() +
                                               " is already mapped (Unmap it first)");
   }
-  if ((access & MFX_MAP_WRITE) && surfaces().runtime_holds[s] > 0) {
+  if ((access & MFX_MAP_WRITE) && surfaces().runtime_holds.count(s)) {
     return violation(MFX_ERR_LOCK_MEMORY,
                      "mfxFrameSurfaceInterface::Map(MFX_MAP_WRITE): " + s->name() +
                          " is still in use by the runtime (its task is not synchronized)");
