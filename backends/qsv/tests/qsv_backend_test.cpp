@@ -504,6 +504,18 @@ TEST(QsvSelection, AutoTakesQsvBeforeVaapi) {
   EXPECT_EQ(selection->backend->name(), "qsv");
 }
 
+TEST(QsvSelection, AutoPassesOverQsvWithoutAnAvcEncoderAndSaysWhy) {
+  SimulatedFailure failure("no_avc_encoder");
+  const BackendList backends = backends_on_simulation();
+  auto selection = select_backend("auto", backends);
+  ASSERT_TRUE(selection.ok()) << selection.error().message;
+  EXPECT_NE(selection->backend->name(), "qsv");
+  bool said = false;
+  for (const std::string& why : selection->passed_over)
+    said = said || (why.rfind("qsv: ", 0) == 0 && contains(why, "MFX_CODEC_AVC"));
+  EXPECT_TRUE(said);
+}
+
 TEST(QsvStream, SimulatedLadderStreamsWithoutViolations) {
   const int before = violations();
   StreamConfig c = stream_config("ladder");
