@@ -128,6 +128,44 @@ std::vector<Implementation> list_implementations(const VplRuntime& runtime) {
   return found;
 }
 
+Error explain_no_implementation(const std::vector<Implementation>& found,
+                                const std::vector<Implementation>& all,
+                                const std::string& dispatcher) {
+  std::string listed;
+  bool media_sdk = false, onevpl = false;
+  for (const Implementation& impl : all) {
+    listed += (listed.empty() ? "" : "; ") + impl.describe();
+    media_sdk = media_sdk || impl.api_major < 2;
+    onevpl = onevpl || impl.api_major >= 2;
+  }
+  for (const Implementation& impl : found) media_sdk = media_sdk || impl.api_major < 2;
+  if (media_sdk && !onevpl) {
+    return make_error(
+        ErrorCode::kUnavailable,
+        "Quick Sync: only the Intel Media SDK runtime (libmfxhw64, API 1.x) answers the oneVPL "
+        "dispatcher " +
+            dispatcher + (listed.empty() ? "" : " (" + listed + ")") +
+            ": this Intel GPU is too old for oneVPL's runtime libmfx-gen (Tiger Lake / Xe and "
+            "later); encode on it with --backend vaapi");
+  }
+  if (onevpl) {
+    return make_error(
+        ErrorCode::kUnsupported,
+        "Quick Sync: no oneVPL implementation fits the filters " + std::string(kFilters) +
+            " (MFXEnumImplementations returned MFX_ERR_NOT_FOUND); the dispatcher " + dispatcher +
+            " found " + listed + ", without a hardware H.264 encoder on VA-API");
+  }
+  return make_error(
+      ErrorCode::kUnavailable,
+      "Quick Sync: no oneVPL runtime: MFXEnumImplementations returned MFX_ERR_NOT_FOUND for the "
+      "filters " +
+          std::string(kFilters) + " in the dispatcher " + dispatcher +
+          (listed.empty() ? " (it found no implementation at all)"
+                          : " (it found only: " + listed + ")") +
+          "; install the Debian packages libmfx-gen1.2 (the oneVPL GPU runtime) and "
+          "intel-media-va-driver");
+}
+
 Result<std::shared_ptr<Platform>> Platform::open(std::shared_ptr<VplRuntime> runtime,
                                                  std::shared_ptr<vaapi::DrmDisplay> display) {
   std::shared_ptr<Platform> p(new Platform());
@@ -154,43 +192,8 @@ Result<std::shared_ptr<Platform>> Platform::open(std::shared_ptr<VplRuntime> run
   }
   if (!chosen) {
     // What answers without the filters says why none fits.
-    const std::vector<Implementation> all = list_implementations(*p->runtime_);
-    std::string listed;
-    bool media_sdk = false;
-    for (const Implementation& impl : all) {
-      listed += (listed.empty() ? "" : "; ") + impl.describe();
-      if (impl.api_major < 2) media_sdk = true;
-    }
-    bool onevpl = false;
-    for (const Implementation& impl : all) onevpl = onevpl || impl.api_major >= 2;
-    for (const Implementation& impl : found) media_sdk = media_sdk || impl.api_major < 2;
-    if (media_sdk) {
-      return make_error(
-          ErrorCode::kUnavailable,
-          "Quick Sync: only the Intel Media SDK runtime (libmfxhw64, API 1.x) answers the oneVPL "
-          "dispatcher " +
-              p->runtime_->origin + " (" + listed +
-              "): this Intel GPU is too old for oneVPL's runtime libmfx-gen (Tiger Lake / Xe and "
-              "later); encode on it with --backend vaapi");
-    }
-    if (onevpl) {
-      return make_error(ErrorCode::kUnsupported,
-                        "Quick Sync: no oneVPL implementation fits the filters " +
-                            std::string(kFilters) +
-                            " (MFXEnumImplementations returned "
-                            "MFX_ERR_NOT_FOUND); the dispatcher " +
-                            p->runtime_->origin + " found " + listed +
-                            ", without a hardware H.264 encoder on VA-API");
-    }
-    return make_error(
-        ErrorCode::kUnavailable,
-        "Quick Sync: no oneVPL runtime: MFXEnumImplementations returned MFX_ERR_NOT_FOUND for "
-        "the filters " +
-            std::string(kFilters) + " in the dispatcher " + p->runtime_->origin +
-            (listed.empty() ? " (it found no implementation at all)"
-                            : " (it found only: " + listed + ")") +
-            "; install the Debian packages libmfx-gen1.2 (the oneVPL GPU runtime) and "
-            "intel-media-va-driver");
+    return explain_no_implementation(found, list_implementations(*p->runtime_),
+                                     p->runtime_->origin);
   }
   p->impl_ = *chosen;
   if (!p->impl_.avc_high) {

@@ -42,6 +42,14 @@ std::vector<Implementation> list_implementations(const VplRuntime& runtime);
 
 const char* acceleration_name(mfxAccelerationMode mode);
 
+// Why no implementation passed the filters (`found`: those that did, all of them older than
+// 2.x; `all`: what answers without filters): only the Media SDK's runtime (a GPU too old for
+// oneVPL, kUnavailable), a 2.x one without a hardware AVC encoder on VA-API (kUnsupported), or
+// no runtime at all (kUnavailable, naming libmfx-gen1.2 and intel-media-va-driver).
+Error explain_no_implementation(const std::vector<Implementation>& found,
+                                const std::vector<Implementation>& all,
+                                const std::string& dispatcher);
+
 class Platform {
  public:
   // Loads the dispatcher's implementations with the filters, picks the first oneVPL 2.x one and

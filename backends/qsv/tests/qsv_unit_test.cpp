@@ -9,6 +9,7 @@
 #include "qsv_backend.h"
 #include "qsv_encoder.h"
 #include "qsv_options.h"
+#include "qsv_platform.h"
 #include "qsv_status.h"
 #include "va_runtime.h"
 #include "vpl_runtime.h"
@@ -136,6 +137,44 @@ TEST(QsvStatus, NamesAndClasses) {
   EXPECT_EQ(e.code, ErrorCode::kDeviceLost);
   EXPECT_TRUE(contains(e.message, "MFXVideoENCODE_Init returned MFX_ERR_DEVICE_LOST (-13) on here"))
       << e.message;
+}
+
+TEST(QsvImplementations, OnlyTheMediaSdkAnsweringIsAGpuTooOldForOneVpl) {
+  qsv::Implementation msdk;
+  msdk.name = "mfxhw64";
+  msdk.api_major = 1;
+  msdk.api_minor = 35;
+  msdk.impl = MFX_IMPL_TYPE_HARDWARE;
+  msdk.acceleration = MFX_ACCEL_MODE_VIA_VAAPI;
+  msdk.path = "/usr/lib/x86_64-linux-gnu/libmfxhw64.so.1";
+  const Error e = qsv::explain_no_implementation({msdk}, {msdk}, "libvpl.so.2");
+  EXPECT_EQ(e.code, ErrorCode::kUnavailable);
+  EXPECT_TRUE(contains(e.message, "only the Intel Media SDK runtime (libmfxhw64, API 1.x)"))
+      << e.message;
+  EXPECT_TRUE(contains(e.message, "too old for oneVPL")) << e.message;
+  EXPECT_TRUE(contains(e.message, "API 1.35")) << e.message;
+  EXPECT_TRUE(contains(e.message, "--backend vaapi")) << e.message;
+}
+
+TEST(QsvImplementations, NothingAnsweringIsNoRuntimeNamingThePackages) {
+  const Error e = qsv::explain_no_implementation({}, {}, "libvpl.so.2");
+  EXPECT_EQ(e.code, ErrorCode::kUnavailable);
+  EXPECT_TRUE(contains(e.message, "no oneVPL runtime")) << e.message;
+  EXPECT_TRUE(contains(e.message, "found no implementation at all")) << e.message;
+  EXPECT_TRUE(contains(e.message, "libmfx-gen1.2")) << e.message;
+  EXPECT_TRUE(contains(e.message, "intel-media-va-driver")) << e.message;
+}
+
+TEST(QsvImplementations, ASoftwareOnlyRuntimeIsUnsupported) {
+  qsv::Implementation cpu;
+  cpu.name = "oneAPI VPL CPU";
+  cpu.api_major = 2;
+  cpu.api_minor = 8;
+  cpu.impl = MFX_IMPL_TYPE_SOFTWARE;
+  const Error e = qsv::explain_no_implementation({}, {cpu}, "libvpl.so.2");
+  EXPECT_EQ(e.code, ErrorCode::kUnsupported);
+  EXPECT_TRUE(contains(e.message, "software")) << e.message;
+  EXPECT_TRUE(contains(e.message, "without a hardware H.264 encoder")) << e.message;
 }
 
 TEST(QsvOptions, DeviceAndRateControl) {
