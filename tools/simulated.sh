@@ -1,11 +1,12 @@
 #!/bin/sh
 # Runs a command on a SIMULATED accelerator built in the build folder: the simulated VA driver
-# (backends/vaapi/simulation/) or the simulated NVIDIA runtime (backends/nvenc/simulation/).
+# (backends/vaapi/simulation/), the simulated oneVPL runtime (backends/qsv/simulation/) or the
+# simulated NVIDIA runtime (backends/nvenc/simulation/).
 set -eu
 
 usage() {
   cat <<'TEXT'
-usage: tools/simulated.sh vaapi|nvenc <command> [args...]
+usage: tools/simulated.sh vaapi|qsv|nvenc <command> [args...]
 
 Runs <command> with the environment that makes it use a SIMULATED accelerator from the build
 folder ($GEARBOX_BUILD_DIR, default build/ at the repository root). Nothing else changes.
@@ -15,11 +16,16 @@ folder ($GEARBOX_BUILD_DIR, default build/ at the repository root). Nothing else
             fake render node <build>/vaapi-simulation/dri/renderD128, a regular file),
             LIBVA_DRIVER_NAME=gearbox_sim, LIBVA_DRIVERS_PATH=<build>/vaapi-simulation.
             Open the fake node as the VA device.
+  qsv     the simulated oneVPL runtime (libvplgearbox_sim.so.1, libx264 behind oneVPL) on the
+            simulated VA driver: vaapi's environment (the backend opens a VA display on the
+            render node first) and ONEVPL_SEARCH_PATH=<build>/qsv-simulation, where Debian's
+            dispatcher (libvpl) finds the runtime.
   nvenc   the simulated NVIDIA runtime (libcuda.so.1, libnvidia-encode.so.1):
             GEARBOX_NVENC_RUNTIME_DIR=<build>/nvidia-simulation.
 
-The simulations read GEARBOX_SIM_VAAPI_FAIL / GEARBOX_SIM_VAAPI_STRICT and
-GEARBOX_SIM_NVIDIA_FAIL / GEARBOX_SIM_NVIDIA_STRICT from the environment you give them.
+The simulations read GEARBOX_SIM_VAAPI_FAIL / GEARBOX_SIM_VAAPI_STRICT,
+GEARBOX_SIM_QSV_FAIL / GEARBOX_SIM_QSV_STRICT and GEARBOX_SIM_NVIDIA_FAIL /
+GEARBOX_SIM_NVIDIA_STRICT from the environment you give them.
 Example: tools/simulated.sh vaapi vainfo --display drm --device build/vaapi-simulation/dri/renderD128
 TEXT
 }
@@ -44,7 +50,7 @@ which=$1
 shift
 
 case "$which" in
-  vaapi)
+  vaapi | qsv)
     folder=$build/vaapi-simulation
     for file in gearbox_sim_drv_video.so libgearbox_vaapi_drm_shim.so; do
       if [ ! -f "$folder/$file" ]; then
@@ -60,6 +66,14 @@ case "$which" in
     export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
     export LIBVA_DRIVER_NAME=gearbox_sim
     export LIBVA_DRIVERS_PATH="$folder"
+    if [ "$which" = qsv ]; then
+      folder=$build/qsv-simulation
+      if [ ! -f "$folder/libvplgearbox_sim.so.1" ]; then
+        echo "simulated.sh: $folder/libvplgearbox_sim.so.1 is not built (cmake --build $build --target gearbox_qsv_simulated_runtime)" >&2
+        exit 2
+      fi
+      export ONEVPL_SEARCH_PATH="$folder${ONEVPL_SEARCH_PATH:+:$ONEVPL_SEARCH_PATH}"
+    fi
     ;;
   nvenc)
     folder=$build/nvidia-simulation
@@ -72,7 +86,7 @@ case "$which" in
     export GEARBOX_NVENC_RUNTIME_DIR="$folder"
     ;;
   *)
-    echo "simulated.sh: '$which' is neither vaapi nor nvenc" >&2
+    echo "simulated.sh: '$which' is none of vaapi, qsv, nvenc" >&2
     usage >&2
     exit 2
     ;;

@@ -7,11 +7,11 @@
 #include <va/va.h>
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "gearbox/backend.h"
+#include "va_drm_display.h"
 #include "va_runtime.h"
 
 namespace gearbox::vaapi {
@@ -29,33 +29,29 @@ struct EncodeSupport {
 
 class Display {
  public:
-  // Opens `node` and initialises libva on it. Fails with a typed, explained error: the node
-  // missing (kUnavailable), not permitted (kUnavailable, the `render` group), no driver for the
-  // GPU (kUnavailable, naming the driver libva tried and the Debian package), a driver without
-  // H.264 encode (kUnsupported).
+  // Opens `node` and initialises libva on it (DrmDisplay::open, device/va_drm_display.h: the
+  // node missing or not permitted, no driver for the GPU, each kUnavailable and explained), then
+  // asks what its H.264 encoder offers: a driver without H.264 encode is kUnsupported.
   static Result<std::shared_ptr<Display>> open(std::shared_ptr<VaRuntime> runtime,
                                                const std::string& node);
-  ~Display();
   Display(const Display&) = delete;
   Display& operator=(const Display&) = delete;
 
-  const VaApi& va() const { return runtime_->va; }
-  const VaRuntime& runtime() const { return *runtime_; }
-  VADisplay display() const { return display_; }
-  const std::string& node() const { return node_; }
-  const std::string& vendor() const { return vendor_; }
-  // The driver is gearbox's simulated one (simulation/): VA has no other way for a driver to
-  // say what it is than its vendor string, which the simulation starts with this.
-  bool simulated() const { return vendor_.rfind(kSimulatedVendorPrefix, 0) == 0; }
-  static constexpr const char* kSimulatedVendorPrefix = "gearbox VA-API SIMULATION";
+  const VaApi& va() const { return drm_->va(); }
+  const VaRuntime& runtime() const { return drm_->runtime(); }
+  VADisplay display() const { return drm_->display(); }
+  const std::string& node() const { return drm_->node(); }
+  const std::string& vendor() const { return drm_->vendor(); }
+  bool simulated() const { return drm_->simulated(); }
+  static constexpr const char* kSimulatedVendorPrefix = DrmDisplay::kSimulatedVendorPrefix;
   const EncodeSupport& support() const { return support_; }
   // The node and the driver, for messages: "/dev/dri/renderD128 (Intel iHD driver ...)".
-  std::string where() const;
+  std::string where() const { return drm_->where(); }
   // What the encoder offers, as the probe and `gearbox probe` say it.
   std::string describe() const;
   Capabilities capabilities() const;
   // libva's error and info messages so far on this display (vaSetErrorCallback).
-  std::string messages() const;
+  std::string messages() const { return drm_->messages(); }
 
   // The smallest picture gearbox asks a VA encoder for: the simulation's limit; VA has no
   // attribute for it and real drivers' minimums are below it.
@@ -63,24 +59,10 @@ class Display {
 
  private:
   Display() = default;
-  Status initialise();
   Status query();
-  static void on_message(void* self, const char* message);
 
-  std::shared_ptr<VaRuntime> runtime_;
-  std::string node_;
-  int fd_ = -1;
-  VADisplay display_ = nullptr;
-  bool initialised_ = false;
-  std::string vendor_;
+  std::shared_ptr<DrmDisplay> drm_;
   EncodeSupport support_;
-  mutable std::mutex messages_mutex_;
-  std::vector<std::string> messages_;
 };
-
-// The render nodes to scan: /dev/dri/renderD* in numeric order.
-std::vector<std::string> system_render_nodes();
-// renderD* in `folder`, in numeric order.
-std::vector<std::string> render_nodes_in(const std::string& folder);
 
 }  // namespace gearbox::vaapi
