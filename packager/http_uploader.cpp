@@ -150,8 +150,11 @@ void HttpUploader::put_manifest(const std::string& name, const std::vector<std::
   for (const Item& q : queue_) {
     if (q.kind == Kind::kSegment) item.needs[q.name] = q.sequence;
   }
+  // Queued before it too, but already refused: it is withheld (next_sendable_locked).
+  for (const std::string& refused : refused_segments_) item.needs[refused] = 0;
   for (const std::string& other : lists) {
-    if (acknowledged_.count(other)) continue;  // any version will do: it only has to exist
+    if (acknowledged_.count(other)) continue;          // any version will do: it only has to exist
+    if (refused_.count(other)) item.needs[other] = 0;  // the origin has none: withheld
     for (const Item& q : queue_) {
       if (q.kind == Kind::kManifest && q.name == other) item.needs[other] = q.sequence;
     }
@@ -185,6 +188,7 @@ void HttpUploader::remove(const std::string& name) {
     queue_.erase(queued);
     forget_segment_locked(name);
   } else if (refused_.erase(name)) {
+    refused_segments_.erase(name);
     forget_segment_locked(name);
   } else if (on_origin_.count(name)) {
     queue_delete_locked(name);
@@ -475,10 +479,14 @@ void HttpUploader::refused_locked(const Item& item, const std::string& message) 
     if (remove_after_send_.erase(item.name)) {
       refused_.erase(item.name);
       forget_segment_locked(item.name);
+    } else {
+      refused_segments_.insert(item.name);
     }
   }
   if (first_error_) first_error_ = make_error(ErrorCode::kIo, "output: " + message);
   if (warn_) warn_(message + " (not retried)");
+  // drain() waits for the queue to empty: an item withheld here may have been the last one.
+  changed_.notify_all();
 }
 
 }  // namespace gearbox::packager

@@ -130,6 +130,10 @@ class HttpUploader {
       acknowledged_;  // name -> sequence of its newest version acknowledged
   std::set<std::string>
       refused_;  // files the origin refused for good (manifests: the newest version)
+  // Segments refused for good and still in the window: a manifest queued after the refusal
+  // may list them too (the packager queues a segment's manifest after the segment, not after
+  // its answer), so it waits on them as on the ones still queued, and is withheld.
+  std::set<std::string> refused_segments_;
   std::set<std::string> remove_after_send_;  // left the window while being sent
   size_t pending_deletes_ = 0;
   int64_t deletes_forgotten_ = 0;

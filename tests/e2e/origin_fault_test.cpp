@@ -462,5 +462,41 @@ TEST_F(UploaderTest, ARefusedSegmentWithholdsTheManifestsThatMayListIt) {
   expect_trustworthy(origin_.arrivals());
 }
 
+// The packager queues a segment's manifest after the segment, not after the origin's answer:
+// a manifest queued once the segment was already refused lists it too, and is withheld as well.
+// (ARefusedSegmentWithholdsTheManifestsThatMayListIt met this order only now and then.)
+TEST_F(UploaderTest, AManifestQueuedAfterItsSegmentWasRefusedIsWithheldToo) {
+  origin_.fail_next(1, OriginFault::kStatus403);
+  auto u = start();
+  ASSERT_TRUE(u);
+  stage("s1.m4s", "one");
+  u->put_segment("s1.m4s");
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (u->failed() == 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_EQ(u->failed(), 1) << "the 403 was not taken";
+  stage("p.m3u8", "#EXTM3U\ns1.m4s\n");
+  u->put_manifest("p.m3u8");
+  // drain() returns as soon as the withheld manifest is dropped, not at its deadline.
+  const auto drain_start = Clock::now();
+  Status drained = u->drain(Clock::now() + std::chrono::seconds(20));
+  EXPECT_LT(Clock::now() - drain_start, std::chrono::seconds(5));
+  EXPECT_FALSE(drained.ok());
+  EXPECT_EQ(origin_.arrivals().size(), 1u) << "a manifest listing the refused s1.m4s was sent";
+  // Once s1 left the window, the next version flows.
+  u->remove("s1.m4s");
+  stage("s2.m4s", "two");
+  u->put_segment("s2.m4s");
+  stage("p.m3u8", "#EXTM3U\ns2.m4s\n");
+  u->put_manifest("p.m3u8");
+  ASSERT_TRUE(origin_.wait_until(
+      [](const std::vector<OriginArrival>& a) {
+        return !a.empty() && a.back().name == "p.m3u8" && a.back().status == 201;
+      },
+      std::chrono::seconds(20)));
+  expect_trustworthy(origin_.arrivals());
+}
+
 }  // namespace
 }  // namespace gearbox
