@@ -8,6 +8,8 @@
 #include <deque>
 #include <thread>
 
+#include "gearbox/avc.h"
+#include "h264_syntax.h"
 #include "qsv_device.h"
 #include "qsv_options.h"
 #include "qsv_status.h"
@@ -22,31 +24,14 @@ std::string size_text(int w, int h) {
 constexpr mfxU32 kSyncTimeoutMs = 60000;
 constexpr mfxU16 kNoGop = 0xFFFF;  // GopPicSize and IdrInterval: the runtime never starts one
 
-// NAL units of an Annex B stream, without their start codes.
+// A whole NAL unit: header byte and payload, no start code.
 struct Nal {
   const uint8_t* data;
   size_t size;
   int type() const { return size ? data[0] & 0x1f : -1; }
 };
-std::vector<Nal> split_annexb(const uint8_t* p, size_t n) {
-  std::vector<Nal> nals;
-  size_t i = 0, start = SIZE_MAX;
-  auto close = [&](size_t end) {
-    if (start == SIZE_MAX) return;
-    while (end > start && p[end - 1] == 0) --end;
-    if (end > start) nals.push_back({p + start, end - start});
-  };
-  while (i + 2 < n) {
-    if (p[i] == 0 && p[i + 1] == 0 && p[i + 2] == 1) {
-      close(i);
-      i += 3;
-      start = i;
-    } else {
-      ++i;
-    }
-  }
-  close(n);
-  return nals;
+Nal whole(const vaapi::h264::NalUnit& unit) {
+  return {unit.payload - 1, unit.payload_size + 1};
 }
 
 void append_nal(std::vector<uint8_t>& out, const Nal& nal) {
@@ -192,9 +177,10 @@ Status QsvEncoder::read_parameter_sets() {
   param_ = now;
   auto nal_of = [](const std::vector<uint8_t>& bytes, mfxU16 size, int type) {
     std::vector<uint8_t> nal;
-    const auto nals = split_annexb(bytes.data(), size);
-    if (!nals.empty()) {
-      if (nals[0].type() == type) nal.assign(nals[0].data, nals[0].data + nals[0].size);
+    const auto units = vaapi::h264::split_annexb(bytes.data(), size);
+    if (!units.empty()) {
+      const Nal first = whole(units[0]);
+      if (first.type() == type) nal.assign(first.data, first.data + first.size);
     } else if (size > 0 && (bytes[0] & 0x1f) == type) {
       nal.assign(bytes.begin(), bytes.begin() + size);  // without a start code
     }
@@ -212,9 +198,7 @@ Status QsvEncoder::read_parameter_sets() {
   codec_.extradata.clear();
   append_nal(codec_.extradata, {sps_.data(), sps_.size()});
   append_nal(codec_.extradata, {pps_.data(), pps_.size()});
-  char text[16];
-  std::snprintf(text, sizeof text, "avc1.%02x%02x%02x", sps_[1], sps_[2], sps_[3]);
-  codec_.codec_string = text;
+  codec_.codec_string = avc_codec_string(codec_.extradata);
   const mfxU64 kb = brc(param_.mfx.BufferSizeInKB, param_.mfx.BRCParamMultiplier);
   const size_t frame = static_cast<size_t>(config_.width) * config_.height * 3 / 2 + 64 * 1024;
   buffer_.assign(std::max<size_t>(static_cast<size_t>(kb) * 1000, frame), 0);
@@ -276,7 +260,8 @@ Status QsvEncoder::emit(mfxSyncPoint sync, PacketSink& sink) {
   // ('avc1' keeps them in the sample entry): the runtime's in-band SPS/PPS are dropped, after
   // checking they are still the ones the codec config carries.
   packet_.clear();
-  for (const Nal& nal : split_annexb(data, size)) {
+  for (const vaapi::h264::NalUnit& unit : vaapi::h264::split_annexb(data, size)) {
+    const Nal nal = whole(unit);
     if (nal.type() == 7 || nal.type() == 8) {
       const std::vector<uint8_t>& known = nal.type() == 7 ? sps_ : pps_;
       if (nal.size != known.size() || std::memcmp(nal.data, known.data(), nal.size) != 0) {
